@@ -1,0 +1,17 @@
+// Three projects so CI can run them in order of cost: unit (no network), integration (real
+// Kafka/Postgres/Redis), e2e (real service processes). Libs resolve to their TypeScript source.
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const shared = {
+  transform: { '^.+\\.(t|j)s$': swc },
+  moduleNameMapper: { '^@sightline/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/test'],
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+};
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['\\.integration\\.test\\.ts$', '\\.e2e\\.test\\.ts$', '/node_modules/'] },
+    { ...shared, displayName: 'integration', testMatch: ['**/*.integration.test.ts'], testTimeout: 120000 },
+    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'], testTimeout: 600000 },
+  ],
+};

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Reusable config pieces. Each service composes its schema from these (see `defineConfig`). */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+export const env = { bool, port, csv };
+
+export const runtimePiece = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
+};
+
+export const kafkaPiece = {
+  KAFKA_BROKERS: csv.default(['127.0.0.1:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  TOPIC_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/).default('sightline.'),
+  /** How often a failing batch is retried before the process gives up and lets the group rebalance. */
+  KAFKA_RETRY_ATTEMPTS: z.coerce.number().int().min(0).default(5),
+  KAFKA_RETRY_BACKOFF_MS: z.coerce.number().int().min(1).default(200),
+};
+
+export const consumerPiece = {
+  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  CONSUMER_GROUP_ID: z.string().min(1).optional(),
+};
+
+export const redisPiece = {
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6380'),
+  /** When set, the service talks to a Redis Cluster through these seed nodes instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: csv.optional(),
+  REDIS_KEY_PREFIX: z.string().default(''),
+};
+
+export const postgresPiece = {
+  DATABASE_URL: z.string().url(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+};
+
+export const httpPiece = (defaultPort: number) => ({
+  PORT: port.default(defaultPort),
+  HOST: z.string().default('127.0.0.1'),
+});
+
+export const telemetryPiece = {
+  OTEL_SERVICE_NAME: z.string().optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+};

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { eventContext, eventType, isoTimestamp, jsonObject, projectId } from '../common';
+
+/** Facts of the HTTP request that the fingerprint needs. Never written to a store. */
+export const requestFacts = z.object({
+  ip: z.string().max(64).nullable(),
+  userAgent: z.string().max(1024).nullable(),
+  acceptLanguage: z.string().max(512).nullable(),
+  dnt: z.boolean(),
+  gpc: z.boolean(),
+});
+export type RequestFacts = z.infer<typeof requestFacts>;
+
+export const rawEventValue = z.object({
+  messageId: z.string().min(1).max(256),
+  projectId,
+  type: eventType,
+  /** Event name for track, page or screen name for page/screen. */
+  event: z.string().min(1).max(256).nullable(),
+  category: z.string().max(256).nullable(),
+  properties: jsonObject,
+  traits: jsonObject,
+  anonymousId: z.string().min(1).max(256).nullable(),
+  userId: z.string().min(1).max(256).nullable(),
+  /** alias: the id being merged into userId. */
+  previousId: z.string().min(1).max(256).nullable(),
+  groupId: z.string().min(1).max(256).nullable(),
+  context: eventContext,
+  originalTimestamp: isoTimestamp.nullable(),
+  sentAt: isoTimestamp.nullable(),
+  receivedAt: isoTimestamp,
+  /** Corrected event time: receivedAt − (sentAt − originalTimestamp) when sentAt is given. */
+  timestamp: isoTimestamp,
+  request: requestFacts,
+});
+export type RawEvent = z.infer<typeof rawEventValue>;
+
+/** Key `projectId:(userId or anonymousId or fingerprint-pending)`; keeps a visitor's order. */
+export const rawEventKey = z.string().min(1);
+
+export function rawEventKeyOf(event: Pick<RawEvent, 'projectId' | 'userId' | 'anonymousId' | 'previousId' | 'request'>): string {
+  const id = event.userId ?? event.anonymousId ?? event.previousId ?? `fp:${event.request.ip ?? ''}|${event.request.userAgent ?? ''}`;
+  return `${event.projectId}:${id}`;
+}
+
+/**
+ * Clock-skew correction from Segment's semantics: the client's clock may be wrong, but the
+ * interval between the event and its sending is right.
+ */
+export function correctedTimestamp(receivedAt: Date, originalTimestamp: Date | null, sentAt: Date | null): Date {
+  if (!originalTimestamp) return receivedAt;
+  if (!sentAt) return originalTimestamp;
+  return new Date(receivedAt.getTime() - (sentAt.getTime() - originalTimestamp.getTime()));
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { isoTimestamp, projectId } from '../common';
+
+export const projectConfigValue = z.object({
+  projectId,
+  accountId: z.string().min(1),
+  name: z.string().min(1).max(200),
+  /** Public write keys accepted at ingest; several during a rotation. */
+  writeKeys: z.array(z.string().min(8)).min(0),
+  /** `*` allows any origin. */
+  allowedOrigins: z.array(z.string()).default(['*']),
+  timeZone: z.string().default('UTC'),
+  enabled: z.boolean().default(true),
+  cookieless: z.boolean().default(true),
+  botFiltering: z.boolean().default(true),
+  /** What to do with DNT / Sec-GPC requests: drop them, count them without a persistent id, or ignore the signal. */
+  privacySignals: z.enum(['drop', 'anonymous', 'ignore']).default('anonymous'),
+  sessionTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(30),
+  sessionSplitAtMidnight: z.boolean().default(false),
+  /** After erasure, a later event with the same ids starts a fresh visitor only when true. */
+  allowReidentifyAfterErasure: z.boolean().default(false),
+  retention: z
+    .object({
+      minuteBucketDays: z.number().int().min(1).default(2),
+      hourBucketDays: z.number().int().min(1).default(90),
+      maxEventAgeDays: z.number().int().min(1).default(30),
+      eventStoreMonths: z.number().int().min(1).nullable().default(null),
+    })
+    .default({ minuteBucketDays: 2, hourBucketDays: 90, maxEventAgeDays: 30, eventStoreMonths: null }),
+  rateLimit: z
+    .object({ eventsPerSecond: z.number().positive(), burst: z.number().positive() })
+    .default({ eventsPerSecond: 5000, burst: 20000 }),
+  updatedAt: isoTimestamp,
+});
+export type ProjectConfig = z.infer<typeof projectConfigValue>;
+export type ProjectConfigInput = z.input<typeof projectConfigValue>;
+
+/** Key is the projectId; a null value (tombstone) deletes the project. */
+export const projectKey = projectId;

@@ -1,0 +1,218 @@
+import type { Context } from '@opentelemetry/api';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { counter, extractTraceContext, withSpan, type Logger } from '@sightline/telemetry';
+import type { DurableProducer } from './producer';
+import { isRetriable, type HandlerResult } from './results';
+
+export interface ConsumedItem<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: T;
+  headers: IHeaders;
+  timestamp: string;
+  traceContext: Context;
+}
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface BatchContext {
+  heartbeat(): Promise<void>;
+  logger: Logger;
+}
+
+export interface BatchConsumerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  /** Where poison messages go, with their original bytes and the reason. */
+  dlqTopic: string;
+  producer: DurableProducer;
+  logger: Logger;
+  decode(message: KafkaMessage, topic: string): DecodeResult<T>;
+  /**
+   * Does the batch's side effects and resolves when they are durable. Returns one result per
+   * item (same order), or nothing when all are ok. Throwing means "retry the whole batch".
+   */
+  handleBatch(items: ConsumedItem<T>[], ctx: BatchContext): Promise<HandlerResult[] | void>;
+  retry?: { attempts: number; backoffMs: number };
+  partitionsConsumedConcurrently?: number;
+  maxBytesPerPartition?: number;
+  sessionTimeoutMs?: number;
+}
+
+export interface BatchConsumer {
+  start(): Promise<void>;
+  /** Stops fetching, lets the current batch finish and commit, then leaves the group. */
+  stop(): Promise<void>;
+  /** True when the consume loop ran within `withinMs` (health means the loop is alive, not the socket). */
+  isHealthy(withinMs?: number): boolean;
+  consumer: Consumer;
+}
+
+const processed = counter<'group' | 'topic' | 'result'>({
+  name: 'sightline_consumer_messages_total',
+  help: 'Messages handled by a consumer, by result (ok, dlq, drop).',
+  labelNames: ['group', 'topic', 'result'],
+});
+const batchRetries = counter<'group' | 'topic'>({
+  name: 'sightline_consumer_batch_retries_total',
+  help: 'Batches retried after a retriable failure.',
+  labelNames: ['group', 'topic'],
+});
+
+/** JSON decode + zod parse, the usual `decode` for a topic contract. */
+export function jsonDecoder<T>(schema: { safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } } }) {
+  return (message: KafkaMessage): DecodeResult<T> => {
+    if (!message.value) return { ok: false, reason: 'empty value' };
+    let data: unknown;
+    try {
+      data = JSON.parse(message.value.toString('utf8'));
+    } catch (err) {
+      return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+    }
+    const parsed = schema.safeParse(data);
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: `schema: ${parsed.error.message}` };
+  };
+}
+
+/**
+ * The one consume loop of every service: eachBatch with auto-commit off; decode, hand the
+ * batch to the service, send rejects to the DLQ, and only then commit the batch's offset.
+ */
+export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchConsumer {
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30000,
+    heartbeatInterval: 3000,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: true,
+  });
+  const retry = options.retry ?? { attempts: 5, backoffMs: 200 };
+  const log = options.logger.child({ group: options.groupId });
+  let lastLoopAt = 0;
+  let running = false;
+
+  async function sendToDlq(rejects: Array<{ message: KafkaMessage; partition: number; topic: string; reason: string }>) {
+    if (rejects.length === 0) return;
+    await options.producer.send(
+      options.dlqTopic,
+      rejects.map((r) => ({
+        key: r.message.key?.toString('utf8') ?? null,
+        value: {
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.message.offset,
+          error: r.reason,
+          consumerGroup: options.groupId,
+          failedAt: new Date().toISOString(),
+          payloadBase64: r.message.value ? r.message.value.toString('base64') : null,
+        },
+        headers: { 'x-dlq-reason': r.reason.slice(0, 500), 'x-dlq-source-topic': r.topic, 'x-dlq-source-partition': String(r.partition), 'x-dlq-source-offset': r.message.offset },
+      })),
+    );
+    for (const r of rejects) log.warn({ topic: r.topic, partition: r.partition, offset: r.message.offset, reason: r.reason }, 'message_to_dlq');
+  }
+
+  async function handleWithRetry(items: ConsumedItem<T>[], payload: EachBatchPayload): Promise<HandlerResult[] | void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log });
+      } catch (err) {
+        if (!isRetriable(err) || attempt >= retry.attempts || !payload.isRunning()) throw err;
+        batchRetries.inc({ group: options.groupId, topic: payload.batch.topic });
+        const delay = Math.min(retry.backoffMs * 2 ** attempt, 10_000);
+        log.warn({ err, attempt, delay, topic: payload.batch.topic, partition: payload.batch.partition }, 'batch_retry');
+        await new Promise((r) => setTimeout(r, delay));
+        await payload.heartbeat();
+      }
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    lastLoopAt = Date.now();
+    if (batch.messages.length === 0) return;
+    const items: ConsumedItem<T>[] = [];
+    const rejects: Array<{ message: KafkaMessage; partition: number; topic: string; reason: string }> = [];
+    for (const message of batch.messages) {
+      const decoded = options.decode(message, batch.topic);
+      if (!decoded.ok) {
+        rejects.push({ message, partition: batch.partition, topic: batch.topic, reason: decoded.reason });
+        continue;
+      }
+      items.push({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        key: message.key?.toString('utf8') ?? null,
+        value: decoded.value,
+        headers: message.headers ?? {},
+        timestamp: message.timestamp,
+        traceContext: extractTraceContext(message.headers as Record<string, Buffer | string | undefined>),
+      });
+    }
+    const parent = items[0]?.traceContext;
+    const results = items.length
+      ? await withSpan(`consume ${batch.topic}`, () => handleWithRetry(items, payload), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, parent)
+      : undefined;
+    let okCount = items.length;
+    let dropCount = 0;
+    if (results) {
+      results.forEach((result, i) => {
+        const item = items[i]!;
+        if (result.kind === 'dlq') {
+          okCount--;
+          const message = batch.messages.find((m) => m.offset === item.offset)!;
+          rejects.push({ message, partition: batch.partition, topic: batch.topic, reason: result.reason });
+        } else if (result.kind === 'drop') {
+          okCount--;
+          dropCount++;
+          log.debug({ offset: item.offset, reason: result.reason }, 'message_dropped');
+        }
+      });
+    }
+    await sendToDlq(rejects);
+    processed.inc({ group: options.groupId, topic: batch.topic, result: 'ok' }, okCount);
+    if (rejects.length) processed.inc({ group: options.groupId, topic: batch.topic, result: 'dlq' }, rejects.length);
+    if (dropCount) processed.inc({ group: options.groupId, topic: batch.topic, result: 'drop' }, dropCount);
+
+    // A rebalance while we worked: another member owns the partition now and will replay; the
+    // projections are idempotent, so not committing is safe and committing would be refused.
+    if (payload.isStale()) return;
+    const last = batch.lastOffset();
+    payload.resolveOffset(last);
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    lastLoopAt = Date.now();
+  }
+
+  return {
+    consumer,
+    async start() {
+      await consumer.connect();
+      for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+      consumer.on(consumer.events.FETCH_START, () => {
+        lastLoopAt = Date.now();
+      });
+      running = true;
+      lastLoopAt = Date.now();
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
+        eachBatch,
+      });
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      await consumer.disconnect();
+    },
+    isHealthy(withinMs = 30_000) {
+      return running && Date.now() - lastLoopAt < withinMs;
+    },
+  };
+}

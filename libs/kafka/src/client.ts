@@ -1,0 +1,70 @@
+import { Kafka, logLevel, type ITopicConfig, type LogEntry } from 'kafkajs';
+import type { Logger } from '@sightline/telemetry';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose logs go through pino. */
+export function createKafka(options: KafkaClientOptions): Kafka {
+  const log = options.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...fields } = entry;
+        // kafkajs logs every reconnect attempt as an error; they are expected while a broker restarts.
+        const method = level === logLevel.ERROR && /Connection|ECONNREFUSED|disconnected/i.test(String(message)) ? 'warn' : levels[level] ?? 'info';
+        log[method](fields, `kafkajs: ${message}`);
+      },
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions?: number;
+  configEntries?: ITopicConfig['configEntries'];
+}
+
+/** Creates the topics that are missing; a no-op for existing ones. */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 4, replicationFactor: -1, configEntries: s.configEntries })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The standard topic set of a namespace: compacted projects, everything else retained by time. */
+export function standardTopicSpecs(names: { projects: string; eventsRaw: string; eventsEnriched: string; eventsDlq: string; erasures: string }, partitions = 4): TopicSpec[] {
+  return [
+    { topic: names.projects, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '0' }] },
+    { topic: names.eventsRaw, numPartitions: partitions, configEntries: [{ name: 'retention.ms', value: String(7 * 86400_000) }] },
+    { topic: names.eventsEnriched, numPartitions: partitions, configEntries: [{ name: 'retention.ms', value: '-1' }] },
+    { topic: names.eventsDlq, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(30 * 86400_000) }] },
+    { topic: names.erasures, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '-1' }] },
+  ];
+}

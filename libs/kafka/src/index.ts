@@ -1,0 +1,6 @@
+export * from './client';
+export * from './producer';
+export * from './results';
+export * from './by-key';
+export * from './batch-consumer';
+export * from './topic-table';

@@ -1,0 +1,95 @@
+import { context, propagation, trace, SpanStatusCode, type Attributes, type Context } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** `otlp` to export, anything else (or unset with no endpoint) keeps spans in-process only. */
+  tracesExporter?: string;
+  otlpEndpoint?: string;
+}
+
+let provider: NodeTracerProvider | undefined;
+
+/**
+ * Starts tracing. Call it first in `main.ts`, before express, pg or ioredis are required, so
+ * their instrumentations can patch them. Spans always exist (trace ids stamp the logs and
+ * cross Kafka); they leave the process only when an OTLP exporter is configured.
+ */
+export function initTelemetry(options: TelemetryOptions): { shutdown(): Promise<void> } {
+  if (provider) return { shutdown: () => provider!.shutdown() };
+  const exporting = options.tracesExporter === 'otlp' || (!options.tracesExporter && !!options.otlpEndpoint);
+  const spanProcessors: SpanProcessor[] = exporting
+    ? [new BatchSpanProcessor(new OTLPTraceExporter(options.otlpEndpoint ? { url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` } : {}))]
+    : [];
+  provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
+    spanProcessors,
+  });
+  provider.register();
+  registerInstrumentations({
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') }),
+      new ExpressInstrumentation(),
+      new PgInstrumentation(),
+      new IORedisInstrumentation(),
+    ],
+  });
+  const active = provider;
+  return { shutdown: () => active.shutdown() };
+}
+
+export function tracer() {
+  return trace.getTracer('sightline');
+}
+
+/** Runs `fn` inside a new active span; records errors and always ends the span. */
+export async function withSpan<T>(name: string, fn: () => Promise<T>, attributes?: Attributes, parent?: Context): Promise<T> {
+  const ctx = parent ?? context.active();
+  return tracer().startActiveSpan(name, { attributes }, ctx, async (span) => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** W3C trace context into Kafka message headers (or any string map). */
+export function injectTraceHeaders(headers: Record<string, string> = {}, ctx: Context = context.active()): Record<string, string> {
+  propagation.inject(ctx, headers);
+  return headers;
+}
+
+type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+/** The context a Kafka message carried, for consumers to continue its trace. */
+export function extractTraceContext(headers: Record<string, HeaderValue> | undefined): Context {
+  const carrier: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) carrier[key] = first.toString();
+  }
+  return propagation.extract(context.active(), carrier);
+}
+
+export function currentTraceIds(): { trace_id: string; span_id: string } | Record<string, never> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  if (!traceId || traceId === '00000000000000000000000000000000') return {};
+  void traceFlags;
+  return { trace_id: traceId, span_id: spanId };
+}

@@ -1,0 +1,5 @@
+export * from './env';
+export * from './postgres';
+export * from './kafka';
+export * from './process';
+export * from './redis';

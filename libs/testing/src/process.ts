@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from './env';
+
+export const repoRoot = join(__dirname, '..', '..', '..');
+
+export interface ServiceProcess {
+  name: string;
+  port: number;
+  url: string;
+  logs(): string;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: a crash with no chance to commit or flush. */
+  kill9(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a built service (`services/<name>/dist/main.js`) as a real process and waits until
+ * its /readyz answers 200.
+ */
+export async function startService(name: string, env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+  const port = Number(env.PORT ?? (await freePort()));
+  const entry = join(repoRoot, 'services', name, 'dist', 'main.js');
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', entry], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        if (dead) throw new Error(`${name} exited during start:\n${output.slice(-4000)}`);
+        const res = await fetch(`${url}/readyz`).catch(() => null);
+        return res?.status === 200;
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, description: `${name} ready`, intervalMs: 200 },
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${output.slice(-4000)}`);
+  }
+  return {
+    name,
+    port,
+    url,
+    logs: () => output,
+    async stop() {
+      if (dead) return exited;
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      if (dead) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
