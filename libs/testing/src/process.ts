@@ -1,9 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { waitFor } from './env';
 
-export const repoRoot = join(__dirname, '..', '..', '..');
+/** The repository root, found upwards from this file (works from source, jest and bundles). */
+export const repoRoot = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sightline') return dir;
+  }
+  throw new Error(`no sightline repository above ${start}`);
+}
 
 export interface ServiceProcess {
   name: string;

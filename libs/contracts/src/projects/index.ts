@@ -5,6 +5,9 @@ export const projectConfigValue = z.object({
   projectId,
   accountId: z.string().min(1),
   name: z.string().min(1).max(200),
+  /** URL names for the HiiTrack-compatible paths `/:account/:project/...`. */
+  accountSlug: z.string().min(1).max(100),
+  slug: z.string().min(1).max(100),
   /** Public write keys accepted at ingest; several during a rotation. */
   writeKeys: z.array(z.string().min(8)).min(0),
   /** `*` allows any origin. */

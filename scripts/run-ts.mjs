@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Runs a TypeScript script (benchmarks, one-off tools) the way services are built: bundled by
+// esbuild with the @sightline/* libs from source, npm packages external. Usage:
+//   node scripts/run-ts.mjs bench/aggregator/run.ts [args...]
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [script, ...args] = process.argv.slice(2);
+if (!script) {
+  console.error('usage: node scripts/run-ts.mjs <file.ts> [args...]');
+  process.exit(2);
+}
+const entry = resolve(script);
+// Output beside the script so that __dirname-relative paths and node_modules resolution hold.
+const outDir = mkdtempSync(join(dirname(entry), '.run-'));
+const outfile = join(outDir, 'script.js');
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+  tsconfig: join(root, 'tsconfig.json'),
+  define: { __SCRIPT_DIR__: JSON.stringify(dirname(entry)) },
+  plugins: [
+    {
+      name: 'external-packages',
+      setup(b) {
+        b.onResolve({ filter: /^(?![./]|@sightline\/)/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: a.path, external: true }));
+      },
+    },
+  ],
+});
+const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
+rmSync(outDir, { recursive: true, force: true });
+process.exit(result.status ?? 1);
