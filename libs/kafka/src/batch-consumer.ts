@@ -1,4 +1,5 @@
 import type { Context } from '@opentelemetry/api';
+import type { z } from 'zod';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { counter, extractTraceContext, withSpan, type Logger } from '@sightline/telemetry';
 import type { DurableProducer } from './producer';
@@ -64,8 +65,8 @@ const batchRetries = counter<'group' | 'topic'>({
 });
 
 /** JSON decode + zod parse, the usual `decode` for a topic contract. */
-export function jsonDecoder<T>(schema: { safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } } }) {
-  return (message: KafkaMessage): DecodeResult<T> => {
+export function jsonDecoder<S extends z.ZodType>(schema: S) {
+  return (message: KafkaMessage): DecodeResult<z.infer<S>> => {
     if (!message.value) return { ok: false, reason: 'empty value' };
     let data: unknown;
     try {
@@ -74,7 +75,7 @@ export function jsonDecoder<T>(schema: { safeParse(data: unknown): { success: tr
       return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
     }
     const parsed = schema.safeParse(data);
-    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: `schema: ${parsed.error.message}` };
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: `schema: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` };
   };
 }
 

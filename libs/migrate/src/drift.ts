@@ -87,7 +87,7 @@ export async function findSchemaDrift(schemaPath: string, databaseUrl: string): 
     );
     const dbIndexes = await client.query<{ table: string; columns: string[]; unique: boolean }>(
       `SELECT t.relname AS table, i.indisunique AS unique,
-              array_agg(a.attname ORDER BY k.ord) AS columns
+              array_agg(a.attname::text ORDER BY k.ord) AS columns
        FROM pg_index i
        JOIN pg_class t ON t.oid = i.indrelid AND t.relnamespace = 'public'::regnamespace AND NOT t.relispartition
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)

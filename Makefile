@@ -1,0 +1,69 @@
+# Sightline: `make up` runs the whole system with a demo project; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+SERVICES := ingest session-fingerprint bitmap-aggregator query gateway
+
+.PHONY: help install infra build typecheck up down status test test-unit test-integration test-e2e bench replay logs
+
+help:
+	@echo "make up      install, start Kafka/Postgres/Redis, build, start all services, create the demo project"
+	@echo "make test    bring up missing infrastructure and run every test (unit, integration, e2e)"
+	@echo "make down    stop the services and the infrastructure"
+	@echo "make status  what is running"
+	@echo "make bench   run the benchmarks under bench/"
+	@echo "make replay SERVICE=query   rebuild one projection by replaying events.enriched.v1"
+
+node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+infra:
+	infra/up
+
+build: install
+	node scripts/build.mjs
+	@if [ -f libs/tracker/build.mjs ]; then node libs/tracker/build.mjs; fi
+
+typecheck: install
+	npx tsc -p tsconfig.json
+	@if [ -f libs/tracker/tsconfig.json ]; then npx tsc -p libs/tracker; fi
+
+up: install infra build
+	scripts/services.sh start $(SERVICES)
+	node services/gateway/dist/cli/bootstrap-demo.js
+
+down:
+	scripts/services.sh stop $(SERVICES)
+	infra/down
+
+status:
+	-infra/status
+	scripts/services.sh status $(SERVICES)
+
+logs:
+	tail -n 50 .sightline/logs/*.log
+
+# Unit tests need no network; integration and e2e tests use the real Kafka, Postgres and Redis.
+test: install infra build typecheck
+	@if [ -x infra/chromium/install ]; then infra/chromium/install; fi
+	npx jest --selectProjects unit --ci
+	npx jest --selectProjects integration --ci --maxWorkers=2
+	npx jest --selectProjects e2e --ci --runInBand
+
+test-unit: install
+	npx jest --selectProjects unit
+
+test-integration: install infra build
+	npx jest --selectProjects integration
+
+test-e2e: install infra build
+	npx jest --selectProjects e2e --runInBand
+
+bench: install infra build
+	@for b in bench/*/run.ts; do echo "== $$b"; node scripts/run-ts.mjs $$b || exit 1; done
+
+replay:
+	@test -n "$(SERVICE)" || (echo "usage: make replay SERVICE=<bitmap-aggregator|query>"; exit 2)
+	scripts/services.sh replay $(SERVICE)

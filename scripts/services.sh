@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Starts, stops and checks the five services as background processes of this checkout.
+# Logs: .sightline/logs/<service>.log; pids: .sightline/run/<service>.pid.
+#   scripts/services.sh start|stop|status <service>...
+#   scripts/services.sh replay <service>   (stop, rewind its consumer group to offset 0, start)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LOGS="$ROOT/.sightline/logs"
+RUN="$ROOT/.sightline/run"
+mkdir -p "$LOGS" "$RUN"
+PG=postgresql://sightline:sightline@127.0.0.1:5433
+
+port_of() {
+  case "$1" in
+    gateway) echo 8080 ;; ingest) echo 8081 ;; session-fingerprint) echo 8082 ;;
+    bitmap-aggregator) echo 8083 ;; query) echo 8084 ;;
+    *) echo "unknown service $1" >&2; exit 2 ;;
+  esac
+}
+
+env_of() {
+  case "$1" in
+    session-fingerprint) echo "DATABASE_URL=$PG/identity" ;;
+    query) echo "DATABASE_URL=$PG/events" ;;
+    gateway) echo "DATABASE_URL=$PG/gateway" ;;
+    *) echo "" ;;
+  esac
+}
+
+running() {
+  local pidfile="$RUN/$1.pid"
+  [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+start_one() {
+  local name=$1 port
+  port=$(port_of "$name")
+  if running "$name"; then echo "$name: already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
+  # shellcheck disable=SC2046
+  env NODE_ENV=production PORT="$port" $(env_of "$name") \
+    setsid nohup node --enable-source-maps "$ROOT/services/$name/dist/main.js" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/$name.pid"
+}
+
+wait_ready() {
+  local name=$1 port deadline
+  port=$(port_of "$name")
+  deadline=$((SECONDS + 90))
+  until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
+    if ! running "$name"; then echo "$name: exited during start; last log lines:"; tail -n 30 "$LOGS/$name.log"; exit 1; fi
+    if (( SECONDS > deadline )); then echo "$name: not ready after 90 s; last log lines:"; tail -n 30 "$LOGS/$name.log"; exit 1; fi
+    sleep 0.5
+  done
+  echo "$name: ready on http://127.0.0.1:$port"
+}
+
+stop_one() {
+  local name=$1 pid
+  if ! running "$name"; then rm -f "$RUN/$name.pid"; echo "$name: not running"; return 0; fi
+  pid=$(cat "$RUN/$name.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$RUN/$name.pid"
+  echo "$name: stopped"
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  start)
+    for s in "$@"; do start_one "$s"; done
+    for s in "$@"; do wait_ready "$s"; done ;;
+  stop)
+    for s in "$@"; do stop_one "$s"; done ;;
+  status)
+    for s in "$@"; do
+      if running "$s"; then echo "$s: up (pid $(cat "$RUN/$s.pid"), port $(port_of "$s"))"; else echo "$s: down"; fi
+    done ;;
+  replay)
+    s=${1:?service}
+    stop_one "$s"
+    node "$ROOT/scripts/reset-offsets.mjs" "sightline.$s" "sightline.events.enriched.v1"
+    start_one "$s"; wait_ready "$s" ;;
+  *) echo "usage: $0 start|stop|status|replay <service>..."; exit 2 ;;
+esac

@@ -1,0 +1,89 @@
+import { createTestDatabase, freePort, startService, testInfra, testNamespace, uniqueId, type ServiceProcess, type TestDatabase } from '@sightline/testing';
+
+/** The five services as real processes on their own topics, databases and Redis prefix. */
+export interface Stack {
+  namespace: string;
+  services: Record<ServiceName, ServiceProcess>;
+  restart(name: ServiceName, how: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type ServiceName = 'ingest' | 'session-fingerprint' | 'bitmap-aggregator' | 'query' | 'gateway';
+
+export async function startStack(prefix: string): Promise<Stack> {
+  const namespace = testNamespace(prefix);
+  const databases: TestDatabase[] = await Promise.all(['identity', 'events', 'gateway'].map((name) => createTestDatabase(`${prefix}_${name}`)));
+  const [identity, events, gateway] = databases as [TestDatabase, TestDatabase, TestDatabase];
+  const ports = { aggregator: await freePort(), query: await freePort() };
+  const common = { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
+  const env: Record<ServiceName, Record<string, string>> = {
+    ingest: { ...common },
+    'session-fingerprint': { ...common, DATABASE_URL: identity.url },
+    'bitmap-aggregator': { ...common, PORT: String(ports.aggregator), REDIS_URL: testInfra.redisUrl, REDIS_KEY_PREFIX: `${uniqueId(prefix)}:` },
+    query: { ...common, PORT: String(ports.query), DATABASE_URL: events.url },
+    gateway: { ...common, DATABASE_URL: gateway.url, AGGREGATOR_URL: `http://127.0.0.1:${ports.aggregator}`, QUERY_URL: `http://127.0.0.1:${ports.query}` },
+  };
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  const order: ServiceName[] = ['session-fingerprint', 'bitmap-aggregator', 'query', 'ingest', 'gateway'];
+  try {
+    const started = await Promise.all(order.map((name) => startService(name, env[name])));
+    order.forEach((name, i) => (services[name] = started[i]!));
+  } catch (err) {
+    await Promise.all(Object.values(services).map((s) => s.kill9()));
+    await Promise.all(databases.map((d) => d.drop()));
+    throw err;
+  }
+  return {
+    namespace,
+    services,
+    async restart(name, how) {
+      const current = services[name];
+      if (how === 'SIGKILL') await current.kill9();
+      else await current.stop();
+      services[name] = await startService(name, { ...env[name], PORT: String(current.port) });
+    },
+    async stop() {
+      await Promise.all(Object.values(services).map((s) => s.stop()));
+      await Promise.all(databases.map((d) => d.drop()));
+    },
+  };
+}
+
+export async function api<T = unknown>(method: string, url: string, options: { body?: unknown; auth?: string } = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(options.auth ? { authorization: options.auth } : {}) },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: body as T };
+}
+
+export const basic = (user: string, password = '') => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const bearer = (key: string) => `Bearer ${key}`;
+
+export interface DemoProject {
+  projectId: string;
+  writeKey: string;
+  readKey: string;
+}
+
+/** Signs up an account, creates a project and a read key through the public API. */
+export async function createProject(gatewayUrl: string, name: string): Promise<DemoProject> {
+  const email = `${uniqueId(name)}@example.test`;
+  const password = 'correct horse battery staple';
+  const account = await api<{ account: { id: string } }>('POST', `${gatewayUrl}/v1/accounts`, { body: { name, email, password } });
+  if (account.status !== 201) throw new Error(`signup: ${account.status} ${JSON.stringify(account.body)}`);
+  const auth = basic(email, password);
+  const project = await api<{ project: { id: string; writeKey: string } }>('POST', `${gatewayUrl}/v1/accounts/${account.body.account.id}/projects`, { auth, body: { name } });
+  if (project.status !== 201) throw new Error(`project: ${project.status} ${JSON.stringify(project.body)}`);
+  const key = await api<{ key: { secret: string } }>('POST', `${gatewayUrl}/v1/projects/${project.body.project.id}/keys`, { auth, body: { name: 'e2e' } });
+  if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.body)}`);
+  return { projectId: project.body.project.id, writeKey: project.body.project.writeKey, readKey: key.body.key.secret };
+}
