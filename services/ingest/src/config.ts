@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { defineConfig, env, httpPiece, kafkaPiece, runtimePiece, telemetryPiece } from '@sightline/config';
+
+export const config = defineConfig({
+  ...runtimePiece,
+  ...kafkaPiece,
+  ...httpPiece(8081),
+  ...telemetryPiece,
+  /** The project of the seed-compatible endpoints when a request names no write key. */
+  DEFAULT_PROJECT_ID: z.string().min(1).default('demo'),
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For we believe; empty means the socket address is the client. */
+  TRUSTED_PROXIES: env.csv.default([]),
+  /** How long a request waits for Kafka's acknowledgement before it is answered 503. */
+  ACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  MAX_EVENT_BYTES: z.coerce.number().int().min(1024).default(32768),
+  MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(512000),
+  /** Coalescing window of the producer queue: one Kafka request per this many ms at most. */
+  PUBLISH_MAX_DELAY_MS: z.coerce.number().int().min(0).max(100).default(2),
+  PUBLISH_MAX_MESSAGES: z.coerce.number().int().min(1).default(5000),
+  /** Events waiting for Kafka beyond this are refused at once with 503 (memory bound during an outage). */
+  PUBLISH_MAX_PENDING: z.coerce.number().int().min(1).default(100000),
+  /** Absolute, or relative to the repository root. */
+  TRACKER_JS_PATH: z.string().default('libs/tracker/dist/tracker.js'),
+  /** Events whose clock-corrected time is further ahead than this are refused. */
+  FUTURE_LIMIT_DAYS: z.coerce.number().int().min(1).default(7),
+});
+
+export type IngestConfig = z.infer<typeof config.schema>;

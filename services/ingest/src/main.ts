@@ -1,0 +1,68 @@
+import { env, telemetry } from './instrument';
+import { topicNames } from '@sightline/contracts';
+import { handleShutdown, listen } from '@sightline/http';
+import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createLogger } from '@sightline/telemetry';
+import { createApp } from './app';
+import { createRateLimiter } from './handlers/rate-limit.handler';
+import { trustedProxyList } from './handlers/request-facts.handler';
+import { createProjectDirectory } from './projects/project-directory';
+import { createRawEventPublisher } from './publisher/raw-event.publisher';
+import { createTrackerSource, resolveTrackerPath } from './routes/tracker-source';
+
+async function main() {
+  const logger = createLogger({ service: 'ingest', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+  const topics = topicNames(env.TOPIC_NAMESPACE);
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'ingest', logger });
+  await ensureTopics(kafka, standardTopicSpecs(topics));
+
+  const projects = createProjectDirectory({ kafka, topic: topics.projects, logger, groupPrefix: `${env.TOPIC_NAMESPACE}ingest` });
+  const publisher = createRawEventPublisher({
+    createProducer: () => createProducer(kafka),
+    topic: topics.eventsRaw,
+    logger,
+    ackTimeoutMs: env.ACK_TIMEOUT_MS,
+    maxDelayMs: env.PUBLISH_MAX_DELAY_MS,
+    maxMessages: env.PUBLISH_MAX_MESSAGES,
+    maxPending: env.PUBLISH_MAX_PENDING,
+  });
+  const limiter = createRateLimiter();
+  const sweeper = setInterval(() => limiter.sweep(10 * 60_000), 60_000);
+  sweeper.unref();
+  await publisher.start();
+  await projects.start();
+
+  const app = createApp({
+    projects,
+    publisher,
+    limiter,
+    logger,
+    tracker: createTrackerSource(resolveTrackerPath(env.TRACKER_JS_PATH, __dirname)),
+    maxBatchBytes: env.MAX_BATCH_BYTES,
+    settings: {
+      defaultProjectId: env.DEFAULT_PROJECT_ID,
+      maxEventBytes: env.MAX_EVENT_BYTES,
+      futureLimitDays: env.FUTURE_LIMIT_DAYS,
+      ackTimeoutMs: env.ACK_TIMEOUT_MS,
+      trustedProxies: trustedProxyList(env.TRUSTED_PROXIES),
+    },
+    checks: {
+      projects: () => projects.isReady(),
+      kafka: () => publisher.isHealthy(),
+    },
+  });
+  const server = await listen(app, env.PORT, env.HOST);
+  logger.info({ port: server.port, projects: projects.size(), topic: topics.eventsRaw }, 'ingest_listening');
+
+  handleShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, [
+    ['http', () => server.close()],
+    ['publisher', () => publisher.stop()],
+    ['projects', () => projects.stop()],
+    ['telemetry', () => telemetry.shutdown()],
+  ]);
+}
+
+main().catch((err) => {
+  process.stderr.write(`ingest failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { projectConfigValue, topicNames, type ProjectConfig, type ProjectConfigInput, type RawEvent, type TopicNames } from '@sightline/contracts';
+import { listen, type RunningServer } from '@sightline/http';
+import { createKafka, createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
+import { createLogger } from '@sightline/telemetry';
+import { json, readTopic, testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
+import { createApp } from '../app';
+import { createRateLimiter } from '../handlers/rate-limit.handler';
+import { trustedProxyList } from '../handlers/request-facts.handler';
+import { createProjectDirectory, type ProjectDirectory } from '../projects/project-directory';
+import { createRawEventPublisher } from '../publisher/raw-event.publisher';
+import { createTrackerSource } from '../routes/tracker-source';
+
+/** A full ProjectConfig from a few fields, with a fresh id, slugs and write key. */
+export function testProject(overrides: Partial<ProjectConfigInput> = {}): ProjectConfig {
+  const projectId = overrides.projectId ?? uniqueId('p').replace(/[^a-z0-9_-]/g, '');
+  return projectConfigValue.parse({
+    projectId,
+    accountId: `acc_${projectId}`,
+    name: projectId,
+    accountSlug: `a-${projectId}`,
+    slug: `s-${projectId}`,
+    writeKeys: [`wk_${randomBytes(12).toString('hex')}`],
+    updatedAt: new Date().toISOString(),
+    ...overrides,
+  });
+}
+
+export interface HarnessOptions {
+  ackTimeoutMs?: number;
+  trustedProxies?: string[];
+  trackerPath?: string;
+  defaultProjectId?: string;
+}
+
+export interface Harness {
+  url: string;
+  topics: TopicNames;
+  projects: ProjectDirectory;
+  /** Publishes to the projects topic and waits until this ingest sees it. */
+  putProject(project: ProjectConfig): Promise<ProjectConfig>;
+  deleteProject(projectId: string): Promise<void>;
+  /** Reads `count` records of events.raw from the start of the topic. */
+  readRaw(count: number): Promise<Array<{ key: string; value: RawEvent }>>;
+  stop(): Promise<void>;
+}
+
+/** The ingest app in this process, on a namespace of its own, against the real broker. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const namespace = testNamespace('ingest');
+  const topics = topicNames(namespace);
+  const logger = createLogger({ service: 'ingest-test', level: 'warn' });
+  const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'ingest-test', logger });
+  await ensureTopics(kafka, standardTopicSpecs(topics));
+  const admin: DurableProducer = createProducer(kafka);
+  await admin.start();
+  const projects = createProjectDirectory({ kafka, topic: topics.projects, logger, groupPrefix: `${namespace}ingest` });
+  const ackTimeoutMs = options.ackTimeoutMs ?? 5000;
+  const publisher = createRawEventPublisher({ createProducer: () => createProducer(kafka), topic: topics.eventsRaw, logger, ackTimeoutMs, maxDelayMs: 2, maxMessages: 5000, maxPending: 100000 });
+  await publisher.start();
+  await projects.start();
+  const app = createApp({
+    projects,
+    publisher,
+    limiter: createRateLimiter(),
+    logger,
+    tracker: createTrackerSource(options.trackerPath ?? `/nonexistent/${namespace}/tracker.js`),
+    maxBatchBytes: 512000,
+    settings: {
+      defaultProjectId: options.defaultProjectId ?? 'demo',
+      maxEventBytes: 32768,
+      futureLimitDays: 7,
+      ackTimeoutMs,
+      trustedProxies: trustedProxyList(options.trustedProxies ?? []),
+    },
+    checks: { projects: () => projects.isReady(), kafka: () => publisher.isHealthy() },
+  });
+  const server: RunningServer = await listen(app, 0);
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    topics,
+    projects,
+    async putProject(project) {
+      await admin.send(topics.projects, [{ key: project.projectId, value: project }]);
+      await waitFor(() => projects.byId(project.projectId)?.updatedAt === project.updatedAt, { timeoutMs: 10_000, description: `project ${project.projectId} loaded` });
+      return project;
+    },
+    async deleteProject(projectId) {
+      await admin.send(topics.projects, [{ key: projectId, value: null }]);
+      await waitFor(() => !projects.byId(projectId), { timeoutMs: 10_000, description: `project ${projectId} deleted` });
+    },
+    async readRaw(count) {
+      const messages = await readTopic(topics.eventsRaw, { count, timeoutMs: 20_000 });
+      return messages.map((m) => ({ key: m.key!.toString('utf8'), value: json<RawEvent>(m) }));
+    },
+    async stop() {
+      await server.close(2000);
+      await publisher.stop();
+      await projects.stop();
+      await admin.stop();
+    },
+  };
+}
+
+export const basicAuth = (writeKey: string) => `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // a non-JSON answer stays text
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
