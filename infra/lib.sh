@@ -1,0 +1,444 @@
+# shellcheck shell=bash
+# Shared helpers for the Sightline local infrastructure scripts (infra/*/start|stop|status).
+#
+# Usage, at the top of a script that lives in infra/<part>/:
+#   ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+#   . "$ROOT/infra/lib.sh"
+#
+# Everything at run time lives under $ROOT/.sightline/ (git-ignored):
+#   data/<part>   persistent data        logs/<part>.log   logs
+#   run/<part>.pid pid files, locks      conf/<part>/      generated config files
+# Sourcing this file has no side effects besides defining variables and functions.
+
+if [[ -z "${ROOT:-}" ]]; then
+  ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+fi
+SL_HOME="$ROOT/.sightline"
+SL_DATA="$SL_HOME/data"
+SL_LOGS="$SL_HOME/logs"
+SL_RUN="$SL_HOME/run"
+SL_CONF="$SL_HOME/conf"
+# Machine-wide lock serialising every apt-get/dpkg call made by these scripts (dpkg has one lock).
+SL_APT_LOCK=/var/lock/sightline-apt.lock
+# A short, stable id of this checkout (used for things that must live outside the repo).
+SL_ROOT_HASH=$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+export DEBIAN_FRONTEND=noninteractive
+
+sl_say() { printf '%s\n' "${SL_PART:+$SL_PART: }$*"; }
+sl_warn() { printf '%s\n' "${SL_PART:+$SL_PART: }WARNING: $*" >&2; }
+sl_die() {
+  printf '%s\n' "${SL_PART:+$SL_PART: }ERROR: $*" >&2
+  exit 1
+}
+
+# Create the runtime tree; world-traversable so that service users (postgres) can reach it.
+sl_init_dirs() {
+  mkdir -p "$SL_DATA" "$SL_LOGS" "$SL_RUN" "$SL_CONF"
+  chmod 755 "$SL_HOME" "$SL_DATA" "$SL_LOGS" "$SL_RUN" "$SL_CONF"
+}
+
+# Re-run the calling script while holding an exclusive per-part lock, so that two concurrent
+# start/stop calls of the same part are serialised. `flock -o` keeps the lock in the flock
+# process only: daemons started by the script do not inherit the lock descriptor.
+# Call as: sl_with_lock <name> "$@"   (near the top of the script, before doing anything)
+sl_with_lock() {
+  local name=$1
+  shift
+  if [[ "${SL_LOCK_HELD:-}" == "$name" ]]; then return 0; fi
+  sl_init_dirs
+  command -v flock >/dev/null 2>&1 || return 0 # util-linux is always on Debian; be lenient
+  SL_LOCK_HELD="$name" exec flock -o -w 900 "$SL_RUN/$name.lock" bash "$0" "$@"
+}
+
+# ---------------------------------------------------------------------------------------------
+# processes
+
+# Print the pid stored in a pid file (nothing if the file is missing or garbage).
+sl_pid_read() {
+  local f=$1 pid
+  [[ -f "$f" ]] || return 0
+  pid=$(head -n1 "$f" 2>/dev/null | tr -dc '0-9') || true
+  [[ -n "$pid" ]] && printf '%s\n' "$pid"
+  return 0
+}
+
+# Process state letter of pid (R, S, D, Z, ...), empty when it does not exist. No subprocess.
+sl_pid_state() {
+  local line
+  { IFS= read -r line <"/proc/$1/stat"; } 2>/dev/null || return 0
+  line=${line##*) }
+  printf '%s\n' "${line%% *}"
+}
+
+# True when pid is alive (and not a zombie) and its command line contains every given pattern.
+sl_pid_matches() {
+  local pid=$1 cmd state p
+  shift
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  state=$(sl_pid_state "$pid")
+  [[ -n "$state" && "$state" != Z && "$state" != X ]] || return 1
+  local args=()
+  { mapfile -d '' args <"/proc/$pid/cmdline"; } 2>/dev/null || return 1
+  cmd="${args[*]}"
+  for p in "$@"; do
+    [[ "$cmd" == *"$p"* ]] || return 1
+  done
+  return 0
+}
+
+# Print pids of processes whose command line contains every given pattern (scans /proc; no pkill).
+sl_find_pids() {
+  local d pid
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    [[ "$pid" == "$$" || "$pid" == "$BASHPID" ]] && continue
+    if sl_pid_matches "$pid" "$@"; then printf '%s\n' "$pid"; fi
+  done
+  return 0
+}
+
+# Wait until pid exits; returns 1 after timeout seconds.
+sl_wait_exit() {
+  local pid=$1 timeout=$2 i
+  for ((i = 0; i < timeout * 5; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    [[ "$(sl_pid_state "$pid")" == Z ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# Graceful stop: SIGTERM, wait up to timeout s, then SIGKILL.
+sl_terminate() {
+  local pid=$1 timeout=${2:-30} what=${3:-process}
+  kill -0 "$pid" 2>/dev/null || return 0
+  sl_say "stopping $what (pid $pid, SIGTERM)"
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! sl_wait_exit "$pid" "$timeout"; then
+    sl_warn "$what (pid $pid) still alive after ${timeout}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    sl_wait_exit "$pid" 10 || sl_die "could not kill pid $pid"
+  fi
+}
+
+# Start a long-running foreground command as a detached daemon (own session, stdin from
+# /dev/null, stdout+stderr appended to logfile) and write its pid to pidfile.
+# Usage: sl_spawn <pidfile> <logfile> cmd args...
+sl_spawn() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  rm -f "$pidfile"
+  # the child writes its own pid before exec-ing the command: exact even under setsid/nohup
+  # shellcheck disable=SC2016
+  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ -s "$pidfile" ]] && return 0
+    sleep 0.1
+  done
+  sl_die "daemon did not start (no pid file $pidfile); see $logfile"
+}
+
+# ---------------------------------------------------------------------------------------------
+# network
+
+sl_port_open() { # host port
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# Describe who listens on a TCP port (best effort; needs ss from iproute2).
+sl_port_owner() {
+  command -v ss >/dev/null 2>&1 || return 0
+  ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -n1
+}
+
+# Fail when something that is not ours already listens on the port.
+sl_require_free_port() { # port what
+  local port=$1 what=$2
+  if sl_port_open 127.0.0.1 "$port"; then
+    sl_die "port $port ($what) is already in use by another process: $(sl_port_owner "$port")." \
+      "Stop it (it is not managed from $ROOT) and run this again."
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# packages
+
+# Install Debian packages. All apt-get calls of these scripts are serialised by a machine-wide
+# lock (several parts may install at the same time, e.g. from infra/up) and wait for dpkg's
+# own lock too. `apt-get update` runs first when the package lists are empty, and again when
+# an install fails (stale lists). Services shipped by the packages are not started during the
+# install (policy-rc.d), since we run our own instances.
+# Usage: sl_apt_install [--no-install-recommends] pkg...
+sl_apt_install() {
+  local opts=() pkgs=() a
+  for a in "$@"; do
+    if [[ "$a" == --* ]]; then opts+=("$a"); else pkgs+=("$a"); fi
+  done
+  ((${#pkgs[@]})) || return 0
+  local fd policy_created=0 rc=0
+  exec {fd}>>"$SL_APT_LOCK"
+  sl_say "waiting for the apt lock to install: ${pkgs[*]}"
+  flock -w 1800 "$fd" || sl_die "timed out waiting for $SL_APT_LOCK"
+  # the lock fd is closed for every child (…{fd}>&-) so that nothing started by dpkg keeps it
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\n# temporary, written by sightline infra/lib.sh\nexit 101\n' >/usr/sbin/policy-rc.d {fd}>&-
+    chmod 755 /usr/sbin/policy-rc.d
+    policy_created=1
+  fi
+  local apt=(apt-get -q -y -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  local alog="$SL_LOGS/apt.log"
+  mkdir -p "$SL_LOGS"
+  echo "===== $(date -Is) ${SL_PART:-infra}: ${pkgs[*]} =====" >>"$alog"
+  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+    sl_say "apt-get update"
+    "${apt[@]}" update >>"$alog" 2>&1 {fd}>&- || rc=$?
+  fi
+  sl_say "apt-get install ${pkgs[*]} (output: $alog)"
+  if ! "${apt[@]}" install "${opts[@]}" "${pkgs[@]}" >>"$alog" 2>&1 {fd}>&-; then
+    sl_say "install failed; running apt-get update and retrying"
+    rc=0
+    "${apt[@]}" update >>"$alog" 2>&1 {fd}>&- || true
+    "${apt[@]}" install "${opts[@]}" "${pkgs[@]}" >>"$alog" 2>&1 {fd}>&- || rc=$?
+  fi
+  if ((policy_created)); then rm -f /usr/sbin/policy-rc.d; fi
+  exec {fd}>&-
+  if ((rc != 0)); then
+    tail -n 30 "$alog" >&2
+    sl_die "apt-get install ${pkgs[*]} failed (see $alog)"
+  fi
+}
+
+# Install the named package when the file is missing: sl_need_file /usr/bin/x pkg [apt opts]
+sl_need_file() {
+  local file=$1
+  shift
+  [[ -e "$file" ]] && return 0
+  sl_apt_install "$@"
+  [[ -e "$file" ]] || sl_die "$file still missing after installing $*"
+}
+
+# Stop and disable a Debian-managed system service that a package may have started (we run our
+# own instances on other ports). Never fails.
+sl_disable_system_service() {
+  local svc=$1
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  else
+    if [[ -x "/etc/init.d/$svc" ]]; then
+      "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    fi
+    if command -v update-rc.d >/dev/null 2>&1; then update-rc.d "$svc" disable >/dev/null 2>&1 || true; fi
+  fi
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kafka helpers (also handy for people: `. infra/lib.sh; sl_kafka_tool org.apache.kafka.tools.TopicCommand ...`)
+
+SL_KAFKA_LIBS="$SL_HOME/kafka-libs"
+SL_KAFKA_BOOTSTRAP=127.0.0.1:9092
+
+# Run a Kafka command-line class from the jars fetched by infra/kafka/start, quietly logged.
+sl_kafka_tool() {
+  local cls=$1
+  shift
+  [[ -f "$SL_KAFKA_LIBS/.complete" ]] || sl_die "Kafka jars missing; run infra/kafka/start first"
+  mkdir -p "$SL_CONF/kafka"
+  if [[ ! -f "$SL_CONF/kafka/tools-log4j.properties" ]]; then
+    cat >"$SL_CONF/kafka/tools-log4j.properties" <<'EOF'
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.appender.stderr.Target=System.err
+EOF
+  fi
+  local pre=()
+  if [[ -n "${SL_TOOL_TIMEOUT:-}" ]]; then pre=(timeout "$SL_TOOL_TIMEOUT"); fi
+  "${pre[@]}" java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$SL_CONF/kafka/tools-log4j.properties" \
+    -cp "$SL_KAFKA_LIBS/*" "$cls" "$@"
+}
+
+SL_KAFKA_PIDFILE="$SL_RUN/kafka.pid"
+SL_KAFKA_PROPS="$SL_CONF/kafka/server.properties"
+
+# Pid of our broker (empty when not running).
+sl_kafka_pid() {
+  local pid
+  pid=$(sl_pid_read "$SL_KAFKA_PIDFILE")
+  if [[ -n "$pid" ]] && sl_pid_matches "$pid" kafka.Kafka "$SL_KAFKA_PROPS"; then
+    printf '%s\n' "$pid"
+    return 0
+  fi
+  # pid file lost (or stale): look for a broker started with our config file
+  sl_find_pids kafka.Kafka "$SL_KAFKA_PROPS" | head -n1
+}
+
+# Healthy = our broker process is alive, 9092 accepts connections and a metadata request
+# (TopicCommand --list) answers.
+sl_kafka_healthy() {
+  local pid=${1:-$(sl_kafka_pid)}
+  [[ -n "$pid" ]] || return 1
+  sl_port_open 127.0.0.1 9092 || return 1
+  [[ -f "$SL_KAFKA_LIBS/.complete" ]] || return 1
+  mkdir -p "$SL_CONF/kafka"
+  [[ -f "$SL_CONF/kafka/admin.properties" ]] ||
+    printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' >"$SL_CONF/kafka/admin.properties"
+  SL_TOOL_TIMEOUT=40 sl_kafka_tool org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$SL_KAFKA_BOOTSTRAP" --command-config "$SL_CONF/kafka/admin.properties" --list \
+    >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL helpers
+
+SL_PG_PORT=5433
+SL_PG_PIDFILE="$SL_RUN/postgres.pid"
+# Used when the OS user `postgres` cannot traverse the checkout (e.g. a clone under a mode-0700
+# directory): the cluster then lives here, and .sightline/data/postgres is a symlink to it.
+SL_PG_FALLBACK_BASE="/var/lib/sightline/$SL_ROOT_HASH"
+
+# Directory holding postgres/initdb/pg_ctl: the one matching an existing cluster, else 15, else
+# the newest installed. Prints nothing when none is installed.
+sl_pg_bindir() {
+  local ver=""
+  [[ -n "${SL_PGDATA:-}" && -f "$SL_PGDATA/PG_VERSION" ]] && ver=$(cat "$SL_PGDATA/PG_VERSION" 2>/dev/null || true)
+  if [[ -n "$ver" ]]; then
+    [[ -x "/usr/lib/postgresql/$ver/bin/postgres" ]] && echo "/usr/lib/postgresql/$ver/bin"
+    return 0
+  fi
+  if [[ -x /usr/lib/postgresql/15/bin/postgres ]]; then
+    echo /usr/lib/postgresql/15/bin
+    return 0
+  fi
+  local b
+  b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1) || true
+  [[ -n "$b" && -x "$b/postgres" ]] && echo "$b"
+  return 0
+}
+
+# Sets SL_PGDATA (cluster dir), SL_PG_MODE (repo|fallback|none) and SL_PG_SOCKDIR.
+# With "decide", picks the location for a new cluster; otherwise only finds an existing one.
+sl_pg_locate() {
+  local decide=${1:-}
+  local link="$SL_DATA/postgres"
+  if [[ -L "$link" ]]; then
+    SL_PG_MODE=fallback
+    SL_PGDATA=$(readlink "$link")
+  elif [[ -d "$link" ]]; then
+    SL_PG_MODE=repo
+    SL_PGDATA=$link
+  elif [[ "$decide" == decide ]]; then
+    sl_init_dirs
+    if id postgres >/dev/null 2>&1 && runuser -u postgres -- test -x "$SL_DATA" -a -x "$SL_RUN" 2>/dev/null; then
+      SL_PG_MODE=repo
+      SL_PGDATA=$link
+    else
+      SL_PG_MODE=fallback
+      SL_PGDATA="$SL_PG_FALLBACK_BASE/postgres"
+    fi
+  else
+    SL_PG_MODE=none
+    SL_PGDATA=""
+  fi
+  if [[ "$SL_PG_MODE" == fallback ]]; then
+    SL_PG_SOCKDIR="$SL_PG_FALLBACK_BASE/run"
+  else
+    SL_PG_SOCKDIR="$SL_RUN/postgres"
+  fi
+  # unix socket paths are limited to ~107 bytes
+  if ((${#SL_PG_SOCKDIR} > 80)); then SL_PG_SOCKDIR="/tmp/sightline-pg-$SL_ROOT_HASH"; fi
+  return 0
+}
+
+# Pid of our postmaster (from postmaster.pid in the data dir), empty when not running.
+sl_pg_pid() {
+  [[ -n "${SL_PGDATA:-}" && -f "$SL_PGDATA/postmaster.pid" ]] || return 0
+  local pid
+  pid=$(sl_pid_read "$SL_PGDATA/postmaster.pid")
+  if [[ -n "$pid" ]] && sl_pid_matches "$pid" postgres "$SL_PGDATA"; then echo "$pid"; fi
+  return 0
+}
+
+sl_pg_ready() {
+  local bindir
+  bindir=$(sl_pg_bindir)
+  [[ -n "$bindir" ]] || return 1
+  "$bindir/pg_isready" -q -h 127.0.0.1 -p "$SL_PG_PORT" -t 3 >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Redis helpers
+
+# Make sure redis-server and redis-cli exist; a system instance the package may have started
+# (Debian's redis-server on 6379) is stopped and disabled: we run our own instances.
+sl_redis_install() {
+  if [[ -x /usr/bin/redis-server && -x /usr/bin/redis-cli ]]; then return 0; fi
+  sl_apt_install --no-install-recommends redis-server
+  [[ -x /usr/bin/redis-server && -x /usr/bin/redis-cli ]] || sl_die "redis-server/redis-cli missing after install"
+  sl_disable_system_service redis-server
+}
+
+# Pid of a redis-server of ours listening on port (from pidfile), empty when not running.
+sl_redis_pid() { # pidfile port
+  local pid
+  pid=$(sl_pid_read "$1")
+  if [[ -n "$pid" ]] && sl_pid_matches "$pid" redis-server ":$2"; then echo "$pid"; fi
+  return 0
+}
+
+sl_redis_ping() { # port
+  [[ "$(timeout 5 redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == PONG ]]
+}
+
+# Write a redis.conf: sl_redis_conf <file> <port> <dir> <pidfile> <logfile> [extra lines...]
+sl_redis_conf() {
+  local file=$1 port=$2 dir=$3 pidfile=$4 logfile=$5
+  shift 5
+  {
+    echo "# Generated by sightline infra scripts — edit the script, not this file."
+    echo "bind 127.0.0.1"
+    echo "protected-mode yes"
+    echo "port $port"
+    echo "daemonize yes"
+    echo "supervised no"
+    echo "pidfile $pidfile"
+    echo "logfile $logfile"
+    echo "loglevel notice"
+    echo "dir $dir"
+    echo "databases 16"
+    echo "save 3600 1 300 100 60 10000"
+    echo "dbfilename dump.rdb"
+    echo "appendonly yes"
+    echo "appendfilename appendonly.aof"
+    echo "appendfsync everysec"
+    echo "aof-use-rdb-preamble yes"
+    echo "tcp-keepalive 300"
+    echo "timeout 0"
+    local l
+    for l in "$@"; do echo "$l"; done
+  } >"$file"
+}
+
+# Start a redis-server from its conf and wait until it answers PING (loading an AOF may take a
+# moment). Usage: sl_redis_launch <conf> <pidfile> <port> <logfile>
+sl_redis_launch() {
+  local conf=$1 pidfile=$2 port=$3 logfile=$4 i pid
+  rm -f "$pidfile"
+  redis-server "$conf" </dev/null >>"$logfile" 2>&1 || {
+    tail -n 20 "$logfile" >&2
+    sl_die "redis-server on port $port failed to start (see $logfile)"
+  }
+  for ((i = 0; i < 300; i++)); do
+    if sl_redis_ping "$port"; then return 0; fi
+    pid=$(sl_pid_read "$pidfile")
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null || { [[ -z "$pid" ]] && ((i > 25)); }; then
+      tail -n 20 "$logfile" >&2
+      sl_die "redis-server on port $port exited (see $logfile)"
+    fi
+    sleep 0.2
+  done
+  sl_die "redis on port $port does not answer PING after 60s (see $logfile)"
+}
