@@ -15,20 +15,26 @@ const services = readdirSync(join(root, 'services')).filter((name) => existsSync
 export function generatePrisma(service) {
   const schema = join(root, 'services', service, 'prisma', 'schema.prisma');
   if (!existsSync(schema)) return;
-  // The CLI only checks that the schema engine exists; `generate` never runs it.
-  const engine = execFileSync('sh', ['-c', 'command -v true']).toString().trim();
-  execFileSync(join(root, 'node_modules', '.bin', 'prisma'), ['generate', '--schema', schema], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: engine, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
-  });
+  // The CLI only checks that the schema engine file exists; `generate` never runs it, so any
+  // existing file will do and nothing is downloaded.
+  const engine = process.execPath;
+  try {
+    execFileSync(join(root, 'node_modules', '.bin', 'prisma'), ['generate', '--schema', schema], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: engine, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+    });
+  } catch (err) {
+    console.error(`prisma generate failed for ${service}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    process.exit(1);
+  }
 }
 
 const externalPackages = {
   name: 'external-packages',
   setup(b) {
     // Bare imports other than our own libs stay `require`s.
-    b.onResolve({ filter: /^(?![./]|@sightline\/)/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: args.path, external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (args) => (args.kind === 'entry-point' || args.path.startsWith('@sightline/') ? undefined : { path: args.path, external: true }));
   },
 };
 

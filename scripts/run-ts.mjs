@@ -34,7 +34,7 @@ await build({
     {
       name: 'external-packages',
       setup(b) {
-        b.onResolve({ filter: /^(?![./]|@sightline\/)/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: a.path, external: true }));
+        b.onResolve({ filter: /^[^./]/ }, (a) => (a.kind === 'entry-point' || a.path.startsWith('@sightline/') ? undefined : { path: a.path, external: true }));
       },
     },
   ],
