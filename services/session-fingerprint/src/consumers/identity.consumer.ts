@@ -1,0 +1,114 @@
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Pool } from 'pg';
+import { enrichedEventKeyOf, erasureValue, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
+import { createBatchConsumer, drop, jsonDecoder, ok, type BatchConsumer, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
+import { counter, histogram, type Logger } from '@sightline/telemetry';
+import { enrichBatch } from '../handlers/enrich-batch.handler';
+import { saltDayOf } from '../handlers/fingerprint.handler';
+import { aliasIdsOf } from '../handlers/identity.handler';
+import { needsFingerprint, prepareEvent, projectOrDefaults, type PreparedEvent } from '../handlers/prepare.handler';
+import { eraseVisitors } from '../stores/erasure.store';
+import { inProjectTransaction, loadBatch, saveBatch } from '../stores/identity.store';
+import type { SaltStore } from '../stores/salt.store';
+
+type Incoming = { kind: 'raw'; value: RawEvent } | { kind: 'erasure'; value: Erasure };
+
+export interface IdentityConsumerOptions {
+  kafka: Kafka;
+  producer: DurableProducer;
+  pool: Pool;
+  salts: SaltStore;
+  projects: TopicTable<ProjectConfig>;
+  topics: TopicNames;
+  groupId: string;
+  logger: Logger;
+  retry: { attempts: number; backoffMs: number };
+  partitionsConsumedConcurrently: number;
+}
+
+const outcomes = counter<'result'>({ name: 'sightline_identity_events_total', help: 'Raw events by outcome (enriched, replayed, or the drop reason).', labelNames: ['result'] });
+const newVisitors = counter<'project'>({ name: 'sightline_identity_new_visitors_total', help: 'Visitor indexes assigned.', labelNames: ['project'] });
+const batchSeconds = histogram<'step'>({ name: 'sightline_identity_batch_seconds', help: 'Time per batch step.', labelNames: ['step'], buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+
+const decodeRaw = jsonDecoder(rawEventValue);
+const decodeErasure = jsonDecoder(erasureValue);
+
+/**
+ * One consumer group over `events.raw` and `erasures`: both touch the same identity rows under
+ * the same project locks. Per raw batch: salts (outside the lock), then one transaction that
+ * locks the batch's projects, loads, resolves, and writes; then the enriched records are
+ * produced and acknowledged; the wrapper commits the offsets last.
+ */
+export function createIdentityConsumer(options: IdentityConsumerOptions): BatchConsumer {
+  const { pool, producer, topics, logger } = options;
+
+  async function prepare(events: RawEvent[]): Promise<PreparedEvent[]> {
+    const configs = events.map((e) => projectOrDefaults(options.projects.get(e.projectId), e.projectId));
+    const days = events.filter((e, i) => needsFingerprint(e, configs[i]!)).map((e) => saltDayOf(e.receivedAt));
+    const salts = days.length ? await options.salts.saltsFor(days) : new Map<string, Buffer>();
+    return events.map((e, i) => prepareEvent(e, configs[i]!, salts));
+  }
+
+  async function handleRaw(events: RawEvent[]): Promise<HandlerResult[]> {
+    const prepared = await prepare(events);
+    const projectIds = [...new Set(events.map((e) => e.projectId))];
+    const aliases = prepared.flatMap((p) => (p.kind === 'ready' ? aliasIdsOf(p.identity).map((aliasId) => ({ projectId: p.event.projectId, aliasId })) : []));
+    const messages = events.map((e) => ({ projectId: e.projectId, messageId: e.messageId }));
+    const stopDb = batchSeconds.startTimer({ step: 'identity_tx' });
+    const result = await inProjectTransaction(pool, projectIds, async (client) => {
+      const loaded = await loadBatch(client, projectIds, { aliases, messages });
+      const before = new Map([...loaded.projects].map(([p, s]) => [p, s.nextIndex]));
+      const enriched = enrichBatch(prepared, loaded.projects, loaded.ledger);
+      await saveBatch(client, loaded.projects.values(), enriched.newLedger);
+      for (const [p, s] of loaded.projects) if (s.nextIndex > before.get(p)!) newVisitors.inc({ project: p }, s.nextIndex - before.get(p)!);
+      return enriched;
+    });
+    stopDb();
+    const stopProduce = batchSeconds.startTimer({ step: 'produce' });
+    const records = result.outcomes.flatMap((o) => (o.kind === 'enriched' ? [{ key: enrichedEventKeyOf(o.event), value: o.event }] : []));
+    await producer.send(topics.eventsEnriched, records);
+    stopProduce();
+    const fresh = new Set(result.newLedger.map((l) => `${l.projectId}\n${l.messageId}`));
+    return result.outcomes.map((o) => {
+      if (o.kind === 'drop') {
+        outcomes.inc({ result: o.reason });
+        return drop(o.reason);
+      }
+      outcomes.inc({ result: fresh.has(`${o.event.projectId}\n${o.event.messageId}`) ? 'enriched' : 'replayed' });
+      return ok();
+    });
+  }
+
+  async function handleErasures(erasures: Erasure[]): Promise<void> {
+    for (const erasure of erasures) {
+      const indexes = await inProjectTransaction(pool, [erasure.projectId], (client) => eraseVisitors(client, erasure.projectId, erasure.visitorIds));
+      logger.info({ projectId: erasure.projectId, requestId: erasure.requestId, visitorIndexes: indexes }, 'visitor_erased');
+    }
+  }
+
+  return createBatchConsumer<Incoming>({
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topics: [topics.eventsRaw, topics.erasures],
+    dlqTopic: topics.eventsDlq,
+    producer,
+    logger,
+    retry: options.retry,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    decode(message: KafkaMessage, topic: string): DecodeResult<Incoming> {
+      if (topic === topics.erasures) {
+        const decoded = decodeErasure(message);
+        return decoded.ok ? { ok: true, value: { kind: 'erasure', value: decoded.value } } : decoded;
+      }
+      const decoded = decodeRaw(message);
+      return decoded.ok ? { ok: true, value: { kind: 'raw', value: decoded.value } } : decoded;
+    },
+    async handleBatch(items: ConsumedItem<Incoming>[]) {
+      const raw = items.flatMap((i) => (i.value.kind === 'raw' ? [i.value.value] : []));
+      const erasures = items.flatMap((i) => (i.value.kind === 'erasure' ? [i.value.value] : []));
+      if (erasures.length) await handleErasures(erasures);
+      if (raw.length === 0) return;
+      return handleRaw(raw);
+    },
+  });
+}

@@ -1,0 +1,112 @@
+import { eventNameOf, type EnrichedEvent, type RawEvent } from '@sightline/contracts';
+import { attributionOf, campaignKeyOf, pageOf, userAgentFacts } from './enrich.handler';
+import { resolveVisitor, type ProjectIdentity } from './identity.handler';
+import type { PreparedEvent } from './prepare.handler';
+import { placeInSession } from './session.handler';
+
+/** What an earlier run enriched a message to (replays reuse it verbatim). */
+export interface LedgerEntry {
+  projectId: string;
+  messageId: string;
+  visitorIndex: number;
+  visitorId: string;
+  sessionId: string;
+  isNewVisitor: boolean;
+  isNewSession: boolean;
+  mergedIndexes: number[];
+  entryPage: string | null;
+  previousExitPage: string | null;
+  receivedAt: string;
+}
+
+export const ledgerKey = (projectId: string, messageId: string) => `${projectId}\n${messageId}`;
+
+export type EnrichOutcome = { kind: 'enriched'; event: EnrichedEvent } | { kind: 'drop'; reason: string };
+
+export interface EnrichBatchResult {
+  outcomes: EnrichOutcome[];
+  /** Ledger rows to write for events enriched for the first time. */
+  newLedger: LedgerEntry[];
+}
+
+/** Drops the transient request facts (IP, Accept-Language) and anything else that must not travel on. */
+function toEnriched(event: RawEvent, entry: LedgerEntry, traits: Record<string, unknown>): EnrichedEvent {
+  const ua = userAgentFacts(event.request.userAgent ?? event.context.userAgent);
+  const attribution = attributionOf(event.context);
+  return {
+    messageId: event.messageId,
+    projectId: event.projectId,
+    type: event.type,
+    name: eventNameOf(event.type, event.event),
+    category: event.category,
+    properties: event.properties,
+    traits,
+    anonymousId: event.anonymousId,
+    userId: event.userId,
+    visitorId: entry.visitorId,
+    visitorIndex: entry.visitorIndex,
+    mergedVisitorIndexes: entry.mergedIndexes,
+    sessionId: entry.sessionId,
+    isNewVisitor: entry.isNewVisitor,
+    isNewSession: entry.isNewSession,
+    timestamp: new Date(event.timestamp).toISOString(),
+    receivedAt: new Date(event.receivedAt).toISOString(),
+    context: event.context,
+    device: ua.device,
+    country: null,
+    ...attribution,
+    entryPage: entry.entryPage,
+    previousExitPage: entry.previousExitPage,
+    isBot: ua.isBot,
+  };
+}
+
+function currentTraits(state: ProjectIdentity | undefined, index: number): Record<string, unknown> {
+  const visitor = state?.visitors.get(index);
+  if (!visitor) return {};
+  return visitor.mergedInto === null ? visitor.traits : (state!.visitors.get(visitor.mergedInto)?.traits ?? visitor.traits);
+}
+
+/**
+ * Enriches a batch in its order against the loaded identity state (mutating it). An event the
+ * ledger already knows (a replay, a redelivery after a crash, a client retry) gets exactly the
+ * ids it got the first time; every other event is resolved, sessionised and added to the ledger.
+ */
+export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, ProjectIdentity>, ledger: Map<string, LedgerEntry>): EnrichBatchResult {
+  const newLedger: LedgerEntry[] = [];
+  const outcomes = prepared.map((item): EnrichOutcome => {
+    if (item.kind === 'drop') return item;
+    const known = ledger.get(ledgerKey(item.event.projectId, item.event.messageId));
+    if (known) return { kind: 'enriched', event: toEnriched(item.event, known, currentTraits(projects.get(known.projectId), known.visitorIndex)) };
+    if (item.kind === 'unresolvable') return { kind: 'drop', reason: item.reason };
+    const state = projects.get(item.event.projectId)!;
+    const resolved = resolveVisitor(state, item.identity);
+    if (resolved.kind === 'erased') return { kind: 'drop', reason: 'visitor_erased' };
+    const visitor = state.visitors.get(resolved.index)!;
+    if (!item.anonymousMode && Object.keys(item.event.traits).length > 0) visitor.traits = { ...visitor.traits, ...item.event.traits };
+    const attribution = attributionOf(item.event.context);
+    const session = placeInSession(
+      visitor.session,
+      { projectId: item.event.projectId, visitorIndex: resolved.index, at: item.at, campaignKey: campaignKeyOf(attribution, item.event.context), page: pageOf(item.event.context) },
+      { timeoutMinutes: item.project.sessionTimeoutMinutes, splitAtMidnight: item.project.sessionSplitAtMidnight, timeZone: item.project.timeZone },
+    );
+    visitor.session = session.next;
+    const entry: LedgerEntry = {
+      projectId: item.event.projectId,
+      messageId: item.event.messageId,
+      visitorIndex: resolved.index,
+      visitorId: visitor.visitorId,
+      sessionId: session.sessionId,
+      isNewVisitor: resolved.isNewVisitor,
+      isNewSession: session.isNewSession,
+      mergedIndexes: resolved.mergedIndexes,
+      entryPage: session.entryPage,
+      previousExitPage: session.previousExitPage,
+      receivedAt: item.event.receivedAt,
+    };
+    ledger.set(ledgerKey(entry.projectId, entry.messageId), entry);
+    newLedger.push(entry);
+    return { kind: 'enriched', event: toEnriched(item.event, entry, visitor.traits) };
+  });
+  return { outcomes, newLedger };
+}

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { projectConfigValue, topicNames, type ProjectConfig } from '@sightline/contracts';
+import { createKafka, createProducer, createTopicTable, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { ensureDatabase, migrate } from '@sightline/migrate';
+import type { Logger } from '@sightline/telemetry';
+import { createApp } from './app';
+import type { SessionFingerprintConfig } from './config';
+import { createIdentityConsumer } from './consumers/identity.consumer';
+import { createJanitor } from './stores/janitor.store';
+import { createSaltStore } from './stores/salt.store';
+
+export const migrationsDir = join(__dirname, '..', 'prisma', 'migrations');
+export const serviceName = 'session-fingerprint';
+
+/**
+ * Wires the service: identity database (migrated at start), projects table, producer, the
+ * identity consumer and the janitor. `start` resolves once the consumer runs; `stop` drains
+ * in the order the style guide asks (consumer, producer, tables, database).
+ */
+export function createSessionFingerprint(config: Readonly<SessionFingerprintConfig>, logger: Logger) {
+  const topics = topicNames(config.TOPIC_NAMESPACE);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? serviceName, logger });
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE });
+  pool.on('error', (err) => logger.warn({ err }, 'postgres_idle_client_error'));
+  const producer = createProducer(kafka);
+  const salts = createSaltStore(pool);
+  const projects = createTopicTable<ProjectConfig>({
+    kafka,
+    topic: topics.projects,
+    parse: (value) => projectConfigValue.safeParse(value).data ?? null,
+    logger,
+    groupPrefix: `${config.TOPIC_NAMESPACE}${serviceName}`,
+  });
+  const consumer = createIdentityConsumer({
+    kafka,
+    producer,
+    pool,
+    salts,
+    projects,
+    topics,
+    groupId: config.CONSUMER_GROUP_ID ?? `${config.TOPIC_NAMESPACE}${serviceName}`,
+    logger,
+    retry: { attempts: config.KAFKA_RETRY_ATTEMPTS, backoffMs: config.KAFKA_RETRY_BACKOFF_MS },
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+  });
+  const janitor = createJanitor({ pool, salts, ledgerRetentionDays: config.LEDGER_RETENTION_DAYS, intervalMs: config.JANITOR_INTERVAL_MS, logger });
+  const app = createApp({
+    logger,
+    checks: {
+      postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
+      consumer: () => consumer.isHealthy(),
+    },
+  });
+  return {
+    app,
+    pool,
+    async start() {
+      await ensureDatabase(config.DATABASE_URL);
+      const result = await migrate(config.DATABASE_URL, migrationsDir);
+      if (result.applied.length) logger.info({ applied: result.applied }, 'migrations_applied');
+      await ensureTopics(kafka, standardTopicSpecs(topics));
+      await projects.start();
+      await producer.start();
+      await janitor.start();
+      await consumer.start();
+    },
+    async stopConsuming() {
+      await consumer.stop();
+    },
+    async stop() {
+      await consumer.stop();
+      await janitor.stop();
+      await producer.stop();
+      await projects.stop();
+      await pool.end();
+    },
+  };
+}

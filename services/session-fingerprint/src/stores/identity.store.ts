@@ -1,0 +1,233 @@
+import type { Pool, PoolClient } from 'pg';
+import { emptyProjectIdentity, type ProjectIdentity, type VisitorRecord } from '../handlers/identity.handler';
+import { erasedIdHash } from '../handlers/fingerprint.handler';
+import { ledgerKey, type LedgerEntry } from '../handlers/enrich-batch.handler';
+
+export interface BatchKeys {
+  /** projectId → alias ids and message ids the batch needs. */
+  aliases: Array<{ projectId: string; aliasId: string }>;
+  messages: Array<{ projectId: string; messageId: string }>;
+}
+
+export interface LoadedBatch {
+  projects: Map<string, ProjectIdentity>;
+  ledger: Map<string, LedgerEntry>;
+}
+
+interface VisitorRow {
+  project_id: string;
+  visitor_index: number;
+  visitor_id: string | null;
+  user_id: string | null;
+  traits: Record<string, unknown>;
+  first_seen_at: string;
+  last_seen_at: string;
+  merged_into: number | null;
+  session_id: string | null;
+  session_started_at: string | null;
+  session_last_at: string | null;
+  session_campaign: string | null;
+  session_entry_page: string | null;
+  session_last_page: string | null;
+}
+
+const LOAD_SQL = `
+WITH keys AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(project_id, alias_id)),
+msgs AS (SELECT * FROM unnest($4::text[], $5::text[]) AS m(project_id, message_id)),
+al AS (SELECT a.project_id, a.alias_id, a.visitor_index FROM visitor_aliases a JOIN keys USING (project_id, alias_id)),
+led AS (SELECT l.* FROM event_ledger l JOIN msgs USING (project_id, message_id)),
+idx AS (SELECT project_id, visitor_index FROM al UNION SELECT project_id, visitor_index FROM led),
+vis AS (SELECT v.* FROM visitors v JOIN idx USING (project_id, visitor_index)),
+canon AS (SELECT v.* FROM visitors v JOIN (SELECT DISTINCT project_id, merged_into FROM vis WHERE merged_into IS NOT NULL) m
+          ON v.project_id = m.project_id AND v.visitor_index = m.merged_into)
+SELECT
+  (SELECT coalesce(json_agg(c), '[]') FROM visitor_counters c WHERE c.project_id = ANY($1::text[])) AS counters,
+  (SELECT coalesce(json_agg(al), '[]') FROM al) AS aliases,
+  (SELECT coalesce(json_agg(led), '[]') FROM led) AS ledger,
+  (SELECT coalesce(json_agg(x), '[]') FROM (SELECT * FROM vis UNION ALL SELECT * FROM canon) x) AS visitors,
+  (SELECT coalesce(json_agg(e.id_hash), '[]') FROM erased_ids e JOIN unnest($1::text[]) p(project_id) USING (project_id) WHERE e.id_hash = ANY($6::text[])) AS erased`;
+
+function toVisitor(row: VisitorRow): VisitorRecord {
+  return {
+    index: row.visitor_index,
+    visitorId: row.visitor_id ?? '',
+    userId: row.user_id,
+    traits: row.traits ?? {},
+    firstSeenAt: Date.parse(row.first_seen_at),
+    lastSeenAt: Date.parse(row.last_seen_at),
+    mergedInto: row.merged_into,
+    session:
+      row.session_id && row.session_started_at && row.session_last_at
+        ? {
+            sessionId: row.session_id,
+            startedAt: Date.parse(row.session_started_at),
+            lastEventAt: Date.parse(row.session_last_at),
+            campaignKey: row.session_campaign,
+            entryPage: row.session_entry_page,
+            lastPage: row.session_last_page,
+          }
+        : null,
+  };
+}
+
+/**
+ * Serialises every writer of the given projects until the transaction ends. Taken in sorted
+ * order so two batches that share projects cannot deadlock. This lock is what makes the dense
+ * index and the merge decisions race-free across partitions and instances.
+ */
+export async function lockProjects(client: PoolClient, projectIds: string[]): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended(p, 7299)) FROM unnest($1::text[]) AS p ORDER BY p', [[...projectIds].sort()]);
+}
+
+/** One round trip: counters, the batch's aliases and their visitors, ledger hits and erased ids. */
+export async function loadBatch(client: PoolClient, projectIds: string[], keys: BatchKeys): Promise<LoadedBatch> {
+  const hashes = keys.aliases.map((k) => erasedIdHash(k.projectId, k.aliasId));
+  const { rows } = await client.query(LOAD_SQL, [
+    projectIds,
+    keys.aliases.map((k) => k.projectId),
+    keys.aliases.map((k) => k.aliasId),
+    keys.messages.map((k) => k.projectId),
+    keys.messages.map((k) => k.messageId),
+    hashes,
+  ]);
+  const row = rows[0] as { counters: Array<{ project_id: string; next_index: number }>; aliases: Array<{ project_id: string; alias_id: string; visitor_index: number }>; ledger: Array<Record<string, unknown>>; visitors: VisitorRow[]; erased: string[] };
+  const counters = new Map(row.counters.map((c) => [c.project_id, c.next_index]));
+  const projects = new Map(projectIds.map((p) => [p, emptyProjectIdentity(p, counters.get(p) ?? 0)]));
+  for (const a of row.aliases) projects.get(a.project_id)!.aliases.set(a.alias_id, a.visitor_index);
+  for (const v of row.visitors) projects.get(v.project_id)!.visitors.set(v.visitor_index, toVisitor(v));
+  const erased = new Set(row.erased);
+  keys.aliases.forEach((k, i) => {
+    if (erased.has(hashes[i]!)) projects.get(k.projectId)!.erased.add(k.aliasId);
+  });
+  const ledger = new Map<string, LedgerEntry>();
+  for (const l of row.ledger) {
+    const entry: LedgerEntry = {
+      projectId: l.project_id as string,
+      messageId: l.message_id as string,
+      visitorIndex: l.visitor_index as number,
+      visitorId: l.visitor_id as string,
+      sessionId: l.session_id as string,
+      isNewVisitor: l.is_new_visitor as boolean,
+      isNewSession: l.is_new_session as boolean,
+      mergedIndexes: (l.merged_indexes as number[] | null) ?? [],
+      entryPage: l.entry_page as string | null,
+      previousExitPage: l.previous_exit_page as string | null,
+      receivedAt: l.received_at as string,
+    };
+    ledger.set(ledgerKey(entry.projectId, entry.messageId), entry);
+  }
+  return { projects, ledger };
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+async function saveVisitors(client: PoolClient, visitors: Array<{ projectId: string; v: VisitorRecord }>): Promise<void> {
+  if (visitors.length === 0) return;
+  const col = <T>(f: (x: { projectId: string; v: VisitorRecord }) => T) => visitors.map(f);
+  await client.query(
+    `INSERT INTO visitors (project_id, visitor_index, visitor_id, user_id, traits, first_seen_at, last_seen_at, merged_into,
+       session_id, session_started_at, session_last_at, session_campaign, session_entry_page, session_last_page)
+     SELECT p, i, vid, uid, t::jsonb, fs, ls, mi, sid, ss, sl, sc, se, sp
+     FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::int[],
+                 $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::text[])
+          AS u(p, i, vid, uid, t, fs, ls, mi, sid, ss, sl, sc, se, sp)
+     ON CONFLICT (project_id, visitor_index) DO UPDATE SET visitor_id = EXCLUDED.visitor_id, user_id = EXCLUDED.user_id,
+       traits = EXCLUDED.traits, first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at,
+       merged_into = EXCLUDED.merged_into, session_id = EXCLUDED.session_id, session_started_at = EXCLUDED.session_started_at,
+       session_last_at = EXCLUDED.session_last_at, session_campaign = EXCLUDED.session_campaign,
+       session_entry_page = EXCLUDED.session_entry_page, session_last_page = EXCLUDED.session_last_page`,
+    [
+      col((x) => x.projectId),
+      col((x) => x.v.index),
+      col((x) => x.v.visitorId),
+      col((x) => x.v.userId),
+      col((x) => JSON.stringify(x.v.traits)),
+      col((x) => iso(x.v.firstSeenAt)),
+      col((x) => iso(x.v.lastSeenAt)),
+      col((x) => x.v.mergedInto),
+      col((x) => x.v.session?.sessionId ?? null),
+      col((x) => iso(x.v.session?.startedAt)),
+      col((x) => iso(x.v.session?.lastEventAt)),
+      col((x) => x.v.session?.campaignKey ?? null),
+      col((x) => x.v.session?.entryPage ?? null),
+      col((x) => x.v.session?.lastPage ?? null),
+    ],
+  );
+}
+
+async function saveLedger(client: PoolClient, entries: LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const col = <T>(f: (e: LedgerEntry) => T) => entries.map(f);
+  await client.query(
+    `INSERT INTO event_ledger (project_id, message_id, visitor_index, visitor_id, session_id, is_new_visitor, is_new_session,
+       merged_indexes, entry_page, previous_exit_page, received_at)
+     SELECT p, m, i, vid, sid, nv, ns, mi::int[], ep, xp, ra
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bool[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+          AS u(p, m, i, vid, sid, nv, ns, mi, ep, xp, ra)
+     ON CONFLICT (project_id, message_id) DO NOTHING`,
+    [
+      col((e) => e.projectId),
+      col((e) => e.messageId),
+      col((e) => e.visitorIndex),
+      col((e) => e.visitorId),
+      col((e) => e.sessionId),
+      col((e) => e.isNewVisitor),
+      col((e) => e.isNewSession),
+      col((e) => `{${e.mergedIndexes.join(',')}}`),
+      col((e) => e.entryPage),
+      col((e) => e.previousExitPage),
+      col((e) => e.receivedAt),
+    ],
+  );
+}
+
+/**
+ * Writes what the batch changed, inside the caller's transaction: counters, visitors, new
+ * aliases, re-pointed aliases of merged visitors, and the ledger.
+ */
+export async function saveBatch(client: PoolClient, projects: Iterable<ProjectIdentity>, ledger: LedgerEntry[]): Promise<void> {
+  const all = [...projects];
+  const counters = all.filter((p) => p.dirtyVisitors.size > 0);
+  if (counters.length) {
+    await client.query(
+      `INSERT INTO visitor_counters (project_id, next_index) SELECT * FROM unnest($1::text[], $2::int[])
+       ON CONFLICT (project_id) DO UPDATE SET next_index = EXCLUDED.next_index`,
+      [counters.map((p) => p.projectId), counters.map((p) => p.nextIndex)],
+    );
+  }
+  const merges = all.flatMap((p) => p.merges.map((m) => ({ projectId: p.projectId, ...m })));
+  if (merges.length) {
+    // In merge order, so that a chain (3 into 5, then 5 into 9) ends at the last survivor.
+    for (const m of merges) {
+      await client.query('UPDATE visitor_aliases SET visitor_index = $3 WHERE project_id = $1 AND visitor_index = $2', [m.projectId, m.absorbed, m.canonical]);
+      await client.query('UPDATE visitors SET merged_into = $3 WHERE project_id = $1 AND merged_into = $2', [m.projectId, m.absorbed, m.canonical]);
+    }
+  }
+  await saveVisitors(client, all.flatMap((p) => [...p.dirtyVisitors].map((i) => ({ projectId: p.projectId, v: p.visitors.get(i)! }))));
+  const aliases = all.flatMap((p) => [...p.newAliases].map(([aliasId, index]) => ({ projectId: p.projectId, aliasId, index })));
+  if (aliases.length) {
+    await client.query(
+      `INSERT INTO visitor_aliases (project_id, alias_id, visitor_index) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+       ON CONFLICT (project_id, alias_id) DO UPDATE SET visitor_index = EXCLUDED.visitor_index`,
+      [aliases.map((a) => a.projectId), aliases.map((a) => a.aliasId), aliases.map((a) => a.index)],
+    );
+  }
+  await saveLedger(client, ledger);
+}
+
+/** Runs `fn` in a transaction holding the projects' locks; commits only if it resolves. */
+export async function inProjectTransaction<T>(pool: Pool, projectIds: string[], fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await lockProjects(client, projectIds);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

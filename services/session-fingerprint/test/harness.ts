@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { parseConfig } from '@sightline/config';
+import { projectConfigValue, rawEventKeyOf, topicNames, type ProjectConfigInput, type RawEvent, type TopicNames } from '@sightline/contracts';
+import { createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
+import { createLogger } from '@sightline/telemetry';
+import { createTestDatabase, readAll, testKafka, testNamespace, json, type TestDatabase } from '@sightline/testing';
+import { config } from '../src/config';
+import { createSessionFingerprint, migrationsDir } from '../src/service';
+import type { EnrichedEventParsed } from '@sightline/contracts';
+
+export interface RawEventInput {
+  projectId?: string;
+  type?: RawEvent['type'];
+  event?: string | null;
+  userId?: string | null;
+  anonymousId?: string | null;
+  previousId?: string | null;
+  traits?: Record<string, unknown>;
+  at: string;
+  receivedAt?: string;
+  ip?: string | null;
+  userAgent?: string | null;
+  acceptLanguage?: string | null;
+  dnt?: boolean;
+  page?: { url?: string; path?: string; referrer?: string };
+  campaign?: { source?: string; medium?: string; name?: string };
+  messageId?: string;
+}
+
+export const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+
+export function rawEvent(input: RawEventInput): RawEvent {
+  return {
+    messageId: input.messageId ?? randomUUID(),
+    projectId: input.projectId ?? 'p1',
+    type: input.type ?? 'track',
+    event: input.event === undefined ? 'Clicked' : input.event,
+    category: null,
+    properties: {},
+    traits: input.traits ?? {},
+    anonymousId: input.anonymousId ?? null,
+    userId: input.userId ?? null,
+    previousId: input.previousId ?? null,
+    groupId: null,
+    context: { userAgent: input.userAgent ?? CHROME, page: input.page, campaign: input.campaign },
+    originalTimestamp: input.at,
+    sentAt: null,
+    receivedAt: input.receivedAt ?? input.at,
+    timestamp: input.at,
+    request: { ip: input.ip === undefined ? '203.0.113.7' : input.ip, userAgent: input.userAgent ?? CHROME, acceptLanguage: input.acceptLanguage ?? 'en-GB,en;q=0.9', dnt: input.dnt ?? false, gpc: false },
+  };
+}
+
+export function project(input: Partial<ProjectConfigInput> & { projectId: string }): ProjectConfigInput {
+  return projectConfigValue.parse({ accountId: 'acc', name: input.projectId, accountSlug: 'acc', slug: input.projectId, writeKeys: ['writekey-123'], updatedAt: new Date().toISOString(), ...input });
+}
+
+export interface Harness {
+  topics: TopicNames;
+  db: TestDatabase;
+  producer: DurableProducer;
+  env: Record<string, string>;
+  send(events: RawEvent[]): Promise<void>;
+  publishProjects(projects: ProjectConfigInput[]): Promise<void>;
+  enriched(): Promise<EnrichedEventParsed[]>;
+  /** Starts an in-process instance (real Kafka, real Postgres). */
+  startInstance(extraEnv?: Record<string, string>): Promise<{ stop(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(prefix: string): Promise<Harness> {
+  const namespace = testNamespace(prefix);
+  const topics = topicNames(namespace);
+  const db = await createTestDatabase(prefix, migrationsDir);
+  const kafka = testKafka();
+  await ensureTopics(kafka, standardTopicSpecs(topics));
+  const producer = createProducer(kafka, { compression: false });
+  await producer.start();
+  const env = { DATABASE_URL: db.url, TOPIC_NAMESPACE: namespace, LOG_LEVEL: 'warn', JANITOR_INTERVAL_MS: '600000' };
+  const instances: Array<{ stop(): Promise<void> }> = [];
+  return {
+    topics,
+    db,
+    producer,
+    env,
+    async send(events) {
+      for (let i = 0; i < events.length; i += 2000) {
+        await producer.send(topics.eventsRaw, events.slice(i, i + 2000).map((e) => ({ key: rawEventKeyOf(e), value: e })));
+      }
+    },
+    async publishProjects(projects) {
+      await producer.send(topics.projects, projects.map((p) => ({ key: p.projectId, value: p })));
+    },
+    async enriched() {
+      return (await readAll(topics.eventsEnriched, 60_000)).map((m) => json<EnrichedEventParsed>(m));
+    },
+    async startInstance(extraEnv = {}) {
+      const logger = createLogger({ service: 'session-fingerprint-test', level: 'warn' });
+      const service = createSessionFingerprint(parseConfig(config.schema, { ...env, ...extraEnv }), logger);
+      await service.start();
+      let stopped = false;
+      const handle = {
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          await service.stop();
+        },
+      };
+      instances.push(handle);
+      return handle;
+    },
+    async close() {
+      for (const instance of instances) await instance.stop();
+      await producer.stop();
+      await db.drop();
+    },
+  };
+}
