@@ -1,0 +1,51 @@
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from '@sightline/http';
+import type { GatewayDeps } from './routes/deps';
+import { allRoutes } from './routes';
+import { mountRoutes } from './routes/mount';
+import { buildOpenApi } from './routes/openapi';
+
+const dashboardDir = join(__dirname, '..', 'public');
+
+/** CORS only for the configured dashboard origins; other sites' pages cannot call the API with a member's cookie. */
+function dashboardCors(origins: string[]): RequestHandler {
+  const allowed = new Set(origins);
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' });
+      if (req.method === 'OPTIONS') {
+        res.set({ 'Access-Control-Allow-Methods': 'GET,POST,PUT,PATCH,DELETE', 'Access-Control-Allow-Headers': 'Authorization,Content-Type', 'Access-Control-Max-Age': '600' });
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
+}
+
+export function createApp(deps: GatewayDeps, checks: Record<string, ReadinessCheck>) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"] } } }));
+  app.use(healthRouter({ service: 'gateway', checks }));
+  app.use(dashboardCors(deps.config.DASHBOARD_ORIGINS));
+  app.use(express.json({ limit: deps.config.BODY_LIMIT }));
+
+  const routes = allRoutes(deps);
+  const openapi = buildOpenApi(routes, { version: '1.0.0', serverUrl: deps.config.PUBLIC_URL });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  const router = express.Router();
+  mountRoutes(router, routes, deps.access);
+  app.use(router);
+  app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '5m' }));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

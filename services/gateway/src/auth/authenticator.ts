@@ -1,0 +1,88 @@
+import type { Request } from 'express';
+import { parse as parseCookie } from 'cookie';
+import { HttpError } from '@sightline/http';
+import { hashSecret } from '../handlers/secrets';
+import { dummyHash, verifyPassword } from '../handlers/passwords';
+import { createRateLimiter } from '../handlers/rate-limiter';
+import type { AccountStore } from '../stores/accounts.store';
+import type { ProjectStore } from '../stores/projects.store';
+
+export const SESSION_COOKIE = 'sightline_session';
+
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'member'; memberId: string; email: string }
+  | { kind: 'key'; keyId: string; projectId: string };
+
+export interface AuthenticatorOptions {
+  accounts: AccountStore;
+  projects: ProjectStore;
+  scryptCost: number;
+  credentialCacheSeconds: number;
+  loginAttemptsPerMinute: number;
+}
+
+/** Who is calling: a read key (Bearer, or `?key=` where a seed API needs it), a member (Basic or session cookie), or nobody. */
+export function createAuthenticator(options: AuthenticatorOptions) {
+  const verified = new Map<string, { memberId: string; email: string; expiresAt: number }>();
+  const failedLogins = createRateLimiter(options.loginAttemptsPerMinute / 60, options.loginAttemptsPerMinute);
+  let unknownEmailHash: Promise<string> | undefined;
+
+  /** Checks email + password; failures per email are rate limited, unknown emails cost as much as known ones. */
+  async function checkPassword(email: string, password: string): Promise<{ memberId: string; email: string }> {
+    const normalized = email.trim().toLowerCase();
+    const cacheKey = hashSecret(`${normalized}\u0000${password}`);
+    const cached = verified.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return cached;
+    const member = await options.accounts.findMemberByEmail(normalized);
+    unknownEmailHash ??= dummyHash(options.scryptCost);
+    const ok = await verifyPassword(password, member?.passwordHash ?? (await unknownEmailHash));
+    if (!member || !ok) {
+      const wait = failedLogins.take(normalized);
+      if (wait > 0) throw HttpError.tooManyRequests(wait);
+      throw HttpError.unauthorized('invalid email or password');
+    }
+    const identity = { memberId: member.id, email: member.email };
+    if (options.credentialCacheSeconds > 0) {
+      if (verified.size > 10_000) verified.clear();
+      verified.set(cacheKey, { ...identity, expiresAt: Date.now() + options.credentialCacheSeconds * 1000 });
+    }
+    return identity;
+  }
+
+  async function fromReadKey(secret: string): Promise<Principal> {
+    const key = await options.projects.findActiveReadKey(hashSecret(secret));
+    if (!key) throw HttpError.unauthorized('invalid or revoked key');
+    return { kind: 'key', keyId: key.id, projectId: key.projectId };
+  }
+
+  return {
+    checkPassword,
+    /** Forgets cached credentials of a member whose password changed. */
+    forgetMember(memberId: string) {
+      for (const [k, v] of verified) if (v.memberId === memberId) verified.delete(k);
+    },
+    async identify(req: Request, allowQueryKey = false): Promise<Principal> {
+      const header = req.headers.authorization;
+      if (header) {
+        const [scheme, value = ''] = header.split(' ', 2);
+        if (/^bearer$/i.test(scheme)) return fromReadKey(value.trim());
+        if (/^basic$/i.test(scheme)) {
+          const decoded = Buffer.from(value, 'base64').toString('utf8');
+          const colon = decoded.indexOf(':');
+          if (colon < 1) throw HttpError.unauthorized('malformed Basic credentials');
+          return { kind: 'member', ...(await checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1))) };
+        }
+        throw HttpError.unauthorized('unsupported Authorization scheme; use Bearer <read key> or Basic');
+      }
+      if (allowQueryKey && typeof req.query.key === 'string') return fromReadKey(req.query.key);
+      const token = req.headers.cookie ? parseCookie(req.headers.cookie)[SESSION_COOKIE] : undefined;
+      if (token) {
+        const session = await options.accounts.findSession(hashSecret(token));
+        if (session) return { kind: 'member', memberId: session.member.id, email: session.member.email };
+      }
+      return { kind: 'anonymous' };
+    },
+  };
+}
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,31 @@
+import type { AggregatorExpr } from '../handlers/filter-expression';
+import { createInternalHttp, type QueryValue } from './internal-http';
+
+export interface Series {
+  total: number;
+  series?: Array<{ start: string; count: number }>;
+}
+
+export interface RangeQuery {
+  from: string;
+  to: string;
+  interval?: string;
+}
+
+/** The bitmap-aggregator's internal count API (docs/aggregator-api.md). */
+export function createAggregatorClient(baseUrl: string, timeoutMs: number) {
+  const http = createInternalHttp('bitmap-aggregator', baseUrl, timeoutMs);
+  const at = (projectId: string, what: string) => `/internal/projects/${encodeURIComponent(projectId)}/${what}`;
+  const exprParam = (expr?: AggregatorExpr): QueryValue => (expr ? JSON.stringify(expr) : undefined);
+  return {
+    uniques: (projectId: string, q: RangeQuery & { expr?: AggregatorExpr }) => http.get<Series>(at(projectId, 'uniques'), { from: q.from, to: q.to, interval: q.interval, expr: exprParam(q.expr) }),
+    totals: (projectId: string, q: RangeQuery & { dim?: string }) => http.get<Series>(at(projectId, 'totals'), { ...q }),
+    breakdown: (projectId: string, q: { from: string; to: string; prefix: string; limit?: number; expr?: AggregatorExpr }) =>
+      http.get<{ values: Array<{ value: string; uniques: number }> }>(at(projectId, 'breakdown'), { from: q.from, to: q.to, prefix: q.prefix, limit: q.limit, expr: exprParam(q.expr) }),
+    retention: (projectId: string, body: { cohortInterval: string; from: string; periods: number }) =>
+      http.post<{ cohorts: Array<{ start: string; size: number; retained: number[] }> }>(at(projectId, 'retention'), body),
+    candidates: (projectId: string, body: { from: string; to: string; dims: string[] }) =>
+      http.post<{ count: number; visitorIndexes: number[] }>(at(projectId, 'candidates'), body),
+  };
+}
+export type AggregatorClient = ReturnType<typeof createAggregatorClient>;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineConfig, env, httpPiece, kafkaPiece, postgresPiece, runtimePiece, telemetryPiece } from '@sightline/config';
+
+export const config = defineConfig({
+  ...runtimePiece,
+  ...kafkaPiece,
+  ...postgresPiece,
+  ...telemetryPiece,
+  ...httpPiece(8080),
+  DATABASE_URL: z.string().url().default('postgresql://sightline:sightline@127.0.0.1:5433/gateway'),
+  AGGREGATOR_URL: z.string().url().default('http://127.0.0.1:8083'),
+  QUERY_URL: z.string().url().default('http://127.0.0.1:8084'),
+  /** The collector; HiiTrack-compatible writes are forwarded to it with the project's write key. */
+  INGEST_URL: z.string().url().default('http://127.0.0.1:8081'),
+  /** Public URL of this gateway, for status links and the demo env file. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Anyone may create an account with POST /v1/accounts. */
+  SIGNUP_OPEN: env.bool.default(true),
+  /** The project the seed-compatible endpoints read when a member names none. */
+  DEFAULT_PROJECT_ID: z.string().min(1).default('demo'),
+  /** Origins allowed to call the API from a browser (the dashboard); empty means same-origin only. */
+  DASHBOARD_ORIGINS: env.csv.default([]),
+  SESSION_TTL_HOURS: z.coerce.number().int().positive().default(24 * 7),
+  /** Requests per second per key or member, with a burst. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  RATE_LIMIT_BURST: z.coerce.number().positive().default(200),
+  /** Failed logins per email per minute before 429. */
+  LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** Verified Basic credentials are remembered this long, so each API call does not pay for scrypt. */
+  CREDENTIAL_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  MAX_RANGE_DAYS: z.coerce.number().int().positive().default(800),
+  MAX_FUNNEL_STEPS: z.coerce.number().int().min(2).max(50).default(10),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  BODY_LIMIT: z.string().default('256kb'),
+  /** scrypt cost (N); lower only in tests. */
+  SCRYPT_COST: z.coerce.number().int().min(1024).default(32768),
+});
+
+export type GatewayConfig = z.infer<typeof config.schema>;

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** The aggregator's expression language (docs/aggregator-api.md). */
+export type AggregatorExpr = { dim: string } | { and: AggregatorExpr[] } | { or: AggregatorExpr[] } | { not: AggregatorExpr };
+
+const value = z.string().min(1).max(200);
+const scalar = z.union([value, z.number(), z.boolean()]);
+
+/**
+ * The public filter: named leaves (event, trait, source …) combined with and/or/not, so a
+ * caller never writes the aggregator's dimension strings by hand.
+ */
+export type FilterExpression =
+  | { event: string }
+  | { trait: { key: string; value: string | number | boolean } }
+  | { source: string }
+  | { medium: string }
+  | { campaign: string }
+  | { browser: string }
+  | { os: string }
+  | { device: string }
+  | { newVisitor: true }
+  | { and: FilterExpression[] }
+  | { or: FilterExpression[] }
+  | { not: FilterExpression };
+
+export const filterExpression: z.ZodType<FilterExpression> = z.lazy(() =>
+  z.union([
+    z.strictObject({ event: value }),
+    z.strictObject({ trait: z.strictObject({ key: value.regex(/^[^=]+$/, 'a trait key cannot contain ='), value: scalar }) }),
+    z.strictObject({ source: value }),
+    z.strictObject({ medium: value }),
+    z.strictObject({ campaign: value }),
+    z.strictObject({ browser: value }),
+    z.strictObject({ os: value }),
+    z.strictObject({ device: value }),
+    z.strictObject({ newVisitor: z.literal(true) }),
+    z.strictObject({ and: z.array(filterExpression).min(1).max(32) }),
+    z.strictObject({ or: z.array(filterExpression).min(1).max(32) }),
+    z.strictObject({ not: filterExpression }),
+  ]),
+) as z.ZodType<FilterExpression>;
+
+export const MAX_DEPTH = 8;
+export const MAX_LEAVES = 32;
+
+/** Depth and leaf count, to refuse expressions the aggregator would refuse anyway. */
+export function measure(expr: FilterExpression): { depth: number; leaves: number } {
+  if ('and' in expr || 'or' in expr) {
+    const parts = ('and' in expr ? expr.and : expr.or).map(measure);
+    return { depth: 1 + Math.max(...parts.map((p) => p.depth)), leaves: parts.reduce((s, p) => s + p.leaves, 0) };
+  }
+  if ('not' in expr) {
+    const inner = measure(expr.not);
+    return { depth: inner.depth + 1, leaves: inner.leaves };
+  }
+  return { depth: 1, leaves: 1 };
+}
+
+export function toAggregatorExpr(expr: FilterExpression): AggregatorExpr {
+  if ('and' in expr) return { and: expr.and.map(toAggregatorExpr) };
+  if ('or' in expr) return { or: expr.or.map(toAggregatorExpr) };
+  if ('not' in expr) return { not: toAggregatorExpr(expr.not) };
+  if ('event' in expr) return { dim: `event:${expr.event}` };
+  if ('trait' in expr) return { dim: `trait:${expr.trait.key}=${String(expr.trait.value)}` };
+  if ('newVisitor' in expr) return { dim: '$new' };
+  const [kind, v] = Object.entries(expr)[0] as [string, string];
+  return { dim: `${kind}:${v}` };
+}
+
+/** `event` and `filter` together mean both; neither means every active visitor. */
+export function combineFilters(event: string | undefined, filter: FilterExpression | undefined): AggregatorExpr | undefined {
+  const parts: AggregatorExpr[] = [];
+  if (event) parts.push({ dim: `event:${event}` });
+  if (filter) parts.push(toAggregatorExpr(filter));
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : { and: parts };
+}

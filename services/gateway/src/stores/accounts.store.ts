@@ -1,0 +1,81 @@
+import { HttpError } from '@sightline/http';
+import { newId } from '../handlers/secrets';
+import { slugify, withSuffix } from '../handlers/slug';
+import { isUniqueViolation, uniqueTarget, type Db } from './prisma';
+
+export const ROLES = ['viewer', 'analyst', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+const conflict = (message: string) => new HttpError(409, 'conflict', message);
+
+export function createAccountStore(db: Db) {
+  return {
+    /** A new account with its first member as admin; the slug gets a suffix when the plain one is taken. */
+    async createAccountWithAdmin(input: { name: string; email: string; passwordHash: string }) {
+      for (let attempt = 0; ; attempt++) {
+        const slug = attempt === 0 ? slugify(input.name, 'account') : withSuffix(slugify(input.name, 'account'));
+        try {
+          return await db.$transaction(async (tx) => {
+            const account = await tx.account.create({ data: { id: newId('acc'), name: input.name, slug } });
+            const member = await tx.member.create({ data: { id: newId('mem'), email: input.email, passwordHash: input.passwordHash } });
+            await tx.membership.create({ data: { accountId: account.id, memberId: member.id, role: 'admin' } });
+            return { account, member };
+          });
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err;
+          if (uniqueTarget(err).includes('email')) throw conflict('a member with this email already exists');
+          if (attempt >= 5) throw conflict('could not find a free account slug');
+        }
+      }
+    },
+    findMemberByEmail: (email: string) => db.member.findUnique({ where: { email } }),
+    findMemberById: (id: string) => db.member.findUnique({ where: { id } }),
+    async roleIn(accountId: string, memberId: string): Promise<Role | null> {
+      const row = await db.membership.findUnique({ where: { accountId_memberId: { accountId, memberId } } });
+      return (row?.role as Role | undefined) ?? null;
+    },
+    listAccountsOf: (memberId: string) => db.membership.findMany({ where: { memberId }, include: { account: true }, orderBy: { createdAt: 'asc' } }),
+    getAccount: (id: string) => db.account.findUnique({ where: { id } }),
+    getAccountBySlug: (slug: string) => db.account.findUnique({ where: { slug } }),
+    renameAccount: (id: string, name: string) => db.account.update({ where: { id }, data: { name } }),
+    listMembers: (accountId: string) => db.membership.findMany({ where: { accountId }, include: { member: true }, orderBy: { createdAt: 'asc' } }),
+    /** Adds a person to an account: an existing member by email, or a new one with the given password hash. */
+    async addMember(accountId: string, input: { email: string; role: Role; passwordHash?: string }) {
+      const existing = await db.member.findUnique({ where: { email: input.email } });
+      if (!existing && !input.passwordHash) throw HttpError.badRequest('password is required for a new member', [{ path: 'password', reason: 'required for a new member' }]);
+      try {
+        return await db.$transaction(async (tx) => {
+          const member = existing ?? (await tx.member.create({ data: { id: newId('mem'), email: input.email, passwordHash: input.passwordHash! } }));
+          await tx.membership.create({ data: { accountId, memberId: member.id, role: input.role } });
+          return { member, role: input.role };
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict('this person is already a member of the account');
+        throw err;
+      }
+    },
+    /** Changes a role or removes a member, refusing to leave the account without an admin. */
+    async changeMembership(accountId: string, memberId: string, role: Role | null) {
+      return db.$transaction(async (tx) => {
+        const current = await tx.membership.findUnique({ where: { accountId_memberId: { accountId, memberId } } });
+        if (!current) throw HttpError.notFound('member not found');
+        if (current.role === 'admin' && role !== 'admin') {
+          const admins = await tx.membership.count({ where: { accountId, role: 'admin' } });
+          if (admins <= 1) throw conflict('an account needs at least one admin');
+        }
+        if (role === null) await tx.membership.delete({ where: { accountId_memberId: { accountId, memberId } } });
+        else await tx.membership.update({ where: { accountId_memberId: { accountId, memberId } }, data: { role } });
+      });
+    },
+    setPassword: (memberId: string, passwordHash: string) => db.member.update({ where: { id: memberId }, data: { passwordHash } }),
+    createSession: (tokenHash: string, memberId: string, expiresAt: Date) => db.session.create({ data: { tokenHash, memberId, expiresAt } }),
+    findSession: (tokenHash: string) => db.session.findFirst({ where: { tokenHash, expiresAt: { gt: new Date() } }, include: { member: true } }),
+    deleteSession: (tokenHash: string) => db.session.deleteMany({ where: { tokenHash } }),
+    deleteSessionsOf: (memberId: string) => db.session.deleteMany({ where: { memberId } }),
+  };
+}
+export type AccountStore = ReturnType<typeof createAccountStore>;

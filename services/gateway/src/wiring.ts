@@ -1,0 +1,42 @@
+import type { Logger } from '@sightline/telemetry';
+import { createAccessControl } from './auth/access-control';
+import { createAuthenticator } from './auth/authenticator';
+import { createAggregatorClient } from './clients/aggregator.client';
+import { createQueryClient } from './clients/query.client';
+import type { GatewayConfig } from './config';
+import { createRateLimiter } from './handlers/rate-limiter';
+import type { ChangePublisher } from './publishers/change.publisher';
+import type { GatewayDeps } from './routes/deps';
+import { createAccountStore } from './stores/accounts.store';
+import { createErasureStore } from './stores/erasures.store';
+import { createFunnelStore } from './stores/funnels.store';
+import type { Db } from './stores/prisma';
+import { createProjectStore } from './stores/projects.store';
+
+/** Builds the stores, clients and auth from their I/O handles; shared by main.ts, the CLI and tests. */
+export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db; publisher: ChangePublisher }): GatewayDeps {
+  const { config, logger, db, publisher } = input;
+  const accounts = createAccountStore(db);
+  const projects = createProjectStore(db, publisher);
+  const auth = createAuthenticator({
+    accounts,
+    projects,
+    scryptCost: config.SCRYPT_COST,
+    credentialCacheSeconds: config.CREDENTIAL_CACHE_SECONDS,
+    loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
+  });
+  const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
+  return {
+    config,
+    logger,
+    accounts,
+    projects,
+    funnels: createFunnelStore(db),
+    erasures: createErasureStore(db),
+    auth,
+    access: createAccessControl({ auth, accounts, projects, limiter, defaultProjectId: config.DEFAULT_PROJECT_ID }),
+    publisher,
+    aggregator: createAggregatorClient(config.AGGREGATOR_URL, config.UPSTREAM_TIMEOUT_MS),
+    query: createQueryClient(config.QUERY_URL, config.UPSTREAM_TIMEOUT_MS),
+  };
+}
