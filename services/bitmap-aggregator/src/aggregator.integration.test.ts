@@ -1,0 +1,79 @@
+import { parseConfig } from '@sightline/config';
+import { enrichedEventKeyOf, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
+import { listen, type RunningServer } from '@sightline/http';
+import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createLogger } from '@sightline/telemetry';
+import { deleteKeys, testInfra, testKafka, testNamespace, testRedis, uniqueId, waitFor } from '@sightline/testing';
+import { enrichedEvent } from '../test/events';
+import { createAggregator, type Aggregator } from './aggregator';
+import { config } from './config';
+
+const namespace = testNamespace('agg');
+const topics = topicNames(namespace);
+const prefix = `${uniqueId('agg')}:`;
+const kafka = testKafka();
+const producer = createProducer(kafka);
+const logger = createLogger({ service: 'bitmap-aggregator-test', level: 'warn' });
+const env = (extra: Record<string, string> = {}) =>
+  parseConfig(config.schema, { KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), TOPIC_NAMESPACE: namespace, REDIS_URL: testInfra.redisUrl, REDIS_KEY_PREFIX: prefix, PORT: '0', ...extra });
+let aggregator: Aggregator;
+let server: RunningServer;
+const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
+
+async function send(events: EnrichedEventParsed[]) {
+  await producer.send(topics.eventsEnriched, events.map((e) => ({ key: enrichedEventKeyOf(e), value: e })));
+}
+
+beforeAll(async () => {
+  await ensureTopics(kafka, standardTopicSpecs(topics));
+  await producer.start();
+  aggregator = createAggregator(env(), logger);
+  await aggregator.start();
+  server = await listen(aggregator.app, 0);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await aggregator?.stop();
+  await producer.stop();
+  const redis = testRedis();
+  await deleteKeys(redis, `${prefix}*`);
+  redis.disconnect();
+});
+
+const projectId = 'walk';
+const at = (d: number, h: number) => new Date(Date.UTC(2026, 9, d, h)).toISOString();
+const uniquesUrl = `/internal/projects/${projectId}/uniques?from=${encodeURIComponent(at(1, 0))}&to=${encodeURIComponent(at(3, 0))}`;
+
+describe('aggregator (Kafka → Redis → HTTP)', () => {
+  it('projects enriched events into $active day bits and answers uniques', async () => {
+    await send([
+      enrichedEvent({ projectId, visitorIndex: 0, timestamp: at(1, 10), isNewVisitor: true }),
+      enrichedEvent({ projectId, visitorIndex: 1, timestamp: at(1, 11), isNewVisitor: true }),
+      enrichedEvent({ projectId, visitorIndex: 1, timestamp: at(2, 9) }),
+      enrichedEvent({ projectId, visitorIndex: 2, timestamp: at(2, 9), isBot: true }),
+    ]);
+    const body = await waitFor(async () => {
+      const res = await fetch(url(`${uniquesUrl}&interval=day`));
+      const json = (await res.json()) as { total: number; series: unknown[] };
+      return json.total === 2 ? json : null;
+    });
+    expect(body).toEqual({ total: 2, series: [{ start: at(1, 0), count: 2 }, { start: at(2, 0), count: 1 }] });
+    const totals = await (await fetch(url(`/internal/projects/${projectId}/totals?from=${encodeURIComponent(at(1, 0))}&to=${encodeURIComponent(at(3, 0))}`))).json();
+    expect(totals).toEqual({ total: 3 });
+  });
+
+  it('rejects bad input with the field named', async () => {
+    const res = await fetch(url(`/internal/projects/${projectId}/uniques?from=yesterday&to=${encodeURIComponent(at(3, 0))}`));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; field: string } };
+    expect(body.error).toMatchObject({ code: 'invalid_request', field: 'from' });
+    const expr = await fetch(url(`${uniquesUrl}&expr=${encodeURIComponent('{"dim":"nope"}')}`));
+    expect(expr.status).toBe(400);
+  });
+
+  it('readyz reports redis, projects and the consumer loop', async () => {
+    const res = await fetch(url('/readyz'));
+    expect(await res.json()).toEqual({ status: 'ready', checks: { redis: true, projects: true, consumer: true } });
+  });
+});

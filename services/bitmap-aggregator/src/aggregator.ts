@@ -1,0 +1,74 @@
+import type { Express } from 'express';
+import { topicNames } from '@sightline/contracts';
+import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import type { Logger } from '@sightline/telemetry';
+import { createApp } from './app';
+import type { AggregatorConfig } from './config';
+import { createProjectionConsumer } from './consumers/enriched-events.consumer';
+import { createProjectSettingsTable } from './projects/project-settings';
+import { createBitmapReader, type BitmapReader } from './stores/bitmap-reader.store';
+import { createBitmapWriter } from './stores/bitmap-writer.store';
+import { bitmapScripts, createRedisClient } from './stores/redis-client.store';
+
+export interface Aggregator {
+  app: Express;
+  reader: BitmapReader;
+  start(): Promise<void>;
+  /** Stops consuming (the current batch finishes and commits), then closes Kafka and Redis. */
+  stop(): Promise<void>;
+}
+
+/** Wires the whole service; `main.ts` runs it, integration tests run it in-process. */
+export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger): Aggregator {
+  if (/[{}]/.test(env.REDIS_KEY_PREFIX)) throw new Error('REDIS_KEY_PREFIX must not contain { or } (it would break the per-project hash tag)');
+  const topics = topicNames(env.TOPIC_NAMESPACE);
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'bitmap-aggregator', logger });
+  const redis = createRedisClient(env);
+  const scripts = bitmapScripts(redis);
+  const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX);
+  const reader = createBitmapReader(redis, scripts, env.REDIS_KEY_PREFIX);
+  const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}bitmap-aggregator`;
+  const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);
+  const producer = createProducer(kafka);
+  const consumer = createProjectionConsumer({
+    kafka,
+    topics,
+    groupId,
+    producer,
+    writer,
+    projects,
+    logger,
+    concurrency: env.CONSUMER_CONCURRENCY,
+    partitionsConcurrently: env.PARTITIONS_CONCURRENTLY,
+    maxBytesPerPartition: env.MAX_BYTES_PER_PARTITION,
+    retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
+  });
+  const app = createApp({
+    reader,
+    settingsOf: (projectId) => projects.get(projectId),
+    logger,
+    checks: {
+      redis: async () => (await redis.ping()) === 'PONG',
+      projects: () => projects.isLoaded(),
+      consumer: () => consumer.isHealthy(),
+    },
+  });
+
+  return {
+    app,
+    reader,
+    async start() {
+      await ensureTopics(kafka, standardTopicSpecs(topics));
+      await producer.start();
+      await projects.start();
+      await consumer.start();
+      logger.info({ groupId, topics: [topics.eventsEnriched, topics.erasures], cluster: !!env.REDIS_CLUSTER_NODES?.length }, 'aggregator_started');
+    },
+    async stop() {
+      await consumer.stop();
+      await projects.stop();
+      await producer.stop();
+      redis.disconnect();
+    },
+  };
+}

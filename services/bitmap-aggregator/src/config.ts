@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { consumerPiece, defineConfig, httpPiece, kafkaPiece, redisPiece, runtimePiece, telemetryPiece } from '@sightline/config';
+
+export const config = defineConfig({
+  ...runtimePiece,
+  ...kafkaPiece,
+  ...consumerPiece,
+  ...redisPiece,
+  ...httpPiece(8083),
+  ...telemetryPiece,
+  /** Events per partition fetch: bigger batches mean fewer, larger Lua scripts. */
+  MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(65536).default(4 * 1024 * 1024),
+  /** How many partitions are projected at once. */
+  PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+});
+
+export type AggregatorConfig = z.infer<typeof config.schema>;

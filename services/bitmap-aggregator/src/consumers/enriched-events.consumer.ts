@@ -1,0 +1,76 @@
+import type { Kafka } from 'kafkajs';
+import { enrichedEventValue, erasureValue, type EnrichedEventParsed, type Erasure, type TopicNames } from '@sightline/contracts';
+import { createBatchConsumer, jsonDecoder, runByKey, type BatchConsumer, type DecodeResult, type DurableProducer } from '@sightline/kafka';
+import { counter, type Logger } from '@sightline/telemetry';
+import type { ProjectSettingsTable } from '../projects/project-settings';
+import type { BitmapWriter } from '../stores/bitmap-writer.store';
+
+type Input = { kind: 'event'; event: EnrichedEventParsed } | { kind: 'erasure'; erasure: Erasure };
+
+const projected = counter<'kind'>({ name: 'sightline_aggregator_projected_total', help: 'Events and erasures applied to the bitmaps.', labelNames: ['kind'] });
+
+export interface ProjectionConsumerOptions {
+  kafka: Kafka;
+  topics: TopicNames;
+  groupId: string;
+  producer: DurableProducer;
+  writer: BitmapWriter;
+  projects: ProjectSettingsTable;
+  logger: Logger;
+  concurrency: number;
+  partitionsConcurrently: number;
+  maxBytesPerPartition: number;
+  retry: { attempts: number; backoffMs: number };
+}
+
+/**
+ * Projects `events.enriched.v1` into bitmaps and applies `erasures.v1`. A batch is one
+ * partition; it is grouped by project and each project's events go to Redis as one Lua script
+ * (pipelined across projects), which also advances the partition's totals watermark.
+ */
+export function createProjectionConsumer(options: ProjectionConsumerOptions): BatchConsumer {
+  const decodeEvent = jsonDecoder(enrichedEventValue);
+  const decodeErasure = jsonDecoder(erasureValue);
+  return createBatchConsumer<Input>({
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topics: [options.topics.eventsEnriched, options.topics.erasures],
+    dlqTopic: options.topics.eventsDlq,
+    producer: options.producer,
+    logger: options.logger,
+    retry: options.retry,
+    partitionsConsumedConcurrently: options.partitionsConcurrently,
+    maxBytesPerPartition: options.maxBytesPerPartition,
+    decode(message, topic): DecodeResult<Input> {
+      if (topic === options.topics.erasures) {
+        const decoded = decodeErasure(message);
+        return decoded.ok ? { ok: true, value: { kind: 'erasure', erasure: decoded.value } } : decoded;
+      }
+      const decoded = decodeEvent(message);
+      return decoded.ok ? { ok: true, value: { kind: 'event', event: decoded.value } } : decoded;
+    },
+    async handleBatch(items, ctx) {
+      const first = items[0]!;
+      if (first.topic === options.topics.erasures) {
+        for (const item of items) {
+          if (item.value.kind !== 'erasure') continue;
+          const erasure = item.value.erasure;
+          const visitors = await options.writer.applyErasure(erasure, options.projects.get(erasure.projectId));
+          ctx.logger.info({ projectId: erasure.projectId, requestId: erasure.requestId, visitors: visitors.length }, 'erasure_applied');
+          projected.inc({ kind: 'erasure' });
+        }
+        return;
+      }
+      const events = items.flatMap((item) => (item.value.kind === 'event' ? [{ offset: BigInt(item.offset), event: item.value.event }] : []));
+      const source = `${first.topic}:${first.partition}`;
+      await runByKey(
+        events,
+        (e) => e.event.projectId,
+        options.concurrency,
+        (projectId, group) => options.writer.applyEvents(projectId, options.projects.get(projectId), source, group),
+        ctx.heartbeat,
+      );
+      projected.inc({ kind: 'event' }, items.length);
+    },
+  });
+}

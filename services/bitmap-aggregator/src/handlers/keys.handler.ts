@@ -1,0 +1,55 @@
+/**
+ * Redis key names of one project. Every key carries the hash tag `{p:<projectId>}` so a Redis
+ * Cluster keeps the whole project on one slot (BITOP and Lua across its keys stay legal).
+ */
+export interface ProjectKeys {
+  /** Bitmap of one dimension in one bucket (the label encodes the granularity). */
+  bitmap(dim: string, label: string): string;
+  /** Hash of exact event totals of one bucket: field = dimension. */
+  totals(label: string): string;
+  /** Hash `<topic>:<partition>` → last applied offset: the idempotency watermark of the totals. */
+  offsets: string;
+  /** Bitmap of visitor indexes merged into another visitor: excluded from every count. */
+  merged: string;
+  /** Hash merged index → the index it was merged into. */
+  canon: string;
+  /** Bitmap of erased visitor indexes: later (or replayed) events of them are ignored. */
+  erased: string;
+  /** Hash dimension → small id, and id → dimension (the project's dimension registry). */
+  dimIds: string;
+  dimNames: string;
+  /** Hash visitorId / userId → visitor index, to find a visitor named by an erasure. */
+  ids: string;
+  /** Per visitor: set of dimension ids and set of local hour numbers it touched. */
+  visitorDims(visitor: number): string;
+  visitorHours(visitor: number): string;
+  /** Per visitor: the indexes merged into it. */
+  members(visitor: number): string;
+  temp(id: string): string;
+  /** Pattern matching every key of the project (SCAN MATCH). */
+  pattern: string;
+}
+
+export function projectKeys(prefix: string, projectId: string): ProjectKeys {
+  const base = `${prefix}{p:${projectId}}:`;
+  return {
+    bitmap: (dim, label) => `${base}b:${label}:${dim}`,
+    totals: (label) => `${base}t:${label}`,
+    offsets: `${base}offsets`,
+    merged: `${base}merged`,
+    canon: `${base}canon`,
+    erased: `${base}erased`,
+    dimIds: `${base}dim:ids`,
+    dimNames: `${base}dim:names`,
+    ids: `${base}ids`,
+    visitorDims: (v) => `${base}v:${v}:d`,
+    visitorHours: (v) => `${base}v:${v}:h`,
+    members: (v) => `${base}v:${v}:m`,
+    temp: (id) => `${base}tmp:${id}`,
+    pattern: `${escapeGlob(base)}*`,
+  };
+}
+
+function escapeGlob(value: string): string {
+  return value.replace(/[*?[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { ACTIVE, NEW } from '../handlers/dimensions.handler';
+import type { Expr } from '../handlers/expression.handler';
+import { projectKeys } from '../handlers/keys.handler';
+import { ProgramBuilder } from '../handlers/program.handler';
+import { alignRange, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
+import { floorTo, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
+import type { BitmapScripts, RedisClient } from './redis-client.store';
+
+export interface RangeQuery {
+  from: Date;
+  to: Date;
+  interval?: Interval | undefined;
+}
+
+export interface CountSeries {
+  total: number;
+  series?: Array<{ start: string; count: number }>;
+}
+
+export interface Cohort {
+  start: string;
+  size: number;
+  retained: number[];
+}
+
+export const MAX_SERIES_POINTS = 5000;
+const MAX_BREAKDOWN_VALUES = 2000;
+
+/** Answers every count with one Lua script on the project's shard. */
+export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now) {
+  async function run(projectId: string, build: (b: ProgramBuilder) => void): Promise<Array<number | Buffer>> {
+    const builder = new ProgramBuilder(projectKeys(prefix, projectId), randomUUID());
+    build(builder);
+    const program = builder.build();
+    if (program.steps.length === 0) return [];
+    return scripts.query(program.keys, [JSON.stringify(program.steps), ...program.temps]);
+  }
+
+  function pieces(q: RangeQuery, settings: ProjectSettings): { range: LocalRange; series?: ReturnType<typeof seriesPieces> } {
+    const range = alignRange(q.from.getTime(), q.to.getTime(), settings, now());
+    return { range, series: q.interval ? seriesPieces(range, q.interval, settings.timeZone, MAX_SERIES_POINTS) : undefined };
+  }
+
+  async function countSeries(projectId: string, q: RangeQuery, settings: ProjectSettings, add: (b: ProgramBuilder, range: LocalRange) => number): Promise<CountSeries> {
+    const { range, series } = pieces(q, settings);
+    let total = -1;
+    const points: number[] = [];
+    const results = await run(projectId, (b) => {
+      total = add(b, range);
+      for (const piece of series ?? []) points.push(add(b, piece.range));
+    });
+    const at = (i: number) => Number(results[i] ?? 0);
+    return series ? { total: at(total), series: series.map((p, i) => ({ start: p.start, count: at(points[i]!) })) } : { total: at(total) };
+  }
+
+  return {
+    uniques(projectId: string, settings: ProjectSettings, q: RangeQuery, expr: Expr): Promise<CountSeries> {
+      return countSeries(projectId, q, settings, (b, range) => b.countPeople(b.expr(expr, range)));
+    },
+
+    totals(projectId: string, settings: ProjectSettings, q: RangeQuery, dim: string = ACTIVE): Promise<CountSeries> {
+      return countSeries(projectId, q, settings, (b, range) => b.total(dim, range));
+    },
+
+    async breakdown(projectId: string, settings: ProjectSettings, q: RangeQuery, prefixDim: string, limit: number, expr: Expr) {
+      const dimPrefix = prefixDim.startsWith('trait:') ? `${prefixDim}=` : `${prefixDim}:`;
+      const names = (await client.hvals(projectKeys(prefix, projectId).dimNames)).filter((d) => d.startsWith(dimPrefix) && d.length > dimPrefix.length).slice(0, MAX_BREAKDOWN_VALUES);
+      const { range } = pieces(q, settings);
+      const results = await run(projectId, (b) => {
+        const among = b.expr(expr, range);
+        for (const name of names) b.countPeople(b.and([b.union(name, range), among]));
+      });
+      return names
+        .map((name, i) => ({ value: name.slice(dimPrefix.length), uniques: Number(results[i] ?? 0) }))
+        .filter((v) => v.uniques > 0)
+        .sort((a, b) => b.uniques - a.uniques || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+        .slice(0, limit);
+    },
+
+    async retention(projectId: string, settings: ProjectSettings, cohortInterval: 'day' | 'week' | 'month', from: Date, periods: number): Promise<Cohort[]> {
+      const first = floorTo(toLocal(from.getTime(), settings.timeZone), cohortInterval);
+      const bucket = (i: number): LocalRange => ({ fromMs: nextStart(first, cohortInterval, i), toMs: nextStart(first, cohortInterval, i + 1) });
+      const cells: number[][] = [];
+      const results = await run(projectId, (b) => {
+        for (let i = 0; i < periods; i++) {
+          const cohort = b.union(NEW, bucket(i));
+          const row: number[] = [];
+          for (let k = 0; i + k < periods; k++) row.push(b.countPeople(k === 0 ? cohort : b.and([cohort, b.union(ACTIVE, bucket(i + k))])));
+          cells.push(row);
+        }
+      });
+      return cells.map((row, i) => {
+        const retained = row.map((r) => Number(results[r] ?? 0));
+        return { start: new Date(toUtc(bucket(i).fromMs, settings.timeZone)).toISOString(), size: retained[0] ?? 0, retained };
+      });
+    },
+
+    async candidates(projectId: string, settings: ProjectSettings, q: RangeQuery, dims: string[]): Promise<number[]> {
+      const { range } = pieces(q, settings);
+      const results = await run(projectId, (b) => {
+        b.getPeople(b.and(dims.map((d) => b.union(d, range))));
+      });
+      return bitsOf(results[0] as Buffer | undefined);
+    },
+  };
+}
+
+export type BitmapReader = ReturnType<typeof createBitmapReader>;
+
+/** Positions of the set bits (Redis numbers bits from the most significant bit of byte 0). */
+export function bitsOf(bitmap: Buffer | undefined): number[] {
+  const out: number[] = [];
+  if (!bitmap) return out;
+  for (let byte = 0; byte < bitmap.length; byte++) {
+    const value = bitmap[byte]!;
+    if (value === 0) continue;
+    for (let bit = 0; bit < 8; bit++) if (value & (0x80 >> bit)) out.push(byte * 8 + bit);
+  }
+  return out;
+}

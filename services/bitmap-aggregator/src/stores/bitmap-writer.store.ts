@@ -1,0 +1,175 @@
+import type { EnrichedEventParsed, Erasure } from '@sightline/contracts';
+import { dimensionsOf, NEW } from '../handlers/dimensions.handler';
+import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
+import { emptyPlan, keysOfVisitor, planEvents, type ProjectedEvent, type WritePlan } from '../handlers/projection.handler';
+import type { ProjectSettings } from '../handlers/range.handler';
+import type { BitmapScripts, RedisClient } from './redis-client.store';
+
+/** An enriched event with the Kafka position it came from. */
+export interface PositionedEvent {
+  offset: bigint;
+  event: EnrichedEventParsed;
+}
+
+export interface BitmapWriter {
+  /**
+   * Projects events of one project from one partition (offset order). `source` names the
+   * partition (`<topic>:<partition>`): the totals watermark field.
+   */
+  applyEvents(projectId: string, settings: ProjectSettings, source: string, events: PositionedEvent[]): Promise<void>;
+  applyErasure(erasure: Erasure, settings: ProjectSettings): Promise<number[]>;
+}
+
+/** The store changed between read and write (a merge, an erasure, another writer): retry. */
+export class WriteConflictError extends Error {
+  constructor(what: string) {
+    super(`bitmap write conflict: ${what}`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+const MAX_ATTEMPTS = 8;
+
+export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now): BitmapWriter {
+  async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
+    const [watermark, canonical, ids] = await scripts.resolve([keys.offsets, keys.merged, keys.canon, keys.erased, keys.dimIds, keys.dimNames], [source, visitors.length, ...visitors, ...dims]);
+    return { watermark, canonical: new Map(visitors.map((v, i) => [v, canonical[i]!])), dimIds: new Map(dims.map((d, i) => [d, ids[i]!])) };
+  }
+
+  async function applySegment(keys: ProjectKeys, settings: ProjectSettings, source: string, events: PositionedEvent[]): Promise<void> {
+    const dimsOf = events.map((e) => dimensionsOf(e.event, settings.botFiltering));
+    const visitors = [...new Set(events.map((e) => e.event.visitorIndex))];
+    const dims = [...new Set(dimsOf.flat())];
+    const newWatermark = events[events.length - 1]!.offset.toString();
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const state = await resolve(keys, source, visitors, dims);
+      const applied = state.watermark === '' ? -1n : BigInt(state.watermark);
+      const projected: ProjectedEvent[] = [];
+      events.forEach((e, i) => {
+        const visitor = state.canonical.get(e.event.visitorIndex)!;
+        if (e.offset <= applied || visitor < 0) return;
+        projected.push({ visitor, utcMs: Date.parse(e.event.timestamp), dims: dimsOf[i]!, ids: e.event.userId ? [e.event.visitorId, e.event.userId] : [e.event.visitorId] });
+      });
+      if (BigInt(newWatermark) <= applied) return;
+      const plan = planEvents(emptyPlan(), projected, keys, settings, state.dimIds, now());
+      const { dataKeys, ops } = encodePlan(plan, keys);
+      const checked = [...new Set(projected.map((p) => p.visitor))];
+      const done = await scripts.apply([keys.offsets, keys.merged, keys.erased, ...dataKeys], [source, state.watermark, newWatermark, checked.length, ...checked, ...ops]);
+      if (done === 1) return;
+    }
+    throw new WriteConflictError(`apply ${source}`);
+  }
+
+  async function visitorIndex(keys: ProjectKeys, visitor: number) {
+    const [dimIds, hours] = await Promise.all([client.smembers(keys.visitorDims(visitor)), client.smembers(keys.visitorHours(visitor))]);
+    const names = dimIds.length ? ((await client.hmget(keys.dimNames, ...dimIds)).filter(Boolean) as string[]) : [];
+    return { dimCount: dimIds.length, hourCount: hours.length, dims: names, hours: hours.map(Number) };
+  }
+
+  /** Makes `merged` the same person as `survivor` (see docs/bitmaps.md, "Merges"). */
+  async function merge(keys: ProjectKeys, settings: ProjectSettings, survivor: number, merged: number): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { canonical } = await resolve(keys, '', [survivor, merged]);
+      const c = canonical.get(survivor)!;
+      const m = canonical.get(merged)!;
+      if (c < 0 || m < 0 || c === m) return;
+      const index = await visitorIndex(keys, m);
+      // A merged visitor's first visit is not the survivor's: copying `$new` would make one person new twice.
+      const dataKeys = keysOfVisitor(index.dims.filter((d) => d !== NEW), index.hours, keys, settings, now());
+      const done = await scripts.merge(
+        [keys.merged, keys.canon, keys.visitorDims(c), keys.visitorHours(c), keys.visitorDims(m), keys.visitorHours(m), keys.members(c), keys.members(m), ...dataKeys],
+        [m, c, index.dimCount, index.hourCount],
+      );
+      if (done === 1) return;
+    }
+    throw new WriteConflictError(`merge ${merged} into ${survivor}`);
+  }
+
+  return {
+    async applyEvents(projectId, settings, source, events) {
+      if (events.length === 0) return;
+      const keys = projectKeys(prefix, projectId);
+      let segment: PositionedEvent[] = [];
+      for (const item of events) {
+        if (item.event.mergedVisitorIndexes.length > 0) {
+          if (segment.length) await applySegment(keys, settings, source, segment);
+          segment = [];
+          const { watermark } = await resolve(keys, source, []);
+          if (watermark === '' || item.offset > BigInt(watermark)) {
+            for (const m of item.event.mergedVisitorIndexes) await merge(keys, settings, item.event.visitorIndex, m);
+          }
+        }
+        segment.push(item);
+      }
+      await applySegment(keys, settings, source, segment);
+    },
+
+    async applyErasure(erasure, settings) {
+      const keys = projectKeys(prefix, erasure.projectId);
+      const found = (await client.hmget(keys.ids, ...erasure.visitorIds)).filter((v): v is string => v !== null).map(Number);
+      const { canonical } = await resolve(keys, '', [...new Set(found)]);
+      const erased: number[] = [];
+      for (const visitor of new Set(canonical.values())) {
+        if (visitor < 0) continue;
+        await erase(keys, settings, visitor, erasure.visitorIds);
+        erased.push(visitor);
+      }
+      return erased;
+    },
+  };
+
+  async function erase(keys: ProjectKeys, settings: ProjectSettings, visitor: number, ids: string[]): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const index = await visitorIndex(keys, visitor);
+      const members = (await client.smembers(keys.members(visitor))).map(Number);
+      const dataKeys = keysOfVisitor(index.dims, index.hours, keys, settings, now());
+      const done = await scripts.erase(
+        [keys.erased, keys.ids, keys.visitorDims(visitor), keys.visitorHours(visitor), keys.members(visitor), ...dataKeys],
+        [index.dimCount, index.hourCount, members.length + 1, visitor, ...members, ...ids],
+      );
+      if (done === 1) return;
+    }
+    throw new WriteConflictError(`erase ${visitor}`);
+  }
+}
+
+/** Turns a plan into the APPLY script's KEYS (after the 3 fixed ones) and ops. */
+export function encodePlan(plan: WritePlan, keys: ProjectKeys): { dataKeys: string[]; ops: Array<string | number> } {
+  const dataKeys: string[] = [keys.ids];
+  const indexOf = new Map<string, number>();
+  const ref = (key: string) => {
+    let i = indexOf.get(key);
+    if (i === undefined) {
+      dataKeys.push(key);
+      i = dataKeys.length + 3;
+      indexOf.set(key, i);
+    }
+    return i;
+  };
+  const ops: Array<string | number> = [];
+  const pushAll = (values: Iterable<string | number>) => {
+    for (const v of values) ops.push(v);
+  };
+  for (const [key, visitors] of plan.bits) {
+    ops.push('B', ref(key), visitors.size);
+    pushAll(visitors);
+  }
+  for (const [key, fields] of plan.totals) {
+    ops.push('H', ref(key), fields.size);
+    for (const [field, n] of fields) ops.push(field, n);
+  }
+  for (const [key, at] of plan.expiries) ops.push('E', ref(key), at);
+  for (const [visitor, dims] of plan.visitorDims) {
+    ops.push('S', ref(keys.visitorDims(visitor)), dims.size);
+    pushAll(dims);
+  }
+  for (const [visitor, hours] of plan.visitorHours) {
+    ops.push('S', ref(keys.visitorHours(visitor)), hours.size);
+    pushAll(hours);
+  }
+  if (plan.ids.size) {
+    ops.push('I', 4, plan.ids.size);
+    for (const [id, visitor] of plan.ids) ops.push(id, visitor);
+  }
+  return { dataKeys, ops };
+}

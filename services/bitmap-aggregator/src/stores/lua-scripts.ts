@@ -1,0 +1,148 @@
+/**
+ * The Lua scripts of the bitmap store. Each runs on the project's shard (all keys share the
+ * `{p:<projectId>}` hash tag and are passed in KEYS), atomically: a batch's bits, totals and
+ * offset watermark land together or not at all.
+ */
+
+/** KEYS offsets merged canon erased dimIds dimNames; ARGV field nVisitors visitors… dims… → {watermark, canonical visitors (-1 = erased), dim ids}. */
+export const RESOLVE = `
+local wm = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+local n = tonumber(ARGV[2])
+local visitors = {}
+for i = 1, n do
+  local v = tonumber(ARGV[2 + i])
+  local hops = 0
+  while hops < 64 and redis.call('GETBIT', KEYS[2], v) == 1 do
+    local next = redis.call('HGET', KEYS[3], v)
+    if not next then break end
+    v = tonumber(next)
+    hops = hops + 1
+  end
+  if redis.call('GETBIT', KEYS[4], v) == 1 then v = -1 end
+  visitors[i] = v
+end
+local ids = {}
+for i = 3 + n, #ARGV do
+  local id = redis.call('HGET', KEYS[5], ARGV[i])
+  if not id then
+    id = redis.call('HLEN', KEYS[5])
+    redis.call('HSET', KEYS[5], ARGV[i], id)
+    redis.call('HSET', KEYS[6], id, ARGV[i])
+  end
+  ids[#ids + 1] = tonumber(id)
+end
+return {wm, visitors, ids}
+`;
+
+/**
+ * KEYS offsets merged erased data…; ARGV field expectedWatermark newWatermark nVisitors visitors… ops…
+ * Ops: B key n offsets… (BITFIELD SET u1 …) | H key n (field incr)… | S key n members… | E key ts | I key n (id index)….
+ * Returns 0 without writing when the watermark moved or a visitor got merged/erased since the
+ * caller resolved them (the caller re-resolves and retries).
+ */
+export const APPLY = `
+if (redis.call('HGET', KEYS[1], ARGV[1]) or '') ~= ARGV[2] then return 0 end
+local n = tonumber(ARGV[4])
+for i = 5, 4 + n do
+  if redis.call('GETBIT', KEYS[2], ARGV[i]) == 1 or redis.call('GETBIT', KEYS[3], ARGV[i]) == 1 then return 0 end
+end
+local i = 5 + n
+local last = #ARGV
+while i <= last do
+  local op = ARGV[i]
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  local count = tonumber(ARGV[i + 2])
+  i = i + 3
+  if op == 'B' then
+    local args = {}
+    for j = i, i + count - 1 do
+      args[#args + 1] = 'SET'; args[#args + 1] = 'u1'; args[#args + 1] = ARGV[j]; args[#args + 1] = 1
+      if #args >= 4000 then redis.call('BITFIELD', key, unpack(args)); args = {} end
+    end
+    if #args > 0 then redis.call('BITFIELD', key, unpack(args)) end
+    i = i + count
+  elseif op == 'H' then
+    for j = i, i + 2 * count - 1, 2 do redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1]) end
+    i = i + 2 * count
+  elseif op == 'I' then
+    for j = i, i + 2 * count - 1, 2 do redis.call('HSET', key, ARGV[j], ARGV[j + 1]) end
+    i = i + 2 * count
+  elseif op == 'S' then
+    for j = i, i + count - 1, 500 do redis.call('SADD', key, unpack(ARGV, j, math.min(j + 499, i + count - 1))) end
+    i = i + count
+  elseif op == 'E' then
+    redis.call('EXPIREAT', key, count)
+  end
+end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1
+`;
+
+/**
+ * KEYS merged canon dims(c) hours(c) dims(m) hours(m) members(c) members(m) data…; ARGV m c |dims(m)| |hours(m)|.
+ * Copies m's bits onto c in the keys m touched, then marks m merged. 0 = state changed, retry.
+ */
+export const MERGE = `
+local m, c = tonumber(ARGV[1]), tonumber(ARGV[2])
+if redis.call('GETBIT', KEYS[1], m) == 1 or redis.call('GETBIT', KEYS[1], c) == 1 then return 0 end
+if redis.call('SCARD', KEYS[5]) ~= tonumber(ARGV[3]) or redis.call('SCARD', KEYS[6]) ~= tonumber(ARGV[4]) then return 0 end
+for k = 9, #KEYS do
+  if redis.call('GETBIT', KEYS[k], m) == 1 then redis.call('SETBIT', KEYS[k], c, 1) end
+end
+redis.call('SETBIT', KEYS[1], m, 1)
+redis.call('HSET', KEYS[2], m, c)
+redis.call('SUNIONSTORE', KEYS[3], KEYS[3], KEYS[5])
+redis.call('SUNIONSTORE', KEYS[4], KEYS[4], KEYS[6])
+redis.call('SUNIONSTORE', KEYS[7], KEYS[7], KEYS[8])
+redis.call('SADD', KEYS[7], m)
+redis.call('DEL', KEYS[5], KEYS[6], KEYS[8])
+return 1
+`;
+
+/**
+ * KEYS erased ids dims(v) hours(v) members(v) data…; ARGV |dims| |hours| nVisitors visitors… ids….
+ * Clears the visitors' bits (never growing a bitmap), marks them erased, drops their index sets.
+ */
+export const ERASE = `
+if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[1]) or redis.call('SCARD', KEYS[4]) ~= tonumber(ARGV[2]) then return 0 end
+local n = tonumber(ARGV[3])
+for k = 6, #KEYS do
+  local bits = redis.call('STRLEN', KEYS[k]) * 8
+  if bits > 0 then
+    for i = 4, 3 + n do
+      if tonumber(ARGV[i]) < bits then redis.call('SETBIT', KEYS[k], ARGV[i], 0) end
+    end
+  end
+end
+for i = 4, 3 + n do redis.call('SETBIT', KEYS[1], ARGV[i], 1) end
+for i = 4 + n, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+return 1
+`;
+
+/** KEYS = program keys; ARGV[1] = JSON steps, ARGV[2…] = temp key indexes (deleted at the end). */
+export const QUERY = `
+local steps = cjson.decode(ARGV[1])
+local out = {}
+for _, s in ipairs(steps) do
+  local op = s[1]
+  if op == 'or' or op == 'and' then
+    local args = {}
+    for i = 3, #s do args[#args + 1] = KEYS[s[i]] end
+    redis.call('BITOP', op, KEYS[s[2]], unpack(args))
+  elseif op == 'andnot' then
+    redis.call('BITOP', 'AND', KEYS[s[2]], KEYS[s[3]], KEYS[s[4]])
+    redis.call('BITOP', 'XOR', KEYS[s[2]], KEYS[s[3]], KEYS[s[2]])
+  elseif op == 'count' then
+    out[#out + 1] = redis.call('BITCOUNT', KEYS[s[2]])
+  elseif op == 'get' then
+    out[#out + 1] = redis.call('GET', KEYS[s[2]]) or ''
+  elseif op == 'hsum' then
+    local sum = 0
+    for i = 3, #s do sum = sum + tonumber(redis.call('HGET', KEYS[s[i]], s[2]) or '0') end
+    out[#out + 1] = sum
+  end
+end
+for i = 2, #ARGV do redis.call('DEL', KEYS[tonumber(ARGV[i])]) end
+return out
+`;
