@@ -3,6 +3,7 @@ import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from
 import type { Logger } from '@sightline/telemetry';
 import type { IntakeDeps } from './routes/intake';
 import { browserRoutes } from './routes/browser.routes';
+import { seedRoutes } from './routes/seed.routes';
 import { segmentRoutes } from './routes/segment.routes';
 import type { TrackerSource } from './routes/tracker-source';
 
@@ -24,6 +25,8 @@ export function createApp(options: AppOptions): Express {
   app.use(express.text({ type: () => true, limit: options.maxBatchBytes, defaultCharset: 'utf-8' }));
   app.use(segmentRoutes(options));
   app.use(browserRoutes(options, options.tracker));
+  // Last: HiiTrack's `/:account/:project/...` paths would otherwise shadow fixed ones.
+  app.use(seedRoutes(options));
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
   return app;

@@ -3,7 +3,7 @@ import { projectConfigValue, topicNames, type ProjectConfig, type ProjectConfigI
 import { listen, type RunningServer } from '@sightline/http';
 import { createKafka, createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { json, readTopic, testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
+import { json, testInfra, testKafka, testNamespace, uniqueId, waitFor } from '@sightline/testing';
 import { createApp } from '../app';
 import { createRateLimiter } from '../handlers/rate-limit.handler';
 import { trustedProxyList } from '../handlers/request-facts.handler';
@@ -33,6 +33,11 @@ export interface HarnessOptions {
   defaultProjectId?: string;
 }
 
+export interface RawRecord {
+  key: string;
+  value: RawEvent;
+}
+
 export interface Harness {
   url: string;
   topics: TopicNames;
@@ -40,8 +45,10 @@ export interface Harness {
   /** Publishes to the projects topic and waits until this ingest sees it. */
   putProject(project: ProjectConfig): Promise<ProjectConfig>;
   deleteProject(projectId: string): Promise<void>;
-  /** Reads `count` records of events.raw from the start of the topic. */
-  readRaw(count: number): Promise<Array<{ key: string; value: RawEvent }>>;
+  /** Every events.raw record read back from the broker so far. */
+  raw(): RawRecord[];
+  /** Waits until at least `count` records read back from events.raw match, and returns them. */
+  waitForRaw(match: (event: RawEvent) => boolean, count?: number): Promise<RawRecord[]>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +83,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     checks: { projects: () => projects.isReady(), kafka: () => publisher.isHealthy() },
   });
   const server: RunningServer = await listen(app, 0);
+  const records: RawRecord[] = [];
+  const reader = testKafka().consumer({ groupId: uniqueId('ingest-reader'), maxWaitTimeInMs: 50 });
+  await reader.connect();
+  await reader.subscribe({ topic: topics.eventsRaw, fromBeginning: true });
+  await reader.run({
+    eachMessage: async ({ message }) => {
+      records.push({ key: message.key!.toString('utf8'), value: json<RawEvent>(message) });
+    },
+  });
   return {
     url: `http://127.0.0.1:${server.port}`,
     topics,
@@ -89,11 +105,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await admin.send(topics.projects, [{ key: projectId, value: null }]);
       await waitFor(() => !projects.byId(projectId), { timeoutMs: 10_000, description: `project ${projectId} deleted` });
     },
-    async readRaw(count) {
-      const messages = await readTopic(topics.eventsRaw, { count, timeoutMs: 20_000 });
-      return messages.map((m) => ({ key: m.key!.toString('utf8'), value: json<RawEvent>(m) }));
+    raw: () => records,
+    async waitForRaw(match, count = 1) {
+      return waitFor(
+        () => {
+          const found = records.filter((r) => match(r.value));
+          return found.length >= count ? found : null;
+        },
+        { timeoutMs: 20_000, description: `${count} matching events.raw records` },
+      );
     },
     async stop() {
+      await reader.disconnect();
       await server.close(2000);
       await publisher.stop();
       await projects.stop();
