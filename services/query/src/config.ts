@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { consumerPiece, defineConfig, httpPiece, kafkaPiece, postgresPiece, runtimePiece, telemetryPiece } from '@sightline/config';
+
+export const config = defineConfig({
+  ...runtimePiece,
+  ...kafkaPiece,
+  ...consumerPiece,
+  ...postgresPiece,
+  ...httpPiece(8084),
+  ...telemetryPiece,
+  DATABASE_URL: z.string().url().default('postgresql://sightline:sightline@127.0.0.1:5433/events'),
+  /** Monthly partitions created ahead of the current month. */
+  PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(2),
+  /** Partitions whose whole month is older than this many months are detached and dropped; 0 keeps everything. */
+  EVENT_RETENTION_MONTHS: z.coerce.number().int().min(0).default(0),
+});
+
+export type QueryConfig = ReturnType<typeof config.schema.parse>;

@@ -1,0 +1,199 @@
+/**
+ * Exact funnel evaluation, pure. The store hands over, per (merged) visitor, the events that
+ * match at least one step, sorted by (time, messageId); see docs/funnels.md for the semantics.
+ */
+export type FunnelOrder = 'strict' | 'sequential' | 'any';
+
+export interface FunnelSpec {
+  stepCount: number;
+  windowMs: number;
+  order: FunnelOrder;
+  /** Step 1 must happen in [fromMs, toMs). */
+  fromMs: number;
+  toMs: number;
+}
+
+/** One visitor's step events in order; `bits[i]` has bit k set when event i matches step k. */
+export interface VisitorEvents {
+  visitor: number;
+  times: number[];
+  bits: number[];
+  /** Breakdown value of each event (the property), when breaking down by property. */
+  values?: (string | null)[];
+}
+
+export interface VisitorOutcome {
+  visitor: number;
+  /** Steps reached by the best attempt (0 when the visitor never entered). */
+  depth: number;
+  /** Time each step was reached in the best attempt (`reach[0]` = entry). */
+  reach: number[];
+  /** Position of the best attempt's entry event. */
+  entry: number;
+}
+
+function attempt(ev: VisitorEvents, start: number, spec: FunnelSpec): number[] {
+  const t0 = ev.times[start]!;
+  const reach = [t0];
+  const n = ev.times.length;
+  if (spec.order === 'any') {
+    for (let k = 1; k < spec.stepCount; k++) {
+      let found = -1;
+      for (let j = start + 1; j < n && ev.times[j]! - t0 <= spec.windowMs; j++) {
+        if (ev.bits[j]! & (1 << k)) {
+          found = j;
+          break;
+        }
+      }
+      if (found < 0) break;
+      reach.push(Math.max(reach[k - 1]!, ev.times[found]!));
+    }
+    return reach;
+  }
+  let pos = start;
+  for (let k = 1; k < spec.stepCount; k++) {
+    let next = -1;
+    for (let j = pos + 1; j < n && ev.times[j]! - t0 <= spec.windowMs; j++) {
+      if (spec.order === 'strict') {
+        // The next event that is a step of this funnel must be step k, or the attempt ends.
+        if (ev.bits[j]! !== 0) {
+          if (ev.bits[j]! & (1 << k)) next = j;
+          break;
+        }
+      } else if (ev.bits[j]! & (1 << k)) {
+        next = j;
+        break;
+      }
+    }
+    if (next < 0) break;
+    reach.push(ev.times[next]!);
+    pos = next;
+  }
+  return reach;
+}
+
+/** Every occurrence of step 1 in range is an entry; the visitor keeps the best attempt. */
+export function evaluateVisitor(ev: VisitorEvents, spec: FunnelSpec): VisitorOutcome {
+  let best: VisitorOutcome = { visitor: ev.visitor, depth: 0, reach: [], entry: -1 };
+  for (let i = 0; i < ev.times.length; i++) {
+    const t = ev.times[i]!;
+    if (!(ev.bits[i]! & 1) || t < spec.fromMs || t >= spec.toMs) continue;
+    const reach = attempt(ev, i, spec);
+    if (isBetter(reach, best.reach)) best = { visitor: ev.visitor, depth: reach.length, reach, entry: i };
+    if (best.depth === spec.stepCount && best.reach[best.depth - 1] === best.reach[0]) break;
+  }
+  return best;
+}
+
+/** Deeper wins; at equal depth the faster attempt; at equal speed the earlier entry (kept). */
+function isBetter(reach: number[], best: number[]): boolean {
+  if (reach.length !== best.length) return reach.length > best.length;
+  const d = reach.length - 1;
+  return reach[d]! - reach[0]! < best[d]! - best[0]!;
+}
+
+export interface StepSummary {
+  event: string;
+  entered: number;
+  count: number;
+  conversionRate: number;
+  overallConversionRate: number;
+  medianSecondsToConvert: number | null;
+  p90SecondsToConvert: number | null;
+}
+
+/** Nearest-rank percentile of a sorted list. */
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+export function summarize(outcomes: VisitorOutcome[], stepNames: string[]): StepSummary[] {
+  const counts = stepNames.map(() => 0);
+  const deltas: number[][] = stepNames.map(() => []);
+  for (const o of outcomes) {
+    for (let k = 0; k < o.depth; k++) {
+      counts[k]!++;
+      if (k > 0) deltas[k]!.push((o.reach[k]! - o.reach[k - 1]!) / 1000);
+    }
+  }
+  const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+  return stepNames.map((event, k) => {
+    const sorted = deltas[k]!.sort((a, b) => a - b);
+    const entered = k === 0 ? counts[0]! : counts[k - 1]!;
+    return {
+      event,
+      entered,
+      count: counts[k]!,
+      conversionRate: ratio(counts[k]!, entered),
+      overallConversionRate: ratio(counts[k]!, counts[0]!),
+      medianSecondsToConvert: k === 0 ? null : percentile(sorted, 0.5),
+      p90SecondsToConvert: k === 0 ? null : percentile(sorted, 0.9),
+    };
+  });
+}
+
+export const OTHER = '$other';
+
+/** Groups outcomes by value, keeps the top `limit` by step-1 count, folds the rest into `$other`. */
+export function breakdownOf(
+  outcomes: VisitorOutcome[],
+  valueOf: (o: VisitorOutcome) => string | null,
+  stepNames: string[],
+  limit: number,
+): Array<{ value: string | null; steps: StepSummary[] }> {
+  const groups = new Map<string | null, VisitorOutcome[]>();
+  for (const o of outcomes) {
+    if (o.depth === 0) continue;
+    const v = valueOf(o);
+    if (!groups.has(v)) groups.set(v, []);
+    groups.get(v)!.push(o);
+  }
+  const ranked = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || compareValues(a[0], b[0]));
+  const top = ranked.slice(0, limit).map(([value, list]) => ({ value, steps: summarize(list, stepNames) }));
+  const rest = ranked.slice(limit).flatMap(([, list]) => list);
+  if (rest.length) top.push({ value: OTHER, steps: summarize(rest, stepNames) });
+  return top;
+}
+
+function compareValues(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+/** Visitors who reached `step` (converted) or reached `step - 1` but not `step` (dropped); 1-based. */
+export function visitorsAt(outcomes: VisitorOutcome[], step: number, kind: 'converted' | 'dropped', after: number | null, limit: number) {
+  const wanted = outcomes
+    .filter((o) => (kind === 'converted' ? o.depth >= step : o.depth === step - 1 && o.depth > 0))
+    .map((o) => o.visitor)
+    .filter((v) => after === null || v > after)
+    .sort((a, b) => a - b);
+  const page = wanted.slice(0, limit);
+  return { visitors: page, hasMore: wanted.length > limit };
+}
+
+export interface StepRow {
+  visitor: number;
+  time: number;
+  id: string;
+  bits: number;
+  value?: string | null;
+}
+
+/** Groups flat rows by visitor and orders each visitor's events by (time, messageId). */
+export function groupRows(rows: StepRow[]): VisitorEvents[] {
+  const byVisitor = new Map<number, StepRow[]>();
+  for (const r of rows) {
+    let list = byVisitor.get(r.visitor);
+    if (!list) byVisitor.set(r.visitor, (list = []));
+    list.push(r);
+  }
+  const out: VisitorEvents[] = [];
+  for (const [visitor, list] of byVisitor) {
+    if (list.length > 1) list.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    out.push({ visitor, times: list.map((r) => r.time), bits: list.map((r) => r.bits), values: list.map((r) => r.value ?? null) });
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { Router } from 'express';
+import type { Pool } from 'pg';
+import { validate } from '@sightline/http';
+import { histogram } from '@sightline/telemetry';
+import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
+import { breakdownOf, evaluateVisitor, groupRows, summarize, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
+import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
+import { fetchStepRows, traitsOf } from '../stores/funnel.store';
+import type { VisitorStore } from '../stores/visitor.store';
+
+const funnelSeconds = histogram<'order'>({
+  name: 'sightline_query_funnel_seconds',
+  help: 'Funnel query time.',
+  labelNames: ['order'],
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+});
+
+export interface FunnelDeps {
+  pool: Pool;
+  visitors: VisitorStore;
+}
+
+/** Runs one funnel: fetch step events, evaluate each person, summarise. */
+export async function runFunnel(deps: FunnelDeps, projectId: string, body: FunnelBody) {
+  const fromMs = Date.parse(body.from);
+  const toMs = Date.parse(body.to);
+  const windowMs = body.windowSeconds * 1000;
+  const stepNames = body.steps.map((s) => s.event);
+  const candidates = body.candidateVisitorIndexes ? await deps.visitors.expand(projectId, body.candidateVisitorIndexes) : undefined;
+  const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
+  const rows = await fetchStepRows(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: candidates });
+  const spec = { stepCount: body.steps.length, windowMs, order: body.order, fromMs, toMs };
+  const allowed = body.candidateVisitorIndexes ? new Set(body.candidateVisitorIndexes) : null;
+  const people = groupRows(rows);
+  const outcomes: VisitorOutcome[] = [];
+  const entryValue = new Map<number, string | null>();
+  for (const person of people) {
+    if (allowed && !allowed.has(person.visitor)) continue;
+    const o = evaluateVisitor(person, spec);
+    if (o.depth === 0) continue;
+    outcomes.push(o);
+    if (byProperty) entryValue.set(o.visitor, person.values![o.entry] ?? null);
+  }
+  const result: Record<string, unknown> = { steps: summarize(outcomes, stepNames) };
+  if (body.breakdown) {
+    const values = body.breakdown.type === 'trait' ? await traitsOf(deps.pool, projectId, outcomes.map((o) => o.visitor), body.breakdown.key) : entryValue;
+    result.breakdown = breakdownOf(outcomes, (o) => values.get(o.visitor) ?? null, stepNames, body.breakdown.limit);
+  }
+  if (body.includeVisitors) {
+    const iv = body.includeVisitors;
+    const after = iv.cursor ? decodeIndexCursor(iv.cursor) : null;
+    const { visitors, hasMore } = visitorsAt(outcomes, iv.step, iv.kind, after, iv.limit);
+    const names = await deps.visitors.people(projectId, visitors);
+    result.visitors = {
+      step: iv.step,
+      kind: iv.kind,
+      visitors: visitors.map((v) => ({ visitorId: names.get(v)?.visitorId ?? null, visitorIndex: v })),
+      nextCursor: hasMore ? encodeCursor(visitors[visitors.length - 1]) : null,
+    };
+  }
+  return result;
+}
+
+export function funnelsRoutes(deps: FunnelDeps): Router {
+  const router = Router();
+  router.post('/internal/projects/:projectId/funnels', async (req, res) => {
+    const body = validate(funnelBody, req.body, 'funnel');
+    const stop = funnelSeconds.startTimer({ order: body.order });
+    const result = await runFunnel(deps, req.params.projectId, body);
+    stop();
+    res.json(result);
+  });
+  return router;
+}

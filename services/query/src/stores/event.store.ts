@@ -1,0 +1,138 @@
+import type { Pool, PoolClient } from 'pg';
+import type { EnrichedEventParsed } from '@sightline/contracts';
+import type { PartitionStore } from './partition.store';
+import { applyMerges, type Merge } from './merge.store';
+
+/** Column arrays for one unnest() per batch, in the order of INSERT_BATCH's t(...) list. */
+function toColumns(events: EnrichedEventParsed[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 26 }, () => []);
+  for (const e of events) {
+    const values = [
+      e.projectId, e.messageId, e.timestamp, e.receivedAt, e.type, e.name, e.category, e.visitorIndex, e.visitorId,
+      e.userId, e.anonymousId, e.sessionId, JSON.stringify(e.properties), JSON.stringify(e.context),
+      e.context.page?.path ?? null, e.referrerDomain, e.source, e.medium, e.campaign, e.country,
+      e.device.browser, e.device.os, e.device.deviceType, e.isBot, JSON.stringify(e.traits), e.entryPage,
+    ];
+    values.forEach((v, i) => cols[i]!.push(v));
+  }
+  return cols;
+}
+
+/**
+ * One statement per batch: insert the events (duplicates and erased visitors skipped), then
+ * fold only the rows that were really inserted into sessions and visitors. Because the
+ * aggregates only ever see new rows, a replayed batch changes nothing.
+ */
+const INSERT_BATCH = `
+WITH input AS (
+  SELECT DISTINCT ON (project_id, message_id, ts) *
+  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::int[],
+              $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::jsonb[], $15::text[], $16::text[],
+              $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::bool[],
+              $25::jsonb[], $26::text[])
+    AS t(project_id, message_id, ts, received_at, type, name, category, visitor_index, visitor_id, user_id, anonymous_id,
+         session_id, properties, context, page_path, referrer_domain, source, medium, campaign, country, browser, os,
+         device_type, is_bot, traits, entry_page)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM erased_ids x
+    WHERE x.project_id = t.project_id AND x.id IN (t.visitor_id, t.user_id, t.anonymous_id) AND t.received_at <= x.requested_at)
+),
+ins AS (
+  INSERT INTO events (project_id, message_id, "timestamp", received_at, type, name, category, visitor_index, visitor_id,
+                      user_id, anonymous_id, session_id, properties, context, page_path, referrer_domain, source, medium,
+                      campaign, country, browser, os, device_type, is_bot)
+  SELECT project_id, message_id, ts, received_at, type, name, category, visitor_index, visitor_id, user_id, anonymous_id,
+         session_id, properties, context, page_path, referrer_domain, source, medium, campaign, country, browser, os,
+         device_type, is_bot
+  FROM input
+  ON CONFLICT DO NOTHING
+  RETURNING project_id, message_id, "timestamp"
+),
+fresh AS (
+  SELECT i.* FROM input i JOIN ins ON ins.project_id = i.project_id AND ins.message_id = i.message_id AND ins."timestamp" = i.ts
+),
+sess AS (
+  INSERT INTO sessions AS s (project_id, session_id, visitor_index, visitor_id, started_at, ended_at, entry_page, exit_page,
+                             page_count, event_count, referrer_domain, source, medium, campaign, device_type, browser, os, country)
+  SELECT project_id, session_id,
+         (array_agg(visitor_index ORDER BY ts, message_id))[1], (array_agg(visitor_id ORDER BY ts, message_id))[1],
+         min(ts), max(ts),
+         (array_agg(coalesce(page_path, entry_page) ORDER BY ts, message_id) FILTER (WHERE coalesce(page_path, entry_page) IS NOT NULL))[1],
+         (array_agg(page_path ORDER BY ts DESC, message_id DESC) FILTER (WHERE page_path IS NOT NULL))[1],
+         count(*) FILTER (WHERE name = '$pageview'), count(*),
+         (array_agg(referrer_domain ORDER BY ts, message_id))[1], (array_agg(source ORDER BY ts, message_id))[1],
+         (array_agg(medium ORDER BY ts, message_id))[1], (array_agg(campaign ORDER BY ts, message_id))[1],
+         (array_agg(device_type ORDER BY ts, message_id))[1], (array_agg(browser ORDER BY ts, message_id))[1],
+         (array_agg(os ORDER BY ts, message_id))[1], (array_agg(country ORDER BY ts, message_id))[1]
+  FROM fresh GROUP BY project_id, session_id
+  ON CONFLICT (project_id, session_id) DO UPDATE SET
+    entry_page = CASE WHEN excluded.started_at < s.started_at THEN coalesce(excluded.entry_page, s.entry_page) ELSE coalesce(s.entry_page, excluded.entry_page) END,
+    exit_page = CASE WHEN excluded.ended_at >= s.ended_at THEN coalesce(excluded.exit_page, s.exit_page) ELSE coalesce(s.exit_page, excluded.exit_page) END,
+    referrer_domain = CASE WHEN excluded.started_at < s.started_at THEN excluded.referrer_domain ELSE s.referrer_domain END,
+    source = CASE WHEN excluded.started_at < s.started_at THEN excluded.source ELSE s.source END,
+    medium = CASE WHEN excluded.started_at < s.started_at THEN excluded.medium ELSE s.medium END,
+    campaign = CASE WHEN excluded.started_at < s.started_at THEN excluded.campaign ELSE s.campaign END,
+    started_at = least(s.started_at, excluded.started_at),
+    ended_at = greatest(s.ended_at, excluded.ended_at),
+    page_count = s.page_count + excluded.page_count,
+    event_count = s.event_count + excluded.event_count
+  RETURNING 1
+),
+vis AS (
+  INSERT INTO visitors AS v (project_id, visitor_index, visitor_id, user_id, anonymous_id, traits, traits_at, first_seen, last_seen, event_count)
+  SELECT project_id, visitor_index,
+         (array_agg(visitor_id ORDER BY ts DESC, message_id DESC))[1],
+         (array_agg(user_id ORDER BY ts DESC, message_id DESC) FILTER (WHERE user_id IS NOT NULL))[1],
+         (array_agg(anonymous_id ORDER BY ts DESC, message_id DESC) FILTER (WHERE anonymous_id IS NOT NULL))[1],
+         (array_agg(traits ORDER BY ts DESC, message_id DESC))[1], max(ts), min(ts), max(ts), count(*)
+  FROM fresh GROUP BY project_id, visitor_index
+  ON CONFLICT (project_id, visitor_index) DO UPDATE SET
+    visitor_id = CASE WHEN excluded.traits_at >= v.traits_at THEN excluded.visitor_id ELSE v.visitor_id END,
+    user_id = CASE WHEN excluded.traits_at >= v.traits_at THEN coalesce(excluded.user_id, v.user_id) ELSE coalesce(v.user_id, excluded.user_id) END,
+    anonymous_id = CASE WHEN excluded.traits_at >= v.traits_at THEN coalesce(excluded.anonymous_id, v.anonymous_id) ELSE coalesce(v.anonymous_id, excluded.anonymous_id) END,
+    traits = CASE WHEN excluded.traits_at >= v.traits_at THEN excluded.traits ELSE v.traits END,
+    traits_at = greatest(v.traits_at, excluded.traits_at),
+    first_seen = least(v.first_seen, excluded.first_seen),
+    last_seen = greatest(v.last_seen, excluded.last_seen),
+    event_count = v.event_count + excluded.event_count
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM sess)::int AS sessions, (SELECT count(*) FROM vis)::int AS visitors`;
+
+export interface InsertResult {
+  inserted: number;
+}
+
+export interface EventStore {
+  /** Inserts a consumer batch in one transaction; resolves when it is committed. */
+  insertBatch(events: EnrichedEventParsed[]): Promise<InsertResult>;
+}
+
+function mergesOf(events: EnrichedEventParsed[]): Merge[] {
+  return events
+    .filter((e) => e.mergedVisitorIndexes.length > 0)
+    .sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.messageId.localeCompare(b.messageId))
+    .flatMap((e) => e.mergedVisitorIndexes.map((merged) => ({ projectId: e.projectId, into: e.visitorIndex, merged, at: e.timestamp })));
+}
+
+export function createEventStore(pool: Pool, partitions: PartitionStore): EventStore {
+  return {
+    async insertBatch(events) {
+      if (events.length === 0) return { inserted: 0 };
+      await partitions.ensureFor(events.map((e) => Date.parse(e.timestamp)));
+      const client: PoolClient = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ inserted: number }>(INSERT_BATCH, toColumns(events));
+        await applyMerges(client, mergesOf(events));
+        await client.query('COMMIT');
+        return { inserted: rows[0]!.inserted };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
