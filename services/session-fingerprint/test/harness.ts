@@ -3,7 +3,7 @@ import { parseConfig } from '@sightline/config';
 import { projectConfigValue, rawEventKeyOf, topicNames, type ProjectConfigInput, type RawEvent, type TopicNames } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { createTestDatabase, readAll, testKafka, testNamespace, json, type TestDatabase } from '@sightline/testing';
+import { createTestDatabase, readAll, testKafka, testNamespace, json, waitFor, type TestDatabase } from '@sightline/testing';
 import { config } from '../src/config';
 import { createSessionFingerprint, migrationsDir } from '../src/service';
 import type { EnrichedEventParsed } from '@sightline/contracts';
@@ -115,4 +115,36 @@ export async function createHarness(prefix: string): Promise<Harness> {
       await db.drop();
     },
   };
+}
+
+/** Waits until the consumer group has committed everything in events.raw (dropped events included). */
+export async function waitCaughtUp(h: Harness, groupId = `${h.env.TOPIC_NAMESPACE}session-fingerprint`): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        const high = await admin.fetchTopicOffsets(h.topics.eventsRaw);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [h.topics.eventsRaw] });
+        return high.every((p) => {
+          const c = committed!.partitions.find((x) => x.partition === p.partition);
+          return BigInt(p.high) === 0n || (c !== undefined && c.offset !== '-1' && BigInt(c.offset) >= BigInt(p.high));
+        });
+      },
+      { timeoutMs: 60_000, description: 'consumer caught up with events.raw' },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The enriched records of the given messages (latest copy of each), once all are there. */
+export async function waitEnriched(h: Harness, messageIds: string[]): Promise<Map<string, EnrichedEventParsed>> {
+  return waitFor(
+    async () => {
+      const byId = new Map((await h.enriched()).map((e) => [e.messageId, e]));
+      return messageIds.every((id) => byId.has(id)) ? byId : null;
+    },
+    { timeoutMs: 60_000, description: `${messageIds.length} events enriched` },
+  );
 }
