@@ -39,4 +39,33 @@ describe('bitmap store', () => {
     expect((await reader.uniques(p, defaultSettings, q, { and: [{ dim: 'event:signup' }, { dim: 'trait:plan=pro' }] })).total).toBe(1);
     expect((await reader.uniques(p, defaultSettings, q, { not: { dim: 'event:signup' } })).total).toBe(1);
   });
+
+  it('never counts a merged person twice, and an erasure drops the person from every count', async () => {
+    const p = 'p2';
+    const settings = { ...defaultSettings, minuteBucketDays: 30, hourBucketDays: 30 };
+    const base = Date.now() - 3 * 86_400_000;
+    const t = (h: number) => new Date(base + h * 3_600_000).toISOString();
+    const q = { from: new Date(base - 3_600_000), to: new Date(base + 10 * 3_600_000) };
+    const first = [
+      enrichedEvent({ projectId: p, visitorIndex: 1, timestamp: t(0), isNewVisitor: true, name: 'a' }),
+      enrichedEvent({ projectId: p, visitorIndex: 2, timestamp: t(1), isNewVisitor: true, name: 'b' }),
+    ].map((event, i) => ({ offset: BigInt(i), event }));
+    await writer.applyEvents(p, settings, 't:0', first);
+    expect((await reader.uniques(p, settings, q, { dim: '$active' })).total).toBe(2);
+    const merge = enrichedEvent({ projectId: p, visitorIndex: 1, timestamp: t(2), userId: 'u1', mergedVisitorIndexes: [2] });
+    await writer.applyEvents(p, settings, 't:0', [{ offset: 2n, event: merge }]);
+    // The merged visitor's later (or replayed) events land on the survivor.
+    await writer.applyEvents(p, settings, 't:1', [{ offset: 0n, event: enrichedEvent({ projectId: p, visitorIndex: 2, timestamp: t(3), name: 'c' }) }]);
+    expect((await reader.uniques(p, settings, q, { dim: '$active' })).total).toBe(1);
+    expect((await reader.uniques(p, settings, { from: new Date(base + 3_600_000), to: new Date(base + 2 * 3_600_000) }, { dim: '$active' })).total).toBe(1);
+    expect(await reader.candidates(p, settings, q, ['event:a', 'event:b', 'event:c'])).toEqual([1]);
+    expect((await reader.uniques(p, settings, q, { dim: '$new' })).total).toBe(1);
+    expect((await reader.totals(p, settings, q)).total).toBe(4);
+
+    expect(await writer.applyErasure({ requestId: 'r1', projectId: p, visitorIds: ['u1'], requestedAt: new Date().toISOString() }, settings)).toEqual([1]);
+    expect((await reader.uniques(p, settings, q, { dim: '$active' })).total).toBe(0);
+    expect(await reader.candidates(p, settings, q, ['event:b'])).toEqual([]);
+    await writer.applyEvents(p, settings, 't:2', [{ offset: 0n, event: enrichedEvent({ projectId: p, visitorIndex: 2, timestamp: t(4) }) }]);
+    expect((await reader.uniques(p, settings, q, { dim: '$active' })).total).toBe(0);
+  });
 });
