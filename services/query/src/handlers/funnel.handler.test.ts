@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { referenceFunnel, type RefEvent, type RefFunnel } from '../../test/funnel-reference';
 import { evaluateVisitor, groupRows, percentile, summarize, visitorsAt, type FunnelOrder, type StepRow } from './funnel.handler';
 
-const NAMES = ['a', 'b', 'c', 'd'];
+const NAMES = ['a', 'b', 'c'];
 const T0 = Date.UTC(2026, 10, 1);
 
 const eventArb = fc.record({
-  visitor: fc.integer({ min: 0, max: 4 }),
-  id: fc.constantFrom('m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11', 'm12'),
+  visitor: fc.integer({ min: 0, max: 2 }),
+  id: fc.integer({ min: 0, max: 60 }).map((i) => `m${i}`),
   // Coarse times so that ties are frequent.
-  t: fc.integer({ min: 0, max: 20 }).map((m) => T0 + m * 60_000),
+  t: fc.integer({ min: 0, max: 12 }).map((m) => T0 + m * 60_000),
   name: fc.constantFrom(...NAMES),
   props: fc.record({ plan: fc.constantFrom('free', 'pro') }),
 });
@@ -40,7 +40,7 @@ function rowsOf(events: RefEvent[], f: RefFunnel): StepRow[] {
 describe('funnel handler against the brute-force reference', () => {
   it('gives the same counts, times and visitor lists in every order mode', () => {
     fc.assert(
-      fc.property(fc.array(eventArb, { maxLength: 30 }), funnelArb, (events, g) => {
+      fc.property(fc.array(eventArb, { maxLength: 40 }), funnelArb, (events, g) => {
         // Duplicated deliveries of the same message: the same id and time twice.
         const withDuplicates = [...events, ...events.filter((_, i) => i % 3 === 0)];
         const f: RefFunnel = { steps: g.steps, windowSeconds: g.windowSeconds, order: g.order, from: g.from, to: g.from + g.span };
