@@ -1,5 +1,5 @@
-import express, { type Express } from 'express';
-import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from '@sightline/http';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { errorHandler, healthRouter, HttpError, notFoundHandler, type ReadinessCheck } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
 import type { IntakeDeps } from './routes/intake';
 import { browserRoutes } from './routes/browser.routes';
@@ -11,14 +11,25 @@ export interface AppOptions extends IntakeDeps {
   tracker: TrackerSource;
   maxBatchBytes: number;
   checks: Record<string, ReadinessCheck>;
+  /** Runs first on every request (the shutdown drain). */
+  before?: RequestHandler;
   logger: Logger;
 }
+
+/** Body-reader refusals name the body as the field at fault, as every other 4xx here does. */
+const namedBodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
+  if (err?.type === 'entity.too.large') return next(new HttpError(413, 'payload_too_large', `request body exceeds ${err.limit} bytes`, [{ path: '(body)', reason: `larger than ${err.limit} bytes` }]));
+  if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') return next(new HttpError(415, 'unsupported_encoding', err.message, [{ path: '(body)', reason: err.message }]));
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && !(err instanceof HttpError)) return next(HttpError.badRequest(err.message, [{ path: '(body)', reason: err.message }]));
+  next(err);
+};
 
 /** The collector's express app; `main.ts` listens, tests can drive it directly. */
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  if (options.before) app.use(options.before);
   app.use(healthRouter({ service: 'ingest', checks: options.checks }));
   // One body reader for every content type: Segment sends application/json, sendBeacon
   // text/plain, HiiTrack forms; each route parses what it expects. gzip/deflate are inflated.
@@ -28,6 +39,7 @@ export function createApp(options: AppOptions): Express {
   // Last: HiiTrack's `/:account/:project/...` paths would otherwise shadow fixed ones.
   app.use(seedRoutes(options));
   app.use(notFoundHandler);
+  app.use(namedBodyErrors);
   app.use(errorHandler(options.logger));
   return app;
 }

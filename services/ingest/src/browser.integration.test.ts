@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { post, startHarness, testProject, type Harness } from './testing/ingest-harness';
 
+jest.setTimeout(60_000);
+
 describe('browser endpoints against the real broker', () => {
   const trackerDir = mkdtempSync(join(tmpdir(), 'ingest-tracker-'));
   const trackerPath = join(trackerDir, 'tracker.js');

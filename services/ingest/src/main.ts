@@ -8,6 +8,7 @@ import { createRateLimiter } from './handlers/rate-limit.handler';
 import { trustedProxyList } from './handlers/request-facts.handler';
 import { createProjectDirectory } from './projects/project-directory';
 import { createRawEventPublisher } from './publisher/raw-event.publisher';
+import { createDrain } from './routes/drain';
 import { createTrackerSource, resolveTrackerPath } from './routes/tracker-source';
 
 async function main() {
@@ -32,7 +33,9 @@ async function main() {
   await publisher.start();
   await projects.start();
 
+  const drain = createDrain();
   const app = createApp({
+    before: drain.middleware,
     projects,
     publisher,
     limiter,
@@ -55,7 +58,13 @@ async function main() {
   logger.info({ port: server.port, projects: projects.size(), topic: topics.eventsRaw }, 'ingest_listening');
 
   handleShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, [
-    ['http', () => server.close()],
+    [
+      'http',
+      () => {
+        drain.begin();
+        return server.close();
+      },
+    ],
     ['publisher', () => publisher.stop()],
     ['projects', () => projects.stop()],
     ['telemetry', () => telemetry.shutdown()],

@@ -1,5 +1,7 @@
 import { post, startHarness, testProject, type Harness } from './testing/ingest-harness';
 
+jest.setTimeout(60_000);
+
 describe('seed-compatible writes against the real broker', () => {
   let h: Harness;
   const demo = testProject({ projectId: 'demo', retention: { maxEventAgeDays: 100 * 365, minuteBucketDays: 2, hourBucketDays: 90, eventStoreMonths: null } });

@@ -3,6 +3,8 @@ import { Analytics } from '@segment/analytics-node';
 import { rawEventValue } from '@sightline/contracts';
 import { basicAuth, post, startHarness, testProject, type Harness } from './testing/ingest-harness';
 
+jest.setTimeout(60_000);
+
 describe('Segment HTTP API against the real broker', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -39,6 +39,12 @@ export interface Rejected {
   fields: FieldError[];
 }
 
+/** A 401 that names the field at fault, like every other refusal. */
+function unauthorized(message: string): HttpError {
+  const base = HttpError.unauthorized(message);
+  return new HttpError(401, base.code, message, [{ path: 'writeKey', reason: message }], base.headers);
+}
+
 /** The write key as Segment sends it: HTTP Basic username (password empty). */
 export function basicUsername(req: Request): string | null {
   const header = req.headers.authorization;
@@ -73,13 +79,13 @@ export function resolveByKey(deps: IntakeDeps, req: Request, res: Response, body
   const key = writeKeyOf(req, bodyKey);
   if (key) {
     const match = deps.projects.byWriteKey(key);
-    if (!match) throw HttpError.unauthorized('unknown write key');
+    if (!match) throw unauthorized('unknown write key');
     admitProject(req, res, match.project);
     return { project: match.project, limiterKey: `key:${key}` };
   }
-  if (!fallbackToDefault) throw HttpError.unauthorized('missing write key: send it as the HTTP Basic username, `writeKey` in the body, or `?key=`');
+  if (!fallbackToDefault) throw unauthorized('missing write key: send it as the HTTP Basic username, `writeKey` in the body, or `?key=`');
   const project = deps.projects.byId(deps.settings.defaultProjectId);
-  if (!project) throw HttpError.unauthorized(`no write key given and the default project "${deps.settings.defaultProjectId}" is not configured`);
+  if (!project) throw unauthorized(`no write key given and the default project "${deps.settings.defaultProjectId}" is not configured`);
   admitProject(req, res, project);
   return { project, limiterKey: `project:${project.projectId}` };
 }
