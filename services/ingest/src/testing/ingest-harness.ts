@@ -3,13 +3,14 @@ import { projectConfigValue, topicNames, type ProjectConfig, type ProjectConfigI
 import { listen, type RunningServer } from '@sightline/http';
 import { createKafka, createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { json, testInfra, testKafka, testNamespace, uniqueId, waitFor } from '@sightline/testing';
+import { testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
 import { createApp } from '../app';
 import { createRateLimiter } from '../handlers/rate-limit.handler';
 import { trustedProxyList } from '../handlers/request-facts.handler';
 import { createProjectDirectory, type ProjectDirectory } from '../projects/project-directory';
 import { createRawEventPublisher } from '../publisher/raw-event.publisher';
 import { createTrackerSource } from '../routes/tracker-source';
+import { readRawTopic } from './project-topic';
 
 /** A full ProjectConfig from a few fields, with a fresh id, slugs and write key. */
 export function testProject(overrides: Partial<ProjectConfigInput> = {}): ProjectConfig {
@@ -84,14 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const server: RunningServer = await listen(app, 0);
   const records: RawRecord[] = [];
-  const reader = testKafka().consumer({ groupId: uniqueId('ingest-reader'), maxWaitTimeInMs: 50 });
-  await reader.connect();
-  await reader.subscribe({ topic: topics.eventsRaw, fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ message }) => {
-      records.push({ key: message.key!.toString('utf8'), value: json<RawEvent>(message) });
-    },
-  });
+  const reader = await readRawTopic(topics.eventsRaw, (key, value) => records.push({ key, value }));
   return {
     url: `http://127.0.0.1:${server.port}`,
     topics,

@@ -3,8 +3,21 @@ import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@
 import { createLogger } from '@sightline/telemetry';
 import { json, testInfra, testKafka, uniqueId } from '@sightline/testing';
 
+/** Reads events.raw from the start for as long as the test runs; call `disconnect` at the end. */
+export async function readRawTopic(topic: string, onRecord: (key: string, value: RawEvent) => void) {
+  const reader = testKafka().consumer({ groupId: uniqueId('ingest-reader'), maxWaitTimeInMs: 50 });
+  await reader.connect();
+  await reader.subscribe({ topic, fromBeginning: true });
+  await reader.run({
+    eachMessage: async ({ message }) => {
+      onRecord(message.key!.toString('utf8'), json<RawEvent>(message));
+    },
+  });
+  return reader;
+}
+
 /** For tests of the real process: the namespace's topics, a way to publish projects, and a raw-topic reader. */
-export async function namespaceTopics(namespace: string) {
+export async function namespaceTopics(namespace: string, options: { read?: boolean } = {}) {
   const topics: TopicNames = topicNames(namespace);
   const logger = createLogger({ service: 'ingest-e2e', level: 'error' });
   const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'ingest-e2e', logger });
@@ -12,20 +25,13 @@ export async function namespaceTopics(namespace: string) {
   const producer = createProducer(kafka);
   await producer.start();
   const records: RawEvent[] = [];
-  const reader = testKafka().consumer({ groupId: uniqueId('ingest-e2e-reader'), maxWaitTimeInMs: 50 });
-  await reader.connect();
-  await reader.subscribe({ topic: topics.eventsRaw, fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ message }) => {
-      records.push(json<RawEvent>(message));
-    },
-  });
+  const reader = options.read === false ? null : await readRawTopic(topics.eventsRaw, (_key, value) => records.push(value));
   return {
     topics,
     records,
     putProject: (project: ProjectConfig) => producer.send(topics.projects, [{ key: project.projectId, value: project }]),
     async close() {
-      await reader.disconnect();
+      await reader?.disconnect();
       await producer.stop();
     },
   };
