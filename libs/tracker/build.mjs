@@ -25,7 +25,7 @@ await build({
   define: { __VERSION__: JSON.stringify(version) },
   legalComments: 'none',
   // Internal property names are shortened too; none of them is a DOM, storage or wire name.
-  mangleProps: /^(outbox|lastPath|leave|retryNow|drain|failing|pageViews|afterMs|done)$/,
+  mangleProps: /^(outbox|lastPath|leave|retryNow|drain|pageViews|afterMs|done)$/,
   logLevel: 'warning',
 });
 

@@ -33,8 +33,8 @@ export function autotrack(tracker: Tracker, options: AutotrackOptions): void {
     const kind = link && linkEvent(link.href, location.href, link.hasAttribute('download'));
     if (kind) {
       tracker.track(kind, { url: withoutHash(link!.href) });
-      // The page may be about to go: send now rather than at the end of the batch window.
-      tracker.leave();
+      // The page may be about to go: send now (keepalive outlives it), not after the batch window.
+      tracker.outbox.flush();
     }
     const tagged = target.closest('[data-trackr-type]') as HTMLElement | null;
     if (tagged) {

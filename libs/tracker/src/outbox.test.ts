@@ -113,25 +113,34 @@ describe('retry', () => {
     outbox.add(msg(1));
     outbox.flush();
     await settle();
-    expect(outbox.failing()).toBe(true);
     outbox.retryNow();
     await settle();
     expect(batches).toHaveLength(2);
-    expect(outbox.failing()).toBe(false);
+    // Delivered: nothing left to retry.
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(batches).toHaveLength(2);
   });
 });
 
 describe('drain (page going away)', () => {
-  it('forgets what the beacon accepted and keeps what it refused', () => {
+  it('beacons all but the batch in flight, and forgets what the browser accepted', () => {
     const { outbox, saved } = collector();
-    for (let n = 0; n < 30; n++) outbox.add(msg(n));
-    const beaconed: Msg[][] = [];
+    for (let n = 0; n < 45; n++) outbox.add(msg(n));
+    const beaconed: number[][] = [];
     let accept = 1;
-    outbox.drain((batch) => (accept-- > 0 ? (beaconed.push(batch), true) : false));
-    // The first 20 went with the fetch that add() started; the beacon repeats them (the
-    // server dedupes by messageId) because their answer may never come.
-    expect(beaconed).toHaveLength(1);
-    expect(saved.at(-1)!.map((m) => m.n)).toEqual([...Array(10).keys()].map((n) => n + 20));
+    outbox.drain((batch) => (accept-- > 0 ? (beaconed.push(batch.map((m) => m.n)), true) : false), true);
+    // m0..m19 went with the fetch that add() started; keepalive carries it past the unload.
+    expect(beaconed).toEqual([[...Array(20).keys()].map((n) => n + 20)]);
+    expect(saved.at(-1)!.map((m) => m.n)).toEqual([...Array(20).keys(), 40, 41, 42, 43, 44]);
+  });
+
+  it('keeps everything saved when told not to forget, for the next page load to resend', () => {
+    const { outbox, saved } = collector();
+    for (let n = 0; n < 5; n++) outbox.add(msg(n));
+    const beaconed: Msg[][] = [];
+    outbox.drain((batch) => (beaconed.push(batch), true), false);
+    expect(beaconed.flat()).toHaveLength(5);
+    expect(saved.at(-1)).toHaveLength(5);
   });
 });
 

@@ -54,19 +54,18 @@ export interface Outbox<M extends Message> {
   /** Cancels a pending backoff and sends now (the browser came back online). */
   retryNow(): void;
   /**
-   * Hands the queue to `beacon` in batches (the page is going away). A batch the browser
-   * accepted is forgotten: a beacon has no answer to wait for. What it refused stays queued
-   * (and saved, for the next page load).
+   * Hands the queue to `beacon` in batches (the page is going away), except the batch whose
+   * fetch is in flight (keepalive carries it past the unload). A beacon has no answer: with
+   * `forget`, what the browser accepted leaves the queue; without, it stays (saved) and the
+   * next page load sends it again, which the server dedupes by messageId.
    */
-  drain(beacon: (batch: M[]) => boolean): void;
-  /** Whether the last send failed and a retry is pending. */
-  failing(): boolean;
+  drain(beacon: (batch: M[]) => boolean, forget: boolean): void;
 }
 
 export function createOutbox<M extends Message>({ send, save }: OutboxOptions<M>): Outbox<M> {
   let queue: M[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let inFlight = false;
+  let inFlight: M[] = [];
   let attempt = 0;
 
   const schedule = (ms: number) => {
@@ -79,16 +78,16 @@ export function createOutbox<M extends Message>({ send, save }: OutboxOptions<M>
 
   function flush(): void {
     // A pending batching timer is cut short; a pending backoff is not.
-    if (inFlight || (attempt > 0 && timer !== undefined)) return;
+    if (inFlight.length || (attempt > 0 && timer !== undefined)) return;
     clearTimeout(timer);
     timer = undefined;
     const batch = takeBatch(queue, MAX_BATCH, MAX_BYTES);
     if (!batch.length) return;
-    inFlight = true;
+    inFlight = batch;
     send(batch)
       .catch((): SendResult => ({ done: false }))
       .then((result) => {
-        inFlight = false;
+        inFlight = [];
         if (result.done) {
           attempt = 0;
           forget(batch);
@@ -116,16 +115,19 @@ export function createOutbox<M extends Message>({ send, save }: OutboxOptions<M>
     },
     flush,
     retryNow() {
-      if (attempt === 0 || inFlight) return;
+      if (attempt === 0 || inFlight.length) return;
       clearTimeout(timer);
       timer = undefined;
       flush();
     },
-    drain(beacon) {
+    drain(beacon, drop) {
+      let rest = queue.filter((m) => inFlight.indexOf(m) < 0);
       let batch: M[];
-      while ((batch = takeBatch(queue, MAX_BATCH, MAX_BYTES)).length && beacon(batch)) forget(batch);
+      while ((batch = takeBatch(rest, MAX_BATCH, MAX_BYTES)).length && beacon(batch)) {
+        rest = rest.slice(batch.length);
+        if (drop) forget(batch);
+      }
       save?.(queue);
     },
-    failing: () => attempt > 0,
   };
 }

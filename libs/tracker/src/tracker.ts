@@ -147,10 +147,9 @@ export function createTracker({ key, api, persist }: Settings): Tracker {
     reset: resetIds,
     lastPath: () => lastPath,
     leave() {
-      // While the collector is failing, a beacon would likely be lost too: a saved queue
-      // waits for the next page load instead, where fetch can see the answer.
-      if (keepQueue && (outbox.failing() || !navigator.onLine)) return;
-      outbox.drain((batch) => !!navigator.sendBeacon && navigator.sendBeacon(endpoint, body(batch)));
+      // A saved queue keeps what it beacons: if the beacon is lost (the collector is down),
+      // the next page load sends it again.
+      outbox.drain((batch) => !!navigator.sendBeacon && navigator.sendBeacon(endpoint, body(batch)), !keepQueue);
     },
   };
 }

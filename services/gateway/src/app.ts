@@ -35,6 +35,8 @@ export function createApp(deps: GatewayDeps, checks: Record<string, ReadinessChe
   app.use(healthRouter({ service: 'gateway', checks }));
   app.use(dashboardCors(deps.config.DASHBOARD_ORIGINS));
   app.use(express.json({ limit: deps.config.BODY_LIMIT }));
+  // HiiTrack clients post forms.
+  app.use(express.urlencoded({ extended: false, limit: deps.config.BODY_LIMIT }));
 
   const routes = allRoutes(deps);
   const openapi = buildOpenApi(routes, { version: '1.0.0', serverUrl: deps.config.PUBLIC_URL });

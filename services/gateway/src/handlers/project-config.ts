@@ -12,6 +12,14 @@ export const projectSettings = projectConfigValue.pick({
 });
 export type ProjectSettings = z.infer<typeof projectSettings>;
 
+export type SettingsPatch = Partial<Omit<ProjectSettings, 'retention'>> & { retention?: Partial<ProjectSettings['retention']> };
+
+/** Applies a partial change to the stored settings; retention is merged field by field. */
+export function mergeSettings(stored: unknown, patch: SettingsPatch): ProjectSettings {
+  const current = projectSettings.parse(stored ?? {});
+  return projectSettings.parse({ ...current, ...patch, retention: { ...current.retention, ...patch.retention } });
+}
+
 export interface ProjectRow {
   id: string;
   accountId: string;

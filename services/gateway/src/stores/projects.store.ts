@@ -1,6 +1,6 @@
 import { HttpError } from '@sightline/http';
 import type { Prisma } from '../generated/prisma/client';
-import { projectSettings, toProjectConfig, type ProjectRow, type ProjectSettings } from '../handlers/project-config';
+import { mergeSettings, toProjectConfig, type ProjectRow, type SettingsPatch } from '../handlers/project-config';
 import { hashSecret, keyPrefix, newId, newReadKeySecret, newWriteKey } from '../handlers/secrets';
 import type { ChangePublisher } from '../publishers/change.publisher';
 import { isUniqueViolation, type Db, type Tx } from './prisma';
@@ -16,10 +16,10 @@ export interface ProjectInput {
   enabled?: boolean;
   cookieless?: boolean;
   botFiltering?: boolean;
-  settings?: Partial<ProjectSettings>;
+  settings?: SettingsPatch;
 }
 
-export type ProjectPatch = Partial<Omit<ProjectInput, 'id' | 'slug'>> & { slug?: string };
+export type ProjectPatch = Partial<Omit<ProjectInput, 'id' | 'slug' | 'settings'>> & { slug?: string; settings?: SettingsPatch };
 
 /**
  * Projects and their keys. Every change to a project is published to `projects.v1` inside the
@@ -64,7 +64,7 @@ export function createProjectStore(db: Db, publisher: ChangePublisher) {
             enabled: input.enabled ?? true,
             cookieless: input.cookieless ?? true,
             botFiltering: input.botFiltering ?? true,
-            settings: projectSettings.parse(input.settings ?? {}) as Prisma.InputJsonValue,
+            settings: mergeSettings({}, input.settings ?? {}) as Prisma.InputJsonValue,
             updatedAt: new Date(),
           },
         });
@@ -76,7 +76,7 @@ export function createProjectStore(db: Db, publisher: ChangePublisher) {
       return inTransaction(async (tx) => {
         const current = await tx.project.findUniqueOrThrow({ where: { id } });
         const { settings, ...columns } = patch;
-        const merged = settings ? projectSettings.parse({ ...(current.settings as object), ...settings }) : undefined;
+        const merged = settings ? mergeSettings(current.settings, settings) : undefined;
         await tx.project.update({
           where: { id },
           data: { ...columns, ...(merged ? { settings: merged as Prisma.InputJsonValue } : {}), updatedAt: new Date() },

@@ -1,0 +1,38 @@
+import { HttpError } from '@sightline/http';
+import type { Logger } from '@sightline/telemetry';
+import type { AggregatorClient } from '../clients/aggregator.client';
+import type { FunnelResult, QueryClient } from '../clients/query.client';
+import { entryCandidates, MAX_CANDIDATES, queryFunnelBody, type FunnelQuery } from '../handlers/funnel-request';
+import { checkRange } from '../handlers/time-range';
+
+export interface FunnelAssemblyDeps {
+  aggregator: AggregatorClient;
+  query: QueryClient;
+  logger: Logger;
+  maxSteps: number;
+  maxRangeDays: number;
+}
+
+/**
+ * An exact funnel: the aggregator's bitmaps narrow the visitors who can count, the query
+ * service matches their events in order. Without the aggregator (down, or too many
+ * candidates to be worth sending) the query service matches alone: slower, same answer.
+ */
+export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: FunnelQuery): Promise<FunnelResult> {
+  if (q.steps.length > deps.maxSteps) throw HttpError.badRequest(`at most ${deps.maxSteps} steps`, [{ path: 'steps', reason: `at most ${deps.maxSteps}` }]);
+  checkRange(q, deps.maxRangeDays);
+  if (q.includeVisitors && q.includeVisitors.step > q.steps.length) {
+    throw HttpError.badRequest('includeVisitors.step is past the last step', [{ path: 'includeVisitors.step', reason: `at most ${q.steps.length}` }]);
+  }
+  let candidates: number[] | undefined;
+  const bound = entryCandidates(q);
+  if (bound) {
+    try {
+      const found = await deps.aggregator.candidates(projectId, bound);
+      if (found.count <= MAX_CANDIDATES) candidates = found.visitorIndexes;
+    } catch (err) {
+      deps.logger.warn({ err, projectId }, 'funnel_candidates_unavailable');
+    }
+  }
+  return deps.query.funnel(projectId, queryFunnelBody(q, candidates));
+}

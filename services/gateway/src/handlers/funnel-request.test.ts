@@ -1,0 +1,22 @@
+import { entryCandidates, funnelQuery, queryFunnelBody } from './funnel-request';
+
+describe('funnel request assembly', () => {
+  it('reads a trait name as a trait breakdown', () => {
+    const q = funnelQuery.parse({ from: '2026-11-01', to: '2026-11-08T00:00:00Z', steps: [{ event: 'a' }, { event: 'b' }], windowSeconds: 3600, breakdown: 'plan' });
+    expect(q.breakdown).toEqual({ type: 'trait', key: 'plan' });
+    expect(q.order).toBe('sequential');
+    expect(q.from).toBe('2026-11-01T00:00:00.000Z');
+  });
+
+  it('bounds candidates by the entry step inside the range, except for any-order funnels', () => {
+    const q = funnelQuery.parse({ from: '2026-11-01', to: '2026-11-02', steps: [{ event: 'a', where: { x: 1 } }, { event: 'b' }], windowSeconds: 60 });
+    expect(entryCandidates(q)).toEqual({ from: q.from, to: q.to, dims: ['event:a'] });
+    expect(entryCandidates({ ...q, order: 'any' })).toBeNull();
+  });
+
+  it('passes candidates only when given', () => {
+    const q = funnelQuery.parse({ from: '2026-11-01', to: '2026-11-02', steps: [{ event: 'a' }, { event: 'b' }], windowSeconds: 60 });
+    expect(queryFunnelBody(q, undefined)).not.toHaveProperty('candidateVisitorIndexes');
+    expect(queryFunnelBody(q, [1, 2]).candidateVisitorIndexes).toEqual([1, 2]);
+  });
+});
