@@ -27,6 +27,12 @@ function propertyFilters(raw: Record<string, unknown>): Record<string, string> {
 
 export function eventRoutes(deps: GatewayDeps) {
   const { query, config, erasures, publisher } = deps;
+  /** The visitor's profile, or null once the event store does not know them (never seen, or erased). */
+  const profileOrNull = (projectId: string, visitorId: string) =>
+    query.visitor(projectId, visitorId, { events: 0, sessions: 0 }).catch((err) => {
+      if (err instanceof HttpError && err.status === 404) return null;
+      throw err;
+    });
   const read = { kind: 'project', role: 'viewer', keys: true } as const;
   const statusUrl = (projectId: string, id: string) => `/v1/projects/${encodeURIComponent(projectId)}/erasures/${id}`;
   return [
@@ -81,10 +87,7 @@ export function eventRoutes(deps: GatewayDeps) {
       responses: { 202: { description: 'accepted', schema: erasureView } },
       async handle({ params }) {
         // Every id the visitor is known by, so each store can find them whichever id it keys on.
-        const profile = await query.visitor(params.projectId, params.visitorId, { events: 0, sessions: 0 }).catch((err) => {
-          if (err instanceof HttpError && err.status === 404) return null;
-          throw err;
-        });
+        const profile = await profileOrNull(params.projectId, params.visitorId);
         const ids = new Set<string>([params.visitorId]);
         for (const key of ['visitorId', 'userId', 'anonymousId']) if (typeof profile?.[key] === 'string') ids.add(profile[key] as string);
         for (const merged of (profile?.mergedVisitors as Array<{ visitorId?: string }> | undefined) ?? []) if (merged.visitorId) ids.add(merged.visitorId);
@@ -107,13 +110,7 @@ export function eventRoutes(deps: GatewayDeps) {
       async handle({ params, access }) {
         const row = await erasures.find(params.projectId, params.requestId);
         if (!row) throw HttpError.notFound('no such erasure request');
-        const gone = await query.visitor((access as ProjectAccess).project.id, row.visitorId, { events: 0, sessions: 0 }).then(
-          () => false,
-          (err) => {
-            if (err instanceof HttpError && err.status === 404) return true;
-            throw err;
-          },
-        );
+        const gone = (await profileOrNull((access as ProjectAccess).project.id, row.visitorId)) === null;
         return { body: { requestId: row.id, projectId: row.projectId, visitorId: row.visitorId, requestedAt: row.requestedAt.toISOString(), status: gone ? 'erased' : 'pending', statusUrl: statusUrl(row.projectId, row.id) } };
       },
     }),
