@@ -46,6 +46,7 @@ async function main() {
     events: createEventStore(pool, partitions),
     erasures: createErasureStore(pool),
     retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
+    sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
   });
   await consumer.start();
 

@@ -23,6 +23,7 @@ export interface EventsConsumerOptions {
   events: EventStore;
   erasures: ErasureStore;
   retry: { attempts: number; backoffMs: number };
+  sessionTimeoutMs?: number;
 }
 
 const decodeEvent = jsonDecoder(enrichedEventValue);
@@ -72,6 +73,7 @@ export function createEventsConsumer(options: EventsConsumerOptions): BatchConsu
     producer: options.producer,
     logger: options.logger,
     retry: options.retry,
+    sessionTimeoutMs: options.sessionTimeoutMs,
     decode(message: KafkaMessage, topic: string): DecodeResult<Input> {
       if (topic === options.topics.erasures) {
         const r = decodeErasure(message);
