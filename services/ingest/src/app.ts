@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { errorHandler, healthRouter, HttpError, notFoundHandler, type ReadinessCheck } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
 import type { IntakeDeps } from './routes/intake';
@@ -28,16 +28,22 @@ const namedBodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Collector answers are tiny and never cached; hashing each for an ETag is wasted CPU.
+  app.set('etag', false);
   app.set('trust proxy', false);
   if (options.before) app.use(options.before);
-  app.use(healthRouter({ service: 'ingest', checks: options.checks }));
   // One body reader for every content type: Segment sends application/json, sendBeacon
   // text/plain, HiiTrack forms; each route parses what it expects. gzip/deflate are inflated.
   app.use(express.text({ type: () => true, limit: options.maxBatchBytes, defaultCharset: 'utf-8' }));
-  app.use(segmentRoutes(options));
-  app.use(browserRoutes(options, options.tracker));
+  // One router for all collector routes, ahead of health: every express layer a request
+  // passes costs a tracing span, and the hot path should pass as few as possible.
+  const intake = Router();
+  segmentRoutes(options, intake);
+  browserRoutes(options, options.tracker, intake);
   // Last: HiiTrack's `/:account/:project/...` paths would otherwise shadow fixed ones.
-  app.use(seedRoutes(options));
+  seedRoutes(options, intake);
+  app.use(intake);
+  app.use(healthRouter({ service: 'ingest', checks: options.checks }));
   app.use(notFoundHandler);
   app.use(namedBodyErrors);
   app.use(errorHandler(options.logger));

@@ -17,6 +17,8 @@ export const config = defineConfig({
   /** Coalescing window of the producer queue: one Kafka request per this many ms at most. */
   PUBLISH_MAX_DELAY_MS: z.coerce.number().int().min(0).max(100).default(2),
   PUBLISH_MAX_MESSAGES: z.coerce.number().int().min(1).default(5000),
+  /** gzip: kafkajs computes batch CRCs in JavaScript, and over compressed bytes that costs less than gzip itself. */
+  PUBLISH_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
   /** Events waiting for Kafka beyond this are refused at once with 503 (memory bound during an outage). */
   PUBLISH_MAX_PENDING: z.coerce.number().int().min(1).default(100000),
   /** Absolute, or relative to the repository root. */

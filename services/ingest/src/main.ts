@@ -19,7 +19,7 @@ async function main() {
 
   const projects = createProjectDirectory({ kafka, topic: topics.projects, logger, groupPrefix: `${env.TOPIC_NAMESPACE}ingest` });
   const publisher = createRawEventPublisher({
-    createProducer: () => createProducer(kafka),
+    createProducer: () => createProducer(kafka, { compression: env.PUBLISH_COMPRESSION === 'gzip' }),
     topic: topics.eventsRaw,
     logger,
     ackTimeoutMs: env.ACK_TIMEOUT_MS,

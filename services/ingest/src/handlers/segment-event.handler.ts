@@ -48,6 +48,8 @@ export interface ConvertOptions {
   /** Segment's own endpoints require userId or anonymousId; browser and seed endpoints let the fingerprint identify. */
   requireIdentity: boolean;
   maxEventBytes: number;
+  /** An upper bound of any one event's size from the request's size; when under the limit the per-event measure is skipped. */
+  sizeBound?: number;
   futureLimitDays: number;
   maxAgeDays: number;
   /** The batch's sentAt, used when a message has none of its own. */
@@ -106,7 +108,7 @@ function eventName(message: SegmentMessage): string | null {
  */
 export function toRawEvent(input: unknown, defaultType: EventType | null, options: ConvertOptions): Converted {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return fail('event must be a JSON object', [{ path: '(event)', reason: 'must be a JSON object' }]);
-  const size = Buffer.byteLength(JSON.stringify(input));
+  const size = options.sizeBound !== undefined && options.sizeBound <= options.maxEventBytes ? 0 : Buffer.byteLength(JSON.stringify(input));
   if (size > options.maxEventBytes) return fail(`event is ${size} bytes, more than ${options.maxEventBytes}`, [{ path: '(event)', reason: `larger than ${options.maxEventBytes} bytes` }], true);
   const candidate = defaultType && (input as { type?: unknown }).type === undefined ? { ...input, type: defaultType } : input;
   const parsed = segmentMessage.safeParse(candidate);

@@ -61,7 +61,10 @@ const producerFatal = /UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH|OUT_OF_ORDER_S
  */
 export function createRawEventPublisher(options: PublisherOptions): RawEventPublisher {
   const log = options.logger.child({ component: 'publisher' });
-  const maxInFlight = options.maxInFlight ?? 4;
+  // kafkajs serialises an idempotent producer's requests per broker (a mutex around the
+  // sequence numbers), so more calls in flight only split batches; one in flight means
+  // everything that arrives meanwhile goes out together in the next call (group commit).
+  const maxInFlight = options.maxInFlight ?? 1;
   let producer = options.createProducer();
   let queue: Entry[] = [];
   let queuedMessages = 0;

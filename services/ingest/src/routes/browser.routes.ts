@@ -20,8 +20,7 @@ function normalizeBrowserMessage(message: unknown, req: Request): unknown {
 }
 
 /** `/collect` (fetch or sendBeacon, single or batched), `/p.gif`, `/tracker.js` and CORS preflight. */
-export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource): Router {
-  const router = Router();
+export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource, router: Router = Router()): Router {
 
   router.options('/{*path}', (req, res) => {
     const origin = req.headers.origin;

@@ -102,6 +102,10 @@ export interface ConvertRequest {
 export function convertAll(deps: IntakeDeps, req: Request, resolved: Resolved, conversion: ConvertRequest): { events: RawEvent[]; rejected: Rejected[]; results: Converted[] } {
   const receivedAt = new Date();
   const facts = requestFacts(req.socket.remoteAddress, req.headers, deps.settings.trustedProxies);
+  // An event is built from the body, the URL and headers (Referer) only. Re-serialised, one
+  // character of them takes at most 6 bytes (3 for UTF-8, ~5.3 for `1e20` written out), and
+  // headers are capped at 16 KB by Node: under the limit, measuring each event is skipped.
+  const sizeBound = 6 * ((typeof req.body === 'string' ? req.body.length : 0) + req.originalUrl.length) + 16_384;
   const events: RawEvent[] = [];
   const rejected: Rejected[] = [];
   const results = conversion.inputs.map((input, index) => {
@@ -111,6 +115,7 @@ export function convertAll(deps: IntakeDeps, req: Request, resolved: Resolved, c
       request: facts,
       requireIdentity: conversion.requireIdentity,
       maxEventBytes: deps.settings.maxEventBytes,
+      sizeBound,
       futureLimitDays: deps.settings.futureLimitDays,
       maxAgeDays: resolved.project.retention.maxEventAgeDays,
       batchSentAt: conversion.batchSentAt,

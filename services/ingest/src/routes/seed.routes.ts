@@ -46,8 +46,7 @@ function hiiTrackReply(res: Response, params: Record<string, unknown>, data: Rec
   res.type('application/javascript').send(`${callback}(${JSON.stringify(body)});`);
 }
 
-export function seedRoutes(deps: IntakeDeps): Router {
-  const router = Router();
+export function seedRoutes(deps: IntakeDeps, router: Router = Router()): Router {
 
   router.post('/analytics', async (req, res) => {
     const query = validate(userAnalyticsQuery, req.query, 'query');

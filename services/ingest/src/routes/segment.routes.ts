@@ -6,8 +6,7 @@ import { convertAll, jsonBody, publishEvents, requireObject, resolveByKey, singl
 const singleTypes: EventType[] = ['track', 'page', 'screen', 'identify', 'group', 'alias'];
 
 /** Segment's HTTP Tracking API, so Segment SDKs work unchanged (`host` pointed here). */
-export function segmentRoutes(deps: IntakeDeps): Router {
-  const router = Router();
+export function segmentRoutes(deps: IntakeDeps, router: Router = Router()): Router {
 
   for (const type of singleTypes) {
     router.post(`/v1/${type}`, async (req, res) => {
