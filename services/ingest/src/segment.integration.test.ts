@@ -81,8 +81,11 @@ describe('Segment HTTP API against the real broker', () => {
     ]);
     const imported = await post(`${h.url}/v1/import`, { batch: [{ type: 'track', userId: 'u', event: 'imported', messageId: 'b-import' }] }, auth);
     expect(imported.status).toBe(200);
-    const records = await h.waitForRaw((e) => e.projectId === project.projectId, 3);
-    expect(records.map((r) => r.value.messageId).sort()).toEqual(['b-import', 'b-ok-1', 'b-ok-3']);
+    // analytics.js's short paths, text/plain with the key in the body.
+    const short = await post(`${h.url}/v1/t`, { writeKey: project.writeKeys[0], anonymousId: 'a', event: 'short', messageId: 'b-short' }, { 'content-type': 'text/plain' });
+    expect(short.status).toBe(200);
+    const records = await h.waitForRaw((e) => e.projectId === project.projectId, 4);
+    expect(records.map((r) => r.value.messageId).sort()).toEqual(['b-import', 'b-ok-1', 'b-ok-3', 'b-short']);
     const none = await post(`${h.url}/v1/batch`, { batch: [{ type: 'track' }] }, auth);
     expect(none.status).toBe(400);
     expect(none.body.error.fields.map((f: { path: string }) => f.path)).toEqual(['batch.0.event', 'batch.0.userId']);

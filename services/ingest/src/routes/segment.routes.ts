@@ -4,12 +4,15 @@ import { HttpError } from '@sightline/http';
 import { convertAll, jsonBody, publishEvents, requireObject, resolveByKey, singleOrThrow, throwIfNoneAccepted, type IntakeDeps } from './intake';
 
 const singleTypes: EventType[] = ['track', 'page', 'screen', 'identify', 'group', 'alias'];
+/** analytics.js (Segment's browser SDK) posts to one-letter paths, as text/plain. */
+const browserAliases: Partial<Record<EventType, string>> = { track: 't', page: 'p', identify: 'i', group: 'g', alias: 'a' };
 
 /** Segment's HTTP Tracking API, so Segment SDKs work unchanged (`host` pointed here). */
 export function segmentRoutes(deps: IntakeDeps, router: Router = Router()): Router {
 
   for (const type of singleTypes) {
-    router.post(`/v1/${type}`, async (req, res) => {
+    const paths = [`/v1/${type}`, ...(browserAliases[type] ? [`/v1/${browserAliases[type]}`] : [])];
+    router.post(paths, async (req, res) => {
       const body = requireObject(jsonBody(req));
       const resolved = resolveByKey(deps, req, res, body.writeKey, false);
       // The endpoint names the type; a conflicting `type` in the body is Segment's client bug, not ours to guess.
@@ -36,7 +39,6 @@ export function segmentRoutes(deps: IntakeDeps, router: Router = Router()): Rout
     await publishEvents(deps, resolved, events);
     res.json(rejected.length ? { success: true, rejected } : { success: true });
   };
-  router.post('/v1/batch', batch);
-  router.post('/v1/import', batch);
+  router.post(['/v1/batch', '/v1/import', '/v1/b'], batch);
   return router;
 }
