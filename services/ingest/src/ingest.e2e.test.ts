@@ -19,6 +19,7 @@ describe('ingest as a real process', () => {
   afterAll(async () => {
     await ingest.stop();
     await kafka.close();
+    await kafka.deleteTopics();
   });
 
   it('POST /v1/track with a published project reaches events.raw', async () => {

@@ -37,6 +37,7 @@ describe('Kafka outage', () => {
   afterAll(async () => {
     infra('kafka', 'start');
     await ingest?.stop();
+    await topics?.deleteTopics();
   });
 
   it('503 within the deadline while Kafka is down, 2xx after it restarts, and no acknowledged event lost', async () => {

@@ -10,7 +10,7 @@ import { trustedProxyList } from '../handlers/request-facts.handler';
 import { createProjectDirectory, type ProjectDirectory } from '../projects/project-directory';
 import { createRawEventPublisher } from '../publisher/raw-event.publisher';
 import { createTrackerSource } from '../routes/tracker-source';
-import { readRawTopic } from './project-topic';
+import { deleteNamespaceTopics, readRawTopic } from './project-topic';
 
 /** A full ProjectConfig from a few fields, with a fresh id, slugs and write key. */
 export function testProject(overrides: Partial<ProjectConfigInput> = {}): ProjectConfig {
@@ -115,6 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await publisher.stop();
       await projects.stop();
       await admin.stop();
+      await deleteNamespaceTopics(topics);
     },
   };
 }

@@ -3,6 +3,19 @@ import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@
 import { createLogger } from '@sightline/telemetry';
 import { json, testInfra, testKafka, uniqueId } from '@sightline/testing';
 
+/** Removes a test namespace's topics, so test runs do not pile topics up on the shared broker. */
+export async function deleteNamespaceTopics(topics: TopicNames): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: Object.values(topics), timeout: 10_000 });
+  } catch {
+    // best effort: a topic that is already gone or a slow broker must not fail the test
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Reads events.raw from the start for as long as the test runs; call `disconnect` at the end. */
 export async function readRawTopic(topic: string, onRecord: (key: string, value: RawEvent) => void) {
   const reader = testKafka().consumer({ groupId: uniqueId('ingest-reader'), maxWaitTimeInMs: 50 });
@@ -34,5 +47,7 @@ export async function namespaceTopics(namespace: string, options: { read?: boole
       await reader?.disconnect();
       await producer.stop();
     },
+    /** After the service under test stopped. */
+    deleteTopics: () => deleteNamespaceTopics(topics),
   };
 }
