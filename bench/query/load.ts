@@ -49,7 +49,8 @@ export async function loadEvents(pool: Pool, o: LoadOptions): Promise<void> {
         's-' || v || '-' || (extract(epoch FROM ts)::bigint / 86400), jsonb_build_object('plan', CASE WHEN v % 4 = 0 THEN 'pro' ELSE 'free' END),
         '{}'::jsonb, '/p' || (g % 20), NULL, NULL, NULL, NULL, 'FR', 'Firefox', 'Linux', 'desktop', false
       FROM (SELECT g, (hashint4(g) & 2147483647) % ${o.visitors} AS v, random() AS r,
-                   to_timestamp(${o.from / 1000}) + random() * interval '${o.days} days' AS ts
+                   -- Arrival order, as a consumer writes them: time grows with g, with a little jitter.
+                   to_timestamp(${o.from / 1000}) + (g::float8 / ${o.events}) * interval '${o.days} days' + random() * interval '10 minutes' AS ts
             FROM generate_series(${lo}, ${hi}) AS g) AS x`);
   }
   await pool.query(`

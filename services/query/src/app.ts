@@ -13,6 +13,8 @@ export interface AppDeps {
   pool: Pool;
   logger: Logger;
   timeZoneOf(projectId: string): string | undefined;
+  /** Concurrent queries per funnel; default 2 (one per core of the reference machine). */
+  funnelShards?: number;
   checks: Record<string, ReadinessCheck>;
 }
 
@@ -25,7 +27,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '64mb' }));
   const visitors = createVisitorStore(deps.pool);
   app.use(eventsRoutes({ eventLog: createEventLogStore(deps.pool), visitors, timeZoneOf: deps.timeZoneOf }));
-  app.use(funnelsRoutes({ pool: deps.pool, visitors }));
+  app.use(funnelsRoutes({ pool: deps.pool, visitors, shards: deps.funnelShards ?? 2 }));
   app.use(visitorsRoutes({ sessions: createSessionStore(deps.pool), visitors }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

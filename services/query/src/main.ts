@@ -66,6 +66,7 @@ async function main() {
     pool,
     logger,
     timeZoneOf: (projectId) => projects.get(projectId)?.timeZone,
+    funnelShards: env.FUNNEL_SHARDS,
     checks: {
       postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
       consumer: () => consumer.isHealthy(),

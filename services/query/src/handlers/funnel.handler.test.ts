@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { referenceFunnel, type RefEvent, type RefFunnel } from '../../test/funnel-reference';
-import { evaluateVisitor, groupRows, percentile, summarize, visitorsAt, type FunnelOrder, type StepRow } from './funnel.handler';
+import { evaluateVisitor, percentile, summarize, visitorsAt, type FunnelOrder } from './funnel.handler';
+import { forEachPerson, parseStepBlob, RS, US, type StepColumns } from './step-blob.handler';
 
 const NAMES = ['a', 'b', 'c'];
 const T0 = Date.UTC(2026, 10, 1);
@@ -22,19 +23,19 @@ const funnelArb = fc.record({
   span: fc.integer({ min: 1, max: 20 }).map((m) => m * 60_000),
 });
 
-/** What the store's SQL does: one row per stored event (duplicates collapse on id+time), step bits. */
-function rowsOf(events: RefEvent[], f: RefFunnel): StepRow[] {
+/** What the store's SQL returns: one record per stored event (duplicates collapse on id+time) with step bits. */
+function blobOf(events: RefEvent[], f: RefFunnel): string {
   const unique = new Map<string, RefEvent>();
   for (const e of events) unique.set(`${e.visitor}|${e.id}|${e.t}`, e);
-  const rows: StepRow[] = [];
+  const records: string[] = [];
   for (const e of unique.values()) {
     let bits = 0;
     f.steps.forEach((s, k) => {
       if (s.event === e.name && Object.entries(s.where ?? {}).every(([key, v]) => e.props[key] === v)) bits |= 1 << k;
     });
-    if (bits) rows.push({ visitor: e.visitor, time: e.t, id: e.id, bits });
+    if (bits) records.push([e.visitor, e.t * 1000, bits, e.id].join(US));
   }
-  return rows.reverse();
+  return records.reverse().join(RS);
 }
 
 describe('funnel handler against the brute-force reference', () => {
@@ -46,7 +47,8 @@ describe('funnel handler against the brute-force reference', () => {
         const f: RefFunnel = { steps: g.steps, windowSeconds: g.windowSeconds, order: g.order, from: g.from, to: g.from + g.span };
         const ref = referenceFunnel(withDuplicates, f);
         const spec = { stepCount: f.steps.length, windowMs: f.windowSeconds * 1000, order: f.order, fromMs: f.from, toMs: f.to };
-        const outcomes = groupRows(rowsOf(withDuplicates, f)).map((v) => evaluateVisitor(v, spec));
+        const outcomes: ReturnType<typeof evaluateVisitor>[] = [];
+        forEachPerson(parseStepBlob(blobOf(withDuplicates, f)), (visitor, start, end, p) => outcomes.push(evaluateVisitor({ visitor, times: p.times, bits: p.bits, start, end }, spec)));
         const summary = summarize(outcomes, f.steps.map((s) => s.event));
         expect(summary.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
         for (let step = 1; step <= f.steps.length; step++) {
@@ -70,6 +72,21 @@ describe('funnel handler against the brute-force reference', () => {
     const spec = { stepCount: 2, windowMs: 600_000, order: 'strict' as const, fromMs: 0, toMs: 1e12 };
     expect(evaluateVisitor({ visitor: 1, times: [0, 1000, 2000], bits: [1, 1, 2] }, spec)).toMatchObject({ depth: 2, entry: 1 });
     expect(evaluateVisitor({ visitor: 1, times: [0, 1000, 2000], bits: [1, 4, 2] }, { ...spec, stepCount: 3 })).toMatchObject({ depth: 1 });
+  });
+
+  it('parses the blob format, values and ids with any other character included', () => {
+    const blob = ['7', '1000500', '3', 'id with spaces=x', '=pro plan'].join(US) + RS + ['2', '5000', '1', 'b', ''].join(US) + RS + ['7', '1000500', '1', 'a', '='].join(US);
+    const cols = parseStepBlob(blob);
+    expect(cols.count).toBe(3);
+    const persons: Array<[number, number[], number[], number[]]> = [];
+    forEachPerson(cols, (v, start, end, p) => persons.push([v, [...p.times.slice(start, end)], [...p.bits.slice(start, end)], [...p.records.slice(start, end)]]));
+    expect(persons.map(([v, t, b]) => [v, t, b])).toEqual([[2, [5], [1]], [7, [1000.5, 1000.5], [1, 3]]]);
+    const ids = persons[1]![3];
+    expect([...ids].map((r) => cols.blob.slice(cols.idStart[r], cols.idEnd[r]))).toEqual(['a', 'id with spaces=x']);
+    expect([...ids].map((r) => (cols.valueStart[r]! < 0 ? null : cols.blob.slice(cols.valueStart[r], cols.valueEnd[r])))).toEqual(['', 'pro plan']);
+    expect(parseStepBlob('').count).toBe(0);
+    const exotic: StepColumns = parseStepBlob(['1', '1.5e+12', '1', 'x'].join(US));
+    expect(exotic.time[0]).toBe(1.5e9);
   });
 
   it('uses nearest-rank percentiles', () => {

@@ -13,13 +13,16 @@ export interface FunnelSpec {
   toMs: number;
 }
 
-/** One visitor's step events in order; `bits[i]` has bit k set when event i matches step k. */
+/**
+ * One person's step events in order, `times[start..end)`; `bits[i]` has bit k set when event i
+ * matches step k. (Ranges into shared arrays: a funnel evaluates up to millions of persons.)
+ */
 export interface VisitorEvents {
   visitor: number;
-  times: number[];
-  bits: number[];
-  /** Breakdown value of each event (the property), when breaking down by property. */
-  values?: (string | null)[];
+  times: ArrayLike<number>;
+  bits: ArrayLike<number>;
+  start?: number;
+  end?: number;
 }
 
 export interface VisitorOutcome {
@@ -28,14 +31,13 @@ export interface VisitorOutcome {
   depth: number;
   /** Time each step was reached in the best attempt (`reach[0]` = entry). */
   reach: number[];
-  /** Position of the best attempt's entry event. */
+  /** Position (in the arrays given) of the best attempt's entry event. */
   entry: number;
 }
 
-function attempt(ev: VisitorEvents, start: number, spec: FunnelSpec): number[] {
+function attempt(ev: VisitorEvents, start: number, n: number, spec: FunnelSpec): number[] {
   const t0 = ev.times[start]!;
   const reach = [t0];
-  const n = ev.times.length;
   if (spec.order === 'any') {
     for (let k = 1; k < spec.stepCount; k++) {
       let found = -1;
@@ -75,10 +77,11 @@ function attempt(ev: VisitorEvents, start: number, spec: FunnelSpec): number[] {
 /** Every occurrence of step 1 in range is an entry; the visitor keeps the best attempt. */
 export function evaluateVisitor(ev: VisitorEvents, spec: FunnelSpec): VisitorOutcome {
   let best: VisitorOutcome = { visitor: ev.visitor, depth: 0, reach: [], entry: -1 };
-  for (let i = 0; i < ev.times.length; i++) {
+  const end = ev.end ?? ev.times.length;
+  for (let i = ev.start ?? 0; i < end; i++) {
     const t = ev.times[i]!;
     if (!(ev.bits[i]! & 1) || t < spec.fromMs || t >= spec.toMs) continue;
-    const reach = attempt(ev, i, spec);
+    const reach = attempt(ev, i, end, spec);
     if (isBetter(reach, best.reach)) best = { visitor: ev.visitor, depth: reach.length, reach, entry: i };
     if (best.depth === spec.stepCount && best.reach[best.depth - 1] === best.reach[0]) break;
   }
@@ -172,28 +175,4 @@ export function visitorsAt(outcomes: VisitorOutcome[], step: number, kind: 'conv
     .sort((a, b) => a - b);
   const page = wanted.slice(0, limit);
   return { visitors: page, hasMore: wanted.length > limit };
-}
-
-export interface StepRow {
-  visitor: number;
-  time: number;
-  id: string;
-  bits: number;
-  value?: string | null;
-}
-
-/** Groups flat rows by visitor and orders each visitor's events by (time, messageId). */
-export function groupRows(rows: StepRow[]): VisitorEvents[] {
-  const byVisitor = new Map<number, StepRow[]>();
-  for (const r of rows) {
-    let list = byVisitor.get(r.visitor);
-    if (!list) byVisitor.set(r.visitor, (list = []));
-    list.push(r);
-  }
-  const out: VisitorEvents[] = [];
-  for (const [visitor, list] of byVisitor) {
-    if (list.length > 1) list.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    out.push({ visitor, times: list.map((r) => r.time), bits: list.map((r) => r.bits), values: list.map((r) => r.value ?? null) });
-  }
-  return out;
 }

@@ -29,7 +29,7 @@ let run = 0;
 describe('funnels through Postgres against the brute-force reference', () => {
   it('match in every order mode, with duplicates, out-of-order batches, ties, candidates and breakdown', async () => {
     const store = createEventStore(pool, createPartitionStore(pool));
-    const deps = { pool, visitors: createVisitorStore(pool) };
+    const deps = { pool, visitors: createVisitorStore(pool), shards: 2 };
     await fc.assert(
       fc.asyncProperty(
         fc.array(

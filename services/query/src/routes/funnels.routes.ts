@@ -3,9 +3,10 @@ import type { Pool } from 'pg';
 import { validate } from '@sightline/http';
 import { histogram } from '@sightline/telemetry';
 import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
-import { breakdownOf, evaluateVisitor, groupRows, summarize, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
+import { breakdownOf, evaluateVisitor, summarize, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
+import { forEachPerson, parseStepBlob, valueAt } from '../handlers/step-blob.handler';
 import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
-import { fetchStepRows, traitsOf } from '../stores/funnel.store';
+import { fetchStepBlobs, traitsOf } from '../stores/funnel.store';
 import type { VisitorStore } from '../stores/visitor.store';
 
 const funnelSeconds = histogram<'order'>({
@@ -18,6 +19,8 @@ const funnelSeconds = histogram<'order'>({
 export interface FunnelDeps {
   pool: Pool;
   visitors: VisitorStore;
+  /** Concurrent queries per funnel (persons split by index). */
+  shards: number;
 }
 
 /** Runs one funnel: fetch step events, evaluate each person, summarise. */
@@ -28,18 +31,20 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   const stepNames = body.steps.map((s) => s.event);
   const candidates = body.candidateVisitorIndexes ? await deps.visitors.expand(projectId, body.candidateVisitorIndexes) : undefined;
   const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
-  const rows = await fetchStepRows(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: candidates });
+  const blobs = await fetchStepBlobs(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: candidates }, deps.shards);
   const spec = { stepCount: body.steps.length, windowMs, order: body.order, fromMs, toMs };
   const allowed = body.candidateVisitorIndexes ? new Set(body.candidateVisitorIndexes) : null;
-  const people = groupRows(rows);
   const outcomes: VisitorOutcome[] = [];
   const entryValue = new Map<number, string | null>();
-  for (const person of people) {
-    if (allowed && !allowed.has(person.visitor)) continue;
-    const o = evaluateVisitor(person, spec);
-    if (o.depth === 0) continue;
-    outcomes.push(o);
-    if (byProperty) entryValue.set(o.visitor, person.values![o.entry] ?? null);
+  for (const blob of blobs) {
+    const cols = parseStepBlob(blob);
+    forEachPerson(cols, (visitor, start, end, persons) => {
+      if (allowed && !allowed.has(visitor)) return;
+      const o = evaluateVisitor({ visitor, times: persons.times, bits: persons.bits, start, end }, spec);
+      if (o.depth === 0) return;
+      outcomes.push(o);
+      if (byProperty) entryValue.set(visitor, valueAt(cols, persons.records[o.entry]!));
+    });
   }
   const result: Record<string, unknown> = { steps: summarize(outcomes, stepNames) };
   if (body.breakdown) {
