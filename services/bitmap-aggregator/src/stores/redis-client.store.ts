@@ -17,14 +17,18 @@ export interface RedisOptions {
   REDIS_CLUSTER_NODES?: string[] | undefined;
 }
 
-/** A single Redis, or a Cluster when seed nodes are configured. Auto-pipelining batches concurrent scripts per node. */
+/**
+ * A single Redis, or a Cluster when seed nodes are configured. Auto-pipelining batches the
+ * concurrent per-project scripts into one round-trip; ioredis refuses it across slots in
+ * cluster mode, where each project's script goes to its own shard anyway.
+ */
 export function createRedisClient(options: RedisOptions): RedisClient {
   if (options.REDIS_CLUSTER_NODES?.length) {
     const nodes = options.REDIS_CLUSTER_NODES.map((node) => {
       const [host, port] = node.split(':');
       return { host: host!, port: Number(port ?? 6379) };
     });
-    return new Cluster(nodes, { enableAutoPipelining: true, redisOptions: { maxRetriesPerRequest: 3 } });
+    return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 3 } });
   }
   return new Redis(options.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
 }

@@ -1,0 +1,55 @@
+import type { Kafka } from 'kafkajs';
+import { enrichedEventKeyOf, type EnrichedEventParsed } from '@sightline/contracts';
+import type { DurableProducer } from '@sightline/kafka';
+import { enrichedEvent } from './events';
+
+/** True when the group has committed every message of the topic. */
+export async function caughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [high, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const done = new Map(committed[0]!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+    return high.every((h) => BigInt(h.high) === 0n || (done.get(h.partition) ?? -1n) >= BigInt(h.high));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function sendEvents(producer: DurableProducer, topic: string, events: EnrichedEventParsed[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) {
+    await producer.send(topic, events.slice(i, i + 500).map((e) => ({ key: enrichedEventKeyOf(e), value: e })));
+  }
+}
+
+/**
+ * A deterministic workload with a ledger: `visitors` visitors over `days` days before `end`,
+ * a few event names, traits and sources, some merges. Returns the events in send order.
+ */
+export function workload(projectId: string, visitors: number, days: number, end: number, seed = 1): EnrichedEventParsed[] {
+  let state = seed;
+  const rand = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const events: EnrichedEventParsed[] = [];
+  for (let v = 0; v < visitors; v++) {
+    const visits = 1 + rand(4);
+    for (let k = 0; k < visits; k++) {
+      const timestamp = new Date(end - 1 - rand(days * 86_400_000)).toISOString();
+      events.push(
+        enrichedEvent({
+          projectId,
+          visitorIndex: v,
+          timestamp,
+          name: ['$pageview', 'signup', 'purchase'][rand(3)]!,
+          isNewVisitor: k === 0,
+          traits: { plan: ['free', 'pro'][rand(2)]! },
+          source: [null, 'google', 'newsletter'][rand(3)]!,
+          mergedVisitorIndexes: v > 10 && k === 1 && rand(5) === 0 ? [v - 1 - rand(10)] : [],
+        }),
+      );
+    }
+  }
+  return events;
+}
