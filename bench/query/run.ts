@@ -1,5 +1,5 @@
 // Query service benchmarks, printed figures (never asserted):
-//   node scripts/run-ts.mjs bench/query/run.ts [--events N] [--stream M] [--quick] [--skip-stream] [--skip-selfjoin]
+//   node scripts/run-ts.mjs bench/query/run.ts [--events N] [--stream M] [--quick] [--skip-stream] [--skip-queries] [--skip-selfjoin] [--keep-db]
 // 1. Store throughput: M enriched events pre-filled into a fresh namespace's events.enriched.v1
 //    (gzip, 4 partitions), then the service's consumer + store (in-process) into a fresh
 //    database; rate from consumer start to the last row committed.
@@ -65,6 +65,7 @@ async function benchStore(): Promise<void> {
     kafka, topics, groupId: `${ns}query`, producer, logger,
     events: createEventStore(pool, createPartitionStore(pool)), erasures: createErasureStore(pool),
     retry: { attempts: 5, backoffMs: 200 },
+    partitionsConcurrently: 4,
   });
   const t0 = Date.now();
   await consumer.start();
@@ -151,7 +152,7 @@ async function selfJoin(pool: Pool): Promise<number[]> {
 async function main() {
   console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}`);
   if (!args.includes('--skip-stream')) await benchStore();
-  await benchQueries();
+  if (!args.includes('--skip-queries')) await benchQueries();
 }
 
 main().then(

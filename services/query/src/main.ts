@@ -47,6 +47,8 @@ async function main() {
     erasures: createErasureStore(pool),
     retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
     sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    // Stay below the pool size so that API queries always find a connection.
+    partitionsConcurrently: Math.max(1, Math.min(env.CONSUMER_CONCURRENCY, env.DATABASE_POOL_SIZE - 2)),
   });
   await consumer.start();
 

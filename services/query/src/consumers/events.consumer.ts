@@ -24,6 +24,8 @@ export interface EventsConsumerOptions {
   erasures: ErasureStore;
   retry: { attempts: number; backoffMs: number };
   sessionTimeoutMs?: number;
+  /** Partitions whose batches are stored at once (each holds one Postgres connection). */
+  partitionsConcurrently?: number;
 }
 
 const decodeEvent = jsonDecoder(enrichedEventValue);
@@ -74,6 +76,7 @@ export function createEventsConsumer(options: EventsConsumerOptions): BatchConsu
     logger: options.logger,
     retry: options.retry,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    partitionsConsumedConcurrently: options.partitionsConcurrently,
     decode(message: KafkaMessage, topic: string): DecodeResult<Input> {
       if (topic === options.topics.erasures) {
         const r = decodeErasure(message);
