@@ -53,3 +53,17 @@ export function workload(projectId: string, visitors: number, days: number, end:
   }
   return events;
 }
+
+/** Distinct people in a ledger after its merges (union-find in send order), for exact expectations. */
+export function peopleOf(events: EnrichedEventParsed[]): number {
+  const parent = new Map<number, number>();
+  const find = (v: number): number => (parent.has(v) ? find(parent.get(v)!) : v);
+  const seen = new Set<number>();
+  for (const event of events) {
+    const c = find(event.visitorIndex);
+    for (const m of event.mergedVisitorIndexes) if (find(m) !== c) parent.set(find(m), c);
+    seen.add(event.visitorIndex);
+    for (const m of event.mergedVisitorIndexes) seen.add(m);
+  }
+  return new Set([...seen].map(find)).size;
+}
