@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { referenceFunnel, type RefEvent, type RefFunnel } from '../../test/funnel-reference';
 import { evaluateVisitor, percentile, summarize, visitorsAt, type FunnelOrder } from './funnel.handler';
-import { forEachPerson, parseStepBlob, RS, US, type StepColumns } from './step-blob.handler';
+import { forEachPerson, parseStepBuffer, valueAt } from './step-blob.handler';
 
 const NAMES = ['a', 'b', 'c'];
 const T0 = Date.UTC(2026, 10, 1);
@@ -23,19 +23,41 @@ const funnelArb = fc.record({
   span: fc.integer({ min: 1, max: 20 }).map((m) => m * 60_000),
 });
 
+/** Encodes records as the store's SQL does (int4send/int8send, length-prefixed UTF-8). */
+function encode(records: Array<[number, number, number, string, (string | null)?]>, withValue = false): Buffer {
+  return Buffer.concat(
+    records.map(([visitor, us, bits, id, value]) => {
+      const head = Buffer.alloc(20);
+      head.writeInt32BE(visitor, 0);
+      head.writeBigInt64BE(BigInt(us), 4);
+      head.writeInt32BE(bits, 12);
+      const idBytes = Buffer.from(id, 'utf8');
+      head.writeInt32BE(idBytes.length, 16);
+      const parts = [head, idBytes];
+      if (withValue) {
+        const len = Buffer.alloc(4);
+        const bytes = value == null ? Buffer.alloc(0) : Buffer.from(value, 'utf8');
+        len.writeInt32BE(value == null ? -1 : bytes.length);
+        parts.push(len, bytes);
+      }
+      return Buffer.concat(parts);
+    }),
+  );
+}
+
 /** What the store's SQL returns: one record per stored event (duplicates collapse on id+time) with step bits. */
-function blobOf(events: RefEvent[], f: RefFunnel): string {
+function blobOf(events: RefEvent[], f: RefFunnel): Buffer {
   const unique = new Map<string, RefEvent>();
   for (const e of events) unique.set(`${e.visitor}|${e.id}|${e.t}`, e);
-  const records: string[] = [];
+  const records: Array<[number, number, number, string]> = [];
   for (const e of unique.values()) {
     let bits = 0;
     f.steps.forEach((s, k) => {
       if (s.event === e.name && Object.entries(s.where ?? {}).every(([key, v]) => e.props[key] === v)) bits |= 1 << k;
     });
-    if (bits) records.push([e.visitor, e.t * 1000, bits, e.id].join(US));
+    if (bits) records.push([e.visitor, e.t * 1000, bits, e.id]);
   }
-  return records.reverse().join(RS);
+  return encode(records.reverse());
 }
 
 describe('funnel handler against the brute-force reference', () => {
@@ -48,7 +70,7 @@ describe('funnel handler against the brute-force reference', () => {
         const ref = referenceFunnel(withDuplicates, f);
         const spec = { stepCount: f.steps.length, windowMs: f.windowSeconds * 1000, order: f.order, fromMs: f.from, toMs: f.to };
         const outcomes: ReturnType<typeof evaluateVisitor>[] = [];
-        forEachPerson(parseStepBlob(blobOf(withDuplicates, f)), (visitor, start, end, p) => outcomes.push(evaluateVisitor({ visitor, times: p.times, bits: p.bits, start, end }, spec)));
+        forEachPerson(parseStepBuffer(blobOf(withDuplicates, f), false), (visitor, start, end, p) => outcomes.push(evaluateVisitor({ visitor, times: p.times, bits: p.bits, start, end }, spec)));
         const summary = summarize(outcomes, f.steps.map((s) => s.event));
         expect(summary.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
         for (let step = 1; step <= f.steps.length; step++) {
@@ -74,19 +96,18 @@ describe('funnel handler against the brute-force reference', () => {
     expect(evaluateVisitor({ visitor: 1, times: [0, 1000, 2000], bits: [1, 4, 2] }, { ...spec, stepCount: 3 })).toMatchObject({ depth: 1 });
   });
 
-  it('parses the blob format, values and ids with any other character included', () => {
-    const blob = ['7', '1000500', '3', 'id with spaces=x', '=pro plan'].join(US) + RS + ['2', '5000', '1', 'b', ''].join(US) + RS + ['7', '1000500', '1', 'a', '='].join(US);
-    const cols = parseStepBlob(blob);
+  it('parses the binary format: ids and values with any characters, null values, ties by id', () => {
+    const buf = encode([[7, 1000500, 3, 'id with \x1e spaces', 'pro plan'], [2, 5000, 1, 'b', null], [7, 1000500, 1, 'a', '']], true);
+    const cols = parseStepBuffer(buf, true);
     expect(cols.count).toBe(3);
     const persons: Array<[number, number[], number[], number[]]> = [];
     forEachPerson(cols, (v, start, end, p) => persons.push([v, [...p.times.slice(start, end)], [...p.bits.slice(start, end)], [...p.records.slice(start, end)]]));
     expect(persons.map(([v, t, b]) => [v, t, b])).toEqual([[2, [5], [1]], [7, [1000.5, 1000.5], [1, 3]]]);
-    const ids = persons[1]![3];
-    expect([...ids].map((r) => cols.blob.slice(cols.idStart[r], cols.idEnd[r]))).toEqual(['a', 'id with spaces=x']);
-    expect([...ids].map((r) => (cols.valueStart[r]! < 0 ? null : cols.blob.slice(cols.valueStart[r], cols.valueEnd[r])))).toEqual(['', 'pro plan']);
-    expect(parseStepBlob('').count).toBe(0);
-    const exotic: StepColumns = parseStepBlob(['1', '1.5e+12', '1', 'x'].join(US));
-    expect(exotic.time[0]).toBe(1.5e9);
+    const records = persons[1]![3];
+    expect(records.map((r) => cols.buf.toString('utf8', cols.idStart[r], cols.idEnd[r]))).toEqual(['a', 'id with \x1e spaces']);
+    expect(records.map((r) => valueAt(cols, r))).toEqual(['', 'pro plan']);
+    expect(valueAt(cols, 1)).toBeNull();
+    expect(parseStepBuffer(Buffer.alloc(0), false).count).toBe(0);
   });
 
   it('uses nearest-rank percentiles', () => {

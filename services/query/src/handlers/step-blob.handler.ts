@@ -1,124 +1,71 @@
 /**
  * The funnel's wire format. Streaming millions of rows through the pg row protocol costs about
- * a microsecond per row in the client; instead each shard query returns ONE text value:
- * records separated by RS (\x1e), fields by US (\x1f): person, epoch microseconds, step bits, messageId,
- * and optionally `=value` (absent value: empty). The parser below turns it into typed columns
- * grouped by person and ordered by (time, messageId) without allocating per row.
+ * a microsecond per row in the client; instead each shard query returns ONE bytea (binary
+ * result format), a run of records:
+ *   int32 person | int64 epoch microseconds | int32 step bits | int32 n + n bytes messageId (UTF-8)
+ *   [ | int32 n (−1 = null) + n bytes value ]   (only when breaking down by property)
+ * all big-endian, as Postgres' int4send/int8send write them. The parser turns it into typed
+ * columns grouped by person and ordered by (time, messageId) without allocating per row.
  */
-export const RS = '\x1e';
-export const US = '\x1f';
-const RS_CODE = 0x1e;
-const US_CODE = 0x1f;
-
 export interface StepColumns {
   count: number;
   visitor: Int32Array;
+  /** Epoch milliseconds (fractional: microsecond precision). */
   time: Float64Array;
   bits: Int32Array;
-  /** Offsets of each record's messageId and value in the blob (value start −1 when absent). */
+  /** Byte ranges of each record's messageId and value in `buf` (value start −1 when null). */
   idStart: Int32Array;
   idEnd: Int32Array;
   valueStart: Int32Array;
   valueEnd: Int32Array;
-  blob: string;
+  buf: Buffer;
 }
 
-function grow<T extends Int32Array | Float64Array>(a: T, size: number): T {
-  const next = new (a.constructor as new (n: number) => T)(size);
-  next.set(a);
-  return next;
-}
+const MIN_RECORD = 20;
 
-/** Parses the non-negative integer in blob[from, to). */
-function intAt(blob: string, from: number, to: number): number {
-  let v = 0;
-  for (let i = from; i < to; i++) v = v * 10 + (blob.charCodeAt(i) - 48);
-  return v;
-}
-
-/** Parses a float8 as Postgres prints it: digits with an optional fraction (anything else: parseFloat). */
-function floatAt(blob: string, from: number, to: number): number {
-  let v = 0;
-  let i = from;
-  const negative = blob.charCodeAt(i) === 45;
-  if (negative) i++;
-  for (; i < to; i++) {
-    const c = blob.charCodeAt(i);
-    if (c === 46) break;
-    if (c < 48 || c > 57) return parseFloat(blob.slice(from, to));
-    v = v * 10 + (c - 48);
-  }
-  if (i < to) {
-    let scale = 1;
-    let frac = 0;
-    for (i++; i < to; i++) {
-      const c = blob.charCodeAt(i);
-      if (c < 48 || c > 57) return parseFloat(blob.slice(from, to));
-      frac = frac * 10 + (c - 48);
-      scale *= 10;
-    }
-    v += frac / scale;
-  }
-  return negative ? -v : v;
-}
-
-export function parseStepBlob(blob: string): StepColumns {
-  let cap = Math.max(16, Math.ceil(blob.length / 24));
-  let visitor = new Int32Array(cap), time = new Float64Array(cap), bits = new Int32Array(cap);
-  let idStart = new Int32Array(cap), idEnd = new Int32Array(cap), valueStart = new Int32Array(cap), valueEnd = new Int32Array(cap);
-  let n = 0;
+export function parseStepBuffer(buf: Buffer, withValue: boolean): StepColumns {
+  const cap = Math.floor(buf.length / (withValue ? MIN_RECORD + 4 : MIN_RECORD));
+  const cols: StepColumns = {
+    count: 0,
+    visitor: new Int32Array(cap),
+    time: new Float64Array(cap),
+    bits: new Int32Array(cap),
+    idStart: new Int32Array(cap),
+    idEnd: new Int32Array(cap),
+    valueStart: new Int32Array(withValue ? cap : 0),
+    valueEnd: new Int32Array(withValue ? cap : 0),
+    buf,
+  };
   let pos = 0;
-  const len = blob.length;
-  while (pos < len) {
-    if (n === cap) {
-      cap *= 2;
-      [visitor, bits, idStart, idEnd, valueStart, valueEnd] = [visitor, bits, idStart, idEnd, valueStart, valueEnd].map((a) => grow(a, cap));
-      time = grow(time, cap);
+  let n = 0;
+  while (pos < buf.length) {
+    cols.visitor[n] = buf.readInt32BE(pos);
+    cols.time[n] = (buf.readInt32BE(pos + 4) * 4294967296 + buf.readUInt32BE(pos + 8)) / 1000;
+    cols.bits[n] = buf.readInt32BE(pos + 12);
+    const idLength = buf.readInt32BE(pos + 16);
+    cols.idStart[n] = pos + 20;
+    pos += 20 + idLength;
+    cols.idEnd[n] = pos;
+    if (withValue) {
+      const valueLength = buf.readInt32BE(pos);
+      pos += 4;
+      cols.valueStart[n] = valueLength < 0 ? -1 : pos;
+      cols.valueEnd[n] = valueLength < 0 ? -1 : pos + valueLength;
+      if (valueLength > 0) pos += valueLength;
     }
-    let end = blob.indexOf(US, pos);
-    visitor[n] = intAt(blob, pos, end);
-    pos = end + 1;
-    end = blob.indexOf(US, pos);
-    time[n] = floatAt(blob, pos, end) / 1000; // µs on the wire, ms in the columns
-    pos = end + 1;
-    end = blob.indexOf(US, pos);
-    bits[n] = intAt(blob, pos, end);
-    pos = end + 1;
-    // The messageId runs to the next US (value follows) or RS (record ends).
-    let stop = pos;
-    while (stop < len) {
-      const c = blob.charCodeAt(stop);
-      if (c === US_CODE || c === RS_CODE) break;
-      stop++;
-    }
-    idStart[n] = pos;
-    idEnd[n] = stop;
-    valueStart[n] = -1;
-    valueEnd[n] = -1;
-    pos = stop;
-    if (pos < len && blob.charCodeAt(pos) === US_CODE) {
-      let vEnd = blob.indexOf(RS, pos + 1);
-      if (vEnd < 0) vEnd = len;
-      if (vEnd > pos + 1) {
-        valueStart[n] = pos + 2; // skip the '=' marker
-        valueEnd[n] = vEnd;
-      }
-      pos = vEnd;
-    }
-    pos++; // RS
     n++;
   }
-  return { count: n, visitor, time, bits, idStart, idEnd, valueStart, valueEnd, blob };
+  cols.count = n;
+  return cols;
 }
 
 export function valueAt(cols: StepColumns, i: number): string | null {
-  return cols.valueStart[i]! < 0 ? null : cols.blob.slice(cols.valueStart[i], cols.valueEnd[i]);
+  return cols.valueStart[i]! < 0 ? null : cols.buf.toString('utf8', cols.valueStart[i], cols.valueEnd[i]);
 }
 
+/** messageIds compare as UTF-8 bytes (= code point order). */
 function compareIds(cols: StepColumns, a: number, b: number): number {
-  const sa = cols.blob.slice(cols.idStart[a], cols.idEnd[a]);
-  const sb = cols.blob.slice(cols.idStart[b], cols.idEnd[b]);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
+  return cols.buf.compare(cols.buf, cols.idStart[b], cols.idEnd[b], cols.idStart[a], cols.idEnd[a]);
 }
 
 export interface Persons {

@@ -4,9 +4,9 @@ import { validate } from '@sightline/http';
 import { histogram } from '@sightline/telemetry';
 import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
 import { breakdownOf, evaluateVisitor, summarize, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
-import { forEachPerson, parseStepBlob, valueAt } from '../handlers/step-blob.handler';
+import { forEachPerson, parseStepBuffer, valueAt } from '../handlers/step-blob.handler';
 import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
-import { fetchStepBlobs, traitsOf } from '../stores/funnel.store';
+import { fetchStepBuffers, traitsOf } from '../stores/funnel.store';
 import type { VisitorStore } from '../stores/visitor.store';
 
 const funnelSeconds = histogram<'order'>({
@@ -31,13 +31,13 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   const stepNames = body.steps.map((s) => s.event);
   const candidates = body.candidateVisitorIndexes ? await deps.visitors.expand(projectId, body.candidateVisitorIndexes) : undefined;
   const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
-  const blobs = await fetchStepBlobs(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: candidates }, deps.shards);
+  const blobs = await fetchStepBuffers(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: candidates }, deps.shards);
   const spec = { stepCount: body.steps.length, windowMs, order: body.order, fromMs, toMs };
   const allowed = body.candidateVisitorIndexes ? new Set(body.candidateVisitorIndexes) : null;
   const outcomes: VisitorOutcome[] = [];
   const entryValue = new Map<number, string | null>();
   for (const blob of blobs) {
-    const cols = parseStepBlob(blob);
+    const cols = parseStepBuffer(blob, byProperty !== undefined);
     forEachPerson(cols, (visitor, start, end, persons) => {
       if (allowed && !allowed.has(visitor)) return;
       const o = evaluateVisitor({ visitor, times: persons.times, bits: persons.bits, start, end }, spec);

@@ -14,12 +14,12 @@ export interface FunnelFetch {
 }
 
 /**
- * Every stored event that matches some step, as the blob format of step-blob.handler.ts: its
+ * Every stored event that matches some step, in the binary format of step-blob.handler.ts: its
  * person (merges applied), time, step bits and messageId. Persons are split into `shards` by
  * index so the shards' queries run on separate connections (and cores) at once. Without
  * property filters the read is an index-only scan of (project, name, time, messageId, visitor).
  */
-export async function fetchStepBlobs(pool: Pool, f: FunnelFetch, shards: number): Promise<string[]> {
+export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: number): Promise<Buffer[]> {
   const params = new SqlParams();
   const project = params.add(f.projectId);
   const bits = f.steps
@@ -29,11 +29,9 @@ export async function fetchStepBlobs(pool: Pool, f: FunnelFetch, shards: number)
     })
     .join(' | ');
   const names = params.add([...new Set(f.steps.map((s) => s.event))]);
-  // Time as integer microseconds: date_part (float8) costs half of extract (numeric), and an
-  // int8 prints faster and parses exactly.
-  // The separators cannot appear inside a field, so they are removed from ids and values.
-  const clean = (expr: string) => `translate(${expr}, chr(30) || chr(31), '')`;
-  const value = f.propertyKey ? ` || chr(31) || coalesce('=' || ${clean(`e.properties ->> ${params.add(f.propertyKey)}`)}, '')` : '';
+  const value = f.propertyKey
+    ? ` || coalesce(int4send(octet_length(e.properties ->> ${params.add(f.propertyKey)})) || convert_to(e.properties ->> ${params.add(f.propertyKey)}, 'UTF8'), int4send(-1))`
+    : '';
   const restrict = f.visitorIndexes ? ` AND e.visitor_index = ANY(${params.add(f.visitorIndexes)}::int[])` : '';
   const from = params.add(f.fromMs / 1000);
   const until = params.add(f.untilMs / 1000);
@@ -43,9 +41,10 @@ export async function fetchStepBlobs(pool: Pool, f: FunnelFetch, shards: number)
   const merged = (await pool.query('SELECT 1 FROM visitor_aliases WHERE project_id = $1 LIMIT 1', [f.projectId])).rowCount! > 0;
   const person = merged ? 'coalesce(a.canonical_index, e.visitor_index)' : 'e.visitor_index';
   const join = merged ? 'LEFT JOIN visitor_aliases a ON a.project_id = e.project_id AND a.visitor_index = e.visitor_index' : '';
+  // Time as integer microseconds from date_part (float8), which costs half of extract (numeric).
   const sql = `
-    SELECT string_agg(${person} || chr(31) || (date_part('epoch', e."timestamp") * 1000000)::bigint
-                      || chr(31) || (${bits}) || chr(31) || ${clean('e.message_id')}${value}, chr(30)) AS blob
+    SELECT string_agg(int4send(${person}) || int8send((date_part('epoch', e."timestamp") * 1000000)::bigint) || int4send(${bits})
+                      || int4send(octet_length(e.message_id)) || convert_to(e.message_id, 'UTF8')${value}, ''::bytea) AS blob
     FROM events e ${join}
     WHERE e.project_id = ${project} AND e.name = ANY(${names}::text[])
       AND e."timestamp" >= to_timestamp(${from}::float8) AND e."timestamp" < to_timestamp(${until}::float8)${restrict}
@@ -54,8 +53,11 @@ export async function fetchStepBlobs(pool: Pool, f: FunnelFetch, shards: number)
     Array.from({ length: shards }, async (_, k) => {
       const values = [...params.values];
       values[values.length - 1] = k;
-      const { rows } = await pool.query<{ blob: string | null }>(sql, values);
-      return rows[0]?.blob ?? '';
+      // Text format (hex, decoded natively by pg): node-pg's binary mode turns row data into a
+      // UTF-8 string first, which mangles arbitrary bytes. A shard's hex must stay under V8's
+      // string limit (~512 MB), about 8M step events; raise FUNNEL_SHARDS beyond that.
+      const { rows } = await pool.query<{ blob: Buffer | null }>(sql, values);
+      return rows[0]?.blob ?? Buffer.alloc(0);
     }),
   );
 }
