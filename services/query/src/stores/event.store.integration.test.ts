@@ -48,6 +48,19 @@ describe('event store', () => {
     expect(parts).toBe(2);
   });
 
+  it('creates partitions ahead and drops whole months past retention', async () => {
+    const partitions = createPartitionStore(pool);
+    const now = new Date(Date.UTC(2031, 5, 15));
+    await partitions.ensureAhead(2, now);
+    await partitions.ensureFor([Date.UTC(2031, 0, 10), Date.UTC(2031, 1, 10)]);
+    const names = async () => (await pool.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'events'::regclass AND inhrelid::regclass::text LIKE 'events_y2031%' ORDER BY 1`)).rows.map((r) => r.name);
+    expect(await names()).toEqual(['events_y2031m01', 'events_y2031m02', 'events_y2031m06', 'events_y2031m07', 'events_y2031m08']);
+    // Keep 4 months back from June: January ended before February 1st, the cutoff.
+    const dropped = await partitions.dropOlderThan(4, now);
+    expect(dropped.filter((n) => n.startsWith('events_y2031'))).toEqual(['events_y2031m01']);
+    expect(await names()).toEqual(['events_y2031m02', 'events_y2031m06', 'events_y2031m07', 'events_y2031m08']);
+  });
+
   it('applies merges transitively and erases the whole person, also on a later replay', async () => {
     const store = createEventStore(pool, createPartitionStore(pool));
     const p = 'p_merge';
