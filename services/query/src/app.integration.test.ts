@@ -108,6 +108,15 @@ describe('internal API', () => {
     expect(next.body.visitors).toMatchObject({ visitors: [{ visitorId: 'v-6', visitorIndex: 6 }], nextCursor: null });
   });
 
+  it('counts a merged person when the candidates name only its merged index', async () => {
+    const funnel = { from: day(9, 0), to: day(11, 0), windowSeconds: 2 * 86400, order: 'sequential', steps: [{ event: '$pageview' }, { event: 'Signed Up' }] };
+    // v-7 viewed a page before being merged into v-1, who then signed up.
+    const all = await post('/funnels', funnel);
+    const only7 = await post('/funnels', { ...funnel, candidateVisitorIndexes: [7] });
+    expect(only7.body.steps.map((s: any) => s.count)).toEqual([1, 1]);
+    expect(all.body.steps.map((s: any) => s.count)).toEqual([6, 6]);
+  });
+
   it('rejects bad input with the field and the reason', async () => {
     const steps = [{ event: 'a' }, { event: 'b' }];
     const cases: Array<[unknown, string]> = [

@@ -29,11 +29,13 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   const toMs = Date.parse(body.to);
   const windowMs = body.windowSeconds * 1000;
   const stepNames = body.steps.map((s) => s.event);
-  const candidates = body.candidateVisitorIndexes ? await deps.visitors.expand(projectId, body.candidateVisitorIndexes) : undefined;
+  // Candidates may name a merged index (the aggregator saw its events before the merge): the
+  // whole person it belongs to is a candidate then.
+  const groups = body.candidateVisitorIndexes ? await deps.visitors.groupsOf(projectId, body.candidateVisitorIndexes) : undefined;
   const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
-  const blobs = await fetchStepBuffers(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: candidates }, deps.shards);
+  const blobs = await fetchStepBuffers(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: groups?.indexes }, deps.shards);
   const spec = { stepCount: body.steps.length, windowMs, order: body.order, fromMs, toMs };
-  const allowed = body.candidateVisitorIndexes ? new Set(body.candidateVisitorIndexes) : null;
+  const allowed = groups ? new Set(groups.roots) : null;
   const outcomes: VisitorOutcome[] = [];
   const entryValue = new Map<number, string | null>();
   for (const blob of blobs) {

@@ -13,6 +13,8 @@ export interface VisitorStore {
   people(projectId: string, indexes: number[]): Promise<Map<number, { root: number; visitorId: string }>>;
   /** Indexes of every visitor merged into one of `roots`, and the roots. */
   expand(projectId: string, roots: number[]): Promise<number[]>;
+  /** The persons (roots) any of `indexes` belongs to, and every index of those persons. */
+  groupsOf(projectId: string, indexes: number[]): Promise<{ roots: number[]; indexes: number[] }>;
 }
 
 export function createVisitorStore(pool: Pool): VisitorStore {
@@ -45,6 +47,16 @@ export function createVisitorStore(pool: Pool): VisitorStore {
         [projectId, roots],
       );
       return [...new Set([...roots, ...rows.map((r) => r.visitor_index)])];
+    },
+    async groupsOf(projectId, indexes) {
+      const { rows } = await pool.query<{ visitor_index: number; canonical_index: number }>(
+        'SELECT visitor_index, canonical_index FROM visitor_aliases WHERE project_id = $1 AND visitor_index = ANY($2::int[])',
+        [projectId, indexes],
+      );
+      if (rows.length === 0) return { roots: indexes, indexes };
+      const rootOf = new Map(rows.map((r) => [r.visitor_index, r.canonical_index]));
+      const roots = [...new Set(indexes.map((i) => rootOf.get(i) ?? i))];
+      return { roots, indexes: await this.expand(projectId, roots) };
     },
   };
 }
