@@ -18,7 +18,7 @@ export const serviceName = 'session-fingerprint';
  * identity consumer and the janitor. `start` resolves once the consumer runs; `stop` drains
  * in the order the style guide asks (consumer, producer, tables, database).
  */
-export function createSessionFingerprint(config: Readonly<SessionFingerprintConfig>, logger: Logger) {
+export function createSessionFingerprint(config: Readonly<SessionFingerprintConfig>, logger: Logger, options: { migrationsDir?: string } = {}) {
   const topics = topicNames(config.TOPIC_NAMESPACE);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? serviceName, logger });
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE });
@@ -43,6 +43,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     logger,
     retry: { attempts: config.KAFKA_RETRY_ATTEMPTS, backoffMs: config.KAFKA_RETRY_BACKOFF_MS },
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    maxBytesPerPartition: config.MAX_BYTES_PER_PARTITION,
   });
   const janitor = createJanitor({ pool, salts, ledgerRetentionDays: config.LEDGER_RETENTION_DAYS, intervalMs: config.JANITOR_INTERVAL_MS, logger });
   const app = createApp({
@@ -57,7 +58,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     pool,
     async start() {
       await ensureDatabase(config.DATABASE_URL);
-      const result = await migrate(config.DATABASE_URL, migrationsDir);
+      const result = await migrate(config.DATABASE_URL, options.migrationsDir ?? migrationsDir);
       if (result.applied.length) logger.info({ applied: result.applied }, 'migrations_applied');
       await ensureTopics(kafka, standardTopicSpecs(topics));
       await projects.start();

@@ -24,12 +24,14 @@ export interface IdentityConsumerOptions {
   logger: Logger;
   retry: { attempts: number; backoffMs: number };
   partitionsConsumedConcurrently: number;
+  maxBytesPerPartition: number;
 }
 
 const outcomes = counter<'result'>({ name: 'sightline_identity_events_total', help: 'Raw events by outcome (enriched, replayed, or the drop reason).', labelNames: ['result'] });
 const newVisitors = counter<'project'>({ name: 'sightline_identity_new_visitors_total', help: 'Visitor indexes assigned.', labelNames: ['project'] });
 const batchSeconds = histogram<'step'>({ name: 'sightline_identity_batch_seconds', help: 'Time per batch step.', labelNames: ['step'], buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
+const PRODUCE_CHUNK = 1000;
 const decodeRaw = jsonDecoder(rawEventValue);
 const decodeErasure = jsonDecoder(erasureValue);
 
@@ -50,23 +52,33 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
   }
 
   async function handleRaw(events: RawEvent[]): Promise<HandlerResult[]> {
+    const stopPrepare = batchSeconds.startTimer({ step: 'prepare' });
     const prepared = await prepare(events);
+    stopPrepare();
     const projectIds = [...new Set(events.map((e) => e.projectId))];
     const aliases = prepared.flatMap((p) => (p.kind === 'ready' ? aliasIdsOf(p.identity).map((aliasId) => ({ projectId: p.event.projectId, aliasId })) : []));
     const messages = events.map((e) => ({ projectId: e.projectId, messageId: e.messageId }));
     const stopDb = batchSeconds.startTimer({ step: 'identity_tx' });
     const result = await inProjectTransaction(pool, projectIds, async (client) => {
+      const stopLoad = batchSeconds.startTimer({ step: 'load' });
       const loaded = await loadBatch(client, projectIds, { aliases, messages });
+      stopLoad();
       const before = new Map([...loaded.projects].map(([p, s]) => [p, s.nextIndex]));
+      const stopResolve = batchSeconds.startTimer({ step: 'resolve' });
       const enriched = enrichBatch(prepared, loaded.projects, loaded.ledger);
+      stopResolve();
+      const stopSave = batchSeconds.startTimer({ step: 'save' });
       await saveBatch(client, loaded.projects.values(), enriched.newLedger);
+      stopSave();
       for (const [p, s] of loaded.projects) if (s.nextIndex > before.get(p)!) newVisitors.inc({ project: p }, s.nextIndex - before.get(p)!);
       return enriched;
     });
     stopDb();
     const stopProduce = batchSeconds.startTimer({ step: 'produce' });
     const records = result.outcomes.flatMap((o) => (o.kind === 'enriched' ? [{ key: enrichedEventKeyOf(o.event), value: o.event }] : []));
-    await producer.send(topics.eventsEnriched, records);
+    // One fetch can hold tens of thousands of events; a single produce request that large is
+    // refused by the broker (max.message.bytes), so send in order, a slice at a time.
+    for (let i = 0; i < records.length; i += PRODUCE_CHUNK) await producer.send(topics.eventsEnriched, records.slice(i, i + PRODUCE_CHUNK));
     stopProduce();
     const fresh = new Set(result.newLedger.map((l) => `${l.projectId}\n${l.messageId}`));
     return result.outcomes.map((o) => {
@@ -95,6 +107,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     logger,
     retry: options.retry,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    maxBytesPerPartition: options.maxBytesPerPartition,
     decode(message: KafkaMessage, topic: string): DecodeResult<Incoming> {
       if (topic === topics.erasures) {
         const decoded = decodeErasure(message);

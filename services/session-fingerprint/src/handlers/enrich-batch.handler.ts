@@ -1,5 +1,5 @@
 import { eventNameOf, type EnrichedEvent, type RawEvent } from '@sightline/contracts';
-import { attributionOf, campaignKeyOf, pageOf, userAgentFacts } from './enrich.handler';
+import { sourceOf, userAgentFacts, type Attribution } from './enrich.handler';
 import { resolveVisitor, type ProjectIdentity } from './identity.handler';
 import type { PreparedEvent } from './prepare.handler';
 import { placeInSession } from './session.handler';
@@ -30,9 +30,8 @@ export interface EnrichBatchResult {
 }
 
 /** Drops the transient request facts (IP, Accept-Language) and anything else that must not travel on. */
-function toEnriched(event: RawEvent, entry: LedgerEntry, traits: Record<string, unknown>): EnrichedEvent {
+function toEnriched(event: RawEvent, entry: LedgerEntry, traits: Record<string, unknown>, attribution: Attribution): EnrichedEvent {
   const ua = userAgentFacts(event.request.userAgent ?? event.context.userAgent);
-  const attribution = attributionOf(event.context);
   return {
     messageId: event.messageId,
     projectId: event.projectId,
@@ -77,17 +76,17 @@ export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, Pro
   const outcomes = prepared.map((item): EnrichOutcome => {
     if (item.kind === 'drop') return item;
     const known = ledger.get(ledgerKey(item.event.projectId, item.event.messageId));
-    if (known) return { kind: 'enriched', event: toEnriched(item.event, known, currentTraits(projects.get(known.projectId), known.visitorIndex)) };
+    if (known) return { kind: 'enriched', event: toEnriched(item.event, known, currentTraits(projects.get(known.projectId), known.visitorIndex), sourceOf(item.event.context).attribution) };
     if (item.kind === 'unresolvable') return { kind: 'drop', reason: item.reason };
     const state = projects.get(item.event.projectId)!;
     const resolved = resolveVisitor(state, item.identity);
     if (resolved.kind === 'erased') return { kind: 'drop', reason: 'visitor_erased' };
     const visitor = state.visitors.get(resolved.index)!;
     if (!item.anonymousMode && Object.keys(item.event.traits).length > 0) visitor.traits = { ...visitor.traits, ...item.event.traits };
-    const attribution = attributionOf(item.event.context);
+    const source = sourceOf(item.event.context);
     const session = placeInSession(
       visitor.session,
-      { projectId: item.event.projectId, visitorIndex: resolved.index, at: item.at, campaignKey: campaignKeyOf(attribution, item.event.context), page: pageOf(item.event.context) },
+      { projectId: item.event.projectId, visitorIndex: resolved.index, at: item.at, campaignKey: source.campaignKey, page: source.page },
       { timeoutMinutes: item.project.sessionTimeoutMinutes, splitAtMidnight: item.project.sessionSplitAtMidnight, timeZone: item.project.timeZone },
     );
     visitor.session = session.next;
@@ -106,7 +105,7 @@ export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, Pro
     };
     ledger.set(ledgerKey(entry.projectId, entry.messageId), entry);
     newLedger.push(entry);
-    return { kind: 'enriched', event: toEnriched(item.event, entry, visitor.traits) };
+    return { kind: 'enriched', event: toEnriched(item.event, entry, visitor.traits, source.attribution) };
   });
   return { outcomes, newLedger };
 }

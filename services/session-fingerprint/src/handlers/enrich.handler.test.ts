@@ -1,12 +1,16 @@
-import { attributionOf, campaignKeyOf, pageOf, userAgentFacts } from './enrich.handler';
+import { sourceOf, userAgentFacts } from './enrich.handler';
+
+const attributionOf = (ctx: Parameters<typeof sourceOf>[0]) => sourceOf(ctx).attribution;
 import { fingerprintOf, saltDayOf, saltUsable } from './fingerprint.handler';
 
 describe('attribution', () => {
   it('prefers utm tags', () => {
     const ctx = { page: { url: 'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=black-friday', referrer: 'https://mail.google.com/' } };
-    const a = attributionOf(ctx);
-    expect(a).toEqual({ referrerDomain: 'mail.google.com', source: 'newsletter', medium: 'email', campaign: 'black-friday' });
-    expect(campaignKeyOf(a, ctx)).toBe('newsletter|email|black-friday');
+    expect(sourceOf(ctx)).toEqual({
+      attribution: { referrerDomain: 'mail.google.com', source: 'newsletter', medium: 'email', campaign: 'black-friday' },
+      campaignKey: 'newsletter|email|black-friday',
+      page: '/',
+    });
   });
   it('maps well-known referrers', () => {
     expect(attributionOf({ page: { url: 'https://shop.example/', referrer: 'https://www.google.co.uk/search?q=x' } })).toMatchObject({ referrerDomain: 'google.co.uk', source: 'google', medium: 'organic' });
@@ -16,11 +20,11 @@ describe('attribution', () => {
   it('treats no referrer as direct and an own-site referrer as internal', () => {
     expect(attributionOf({ page: { url: 'https://shop.example/' } })).toMatchObject({ source: 'direct', medium: 'none' });
     expect(attributionOf({ page: { url: 'https://shop.example/b', referrer: 'https://shop.example/a' } })).toMatchObject({ source: null, referrerDomain: null });
-    expect(campaignKeyOf(attributionOf({}), {})).toBeNull();
+    expect(sourceOf({}).campaignKey).toBeNull();
   });
   it('reads the page path', () => {
-    expect(pageOf({ page: { url: 'https://shop.example/p/1?x=2' } })).toBe('/p/1');
-    expect(pageOf({ page: { path: '/given' } })).toBe('/given');
+    expect(sourceOf({ page: { url: 'https://shop.example/p/1?x=2' } }).page).toBe('/p/1');
+    expect(sourceOf({ page: { path: '/given' } }).page).toBe('/given');
   });
 });
 

@@ -75,58 +75,50 @@ export function hostOf(url: string | null | undefined): string | null {
   }
 }
 
-function queryParams(search: string | undefined, url: string | undefined): URLSearchParams {
-  if (search) return new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
-  if (!url) return new URLSearchParams();
+function parseUrl(url: string | undefined): URL | null {
+  if (!url) return null;
   try {
-    return new URL(url).searchParams;
-  } catch {
-    return new URLSearchParams();
-  }
-}
-
-/**
- * Where the event came from. Explicit campaign tags win (context.campaign, then utm_* in the
- * page URL); else a well-known referrer names the source and medium; else any other external
- * referrer is `referral`; no referrer is `direct`. A referrer on the page's own host is internal
- * navigation and says nothing about the source.
- */
-export function attributionOf(context: EventContext): Attribution {
-  const page = context.page ?? {};
-  const params = queryParams(page.search, page.url);
-  const utmSource = context.campaign?.source ?? params.get('utm_source');
-  const utmMedium = context.campaign?.medium ?? params.get('utm_medium');
-  const utmCampaign = context.campaign?.name ?? params.get('utm_campaign');
-  const referrerDomain = hostOf(page.referrer);
-  const internal = referrerDomain !== null && referrerDomain === hostOf(page.url);
-  const external = internal ? null : referrerDomain;
-  if (utmSource || utmMedium || utmCampaign) {
-    return { referrerDomain: external, source: utmSource ?? external, medium: utmMedium ?? null, campaign: utmCampaign ?? null };
-  }
-  if (!external) return { referrerDomain: null, source: internal ? null : 'direct', medium: internal ? null : 'none', campaign: null };
-  const known = KNOWN_REFERRERS.find(([pattern]) => pattern.test(external));
-  return known
-    ? { referrerDomain: external, source: known[1], medium: known[2], campaign: null }
-    : { referrerDomain: external, source: external, medium: 'referral', campaign: null };
-}
-
-/** The campaign identity that splits a session: only explicit utm tags count. */
-export function campaignKeyOf(attribution: Attribution, context: EventContext): string | null {
-  const page = context.page ?? {};
-  const params = queryParams(page.search, page.url);
-  const tagged = context.campaign?.source || context.campaign?.name || params.get('utm_source') || params.get('utm_campaign');
-  if (!tagged) return null;
-  return `${attribution.source ?? ''}|${attribution.medium ?? ''}|${attribution.campaign ?? ''}`;
-}
-
-export function pageOf(context: EventContext): string | null {
-  const page = context.page;
-  if (!page) return null;
-  if (page.path) return page.path;
-  if (!page.url) return null;
-  try {
-    return new URL(page.url).pathname;
+    return new URL(url);
   } catch {
     return null;
   }
+}
+
+/** Where the event came from, its campaign identity (splits sessions) and its page path. */
+export interface SourceFacts {
+  attribution: Attribution;
+  /** Only explicit campaign tags count; null when the event has none. */
+  campaignKey: string | null;
+  page: string | null;
+}
+
+/**
+ * Explicit campaign tags win (context.campaign, then utm_* in the page URL); else a well-known
+ * referrer names the source and medium; else any other external referrer is `referral`; no
+ * referrer is `direct`. A referrer on the page's own host is internal navigation and says
+ * nothing about the source. The page URL is parsed once: this runs for every event.
+ */
+export function sourceOf(context: EventContext): SourceFacts {
+  const page = context.page ?? {};
+  const url = parseUrl(page.url);
+  const params = page.search ? new URLSearchParams(page.search.startsWith('?') ? page.search.slice(1) : page.search) : url?.searchParams;
+  const utmSource = context.campaign?.source ?? params?.get('utm_source') ?? null;
+  const utmMedium = context.campaign?.medium ?? params?.get('utm_medium') ?? null;
+  const utmCampaign = context.campaign?.name ?? params?.get('utm_campaign') ?? null;
+  const path = page.path ?? url?.pathname ?? null;
+  const referrerDomain = hostOf(page.referrer);
+  const ownHost = url ? url.hostname.toLowerCase().replace(/^www\./, '') : null;
+  const internal = referrerDomain !== null && referrerDomain === ownHost;
+  const external = internal ? null : referrerDomain;
+  if (utmSource || utmMedium || utmCampaign) {
+    const attribution = { referrerDomain: external, source: utmSource ?? external, medium: utmMedium, campaign: utmCampaign };
+    const campaignKey = utmSource || utmCampaign ? `${attribution.source ?? ''}|${attribution.medium ?? ''}|${attribution.campaign ?? ''}` : null;
+    return { attribution, campaignKey, page: path };
+  }
+  if (!external) return { attribution: { referrerDomain: null, source: internal ? null : 'direct', medium: internal ? null : 'none', campaign: null }, campaignKey: null, page: path };
+  const known = KNOWN_REFERRERS.find(([pattern]) => pattern.test(external));
+  const attribution = known
+    ? { referrerDomain: external, source: known[1], medium: known[2], campaign: null }
+    : { referrerDomain: external, source: external, medium: 'referral', campaign: null };
+  return { attribution, campaignKey: null, page: path };
 }
