@@ -11,7 +11,7 @@ export const config = defineConfig({
   DATABASE_URL: z.string().url().default('postgresql://sightline:sightline@127.0.0.1:5433/events'),
   /** How long the group waits for a silent member (a killed process) before its partitions move. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
-  /** Concurrent Postgres queries per funnel (persons split by index); about the database's cores. */
+  /** Concurrent Postgres queries per funnel (its time range cut in slices); about the database's cores. */
   FUNNEL_SHARDS: z.coerce.number().int().min(1).max(16).default(2),
   /** Monthly partitions created ahead of the current month. */
   PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(2),

@@ -19,7 +19,7 @@ const funnelSeconds = histogram<'order'>({
 export interface FunnelDeps {
   pool: Pool;
   visitors: VisitorStore;
-  /** Concurrent queries per funnel (persons split by index). */
+  /** Concurrent queries per funnel (time range split in slices). */
   shards: number;
 }
 
@@ -38,16 +38,15 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   const allowed = groups ? new Set(groups.roots) : null;
   const outcomes: VisitorOutcome[] = [];
   const entryValue = new Map<number, string | null>();
-  for (const blob of blobs) {
-    const cols = parseStepBuffer(blob, byProperty !== undefined);
-    forEachPerson(cols, (visitor, start, end, persons) => {
-      if (allowed && !allowed.has(visitor)) return;
-      const o = evaluateVisitor({ visitor, times: persons.times, bits: persons.bits, start, end }, spec);
-      if (o.depth === 0) return;
-      outcomes.push(o);
-      if (byProperty) entryValue.set(visitor, valueAt(cols, persons.records[o.entry]!));
-    });
-  }
+  // Slices are by time, so one person's events can be in several: group them all at once.
+  const cols = parseStepBuffer(blobs.length === 1 ? blobs[0]! : Buffer.concat(blobs), byProperty !== undefined);
+  forEachPerson(cols, (visitor, start, end, persons) => {
+    if (allowed && !allowed.has(visitor)) return;
+    const o = evaluateVisitor({ visitor, times: persons.times, bits: persons.bits, start, end }, spec);
+    if (o.depth === 0) return;
+    outcomes.push(o);
+    if (byProperty) entryValue.set(visitor, valueAt(cols, persons.records[o.entry]!));
+  });
   const result: Record<string, unknown> = { steps: summarize(outcomes, stepNames) };
   if (body.breakdown) {
     const values = body.breakdown.type === 'trait' ? await traitsOf(deps.pool, projectId, outcomes.map((o) => o.visitor), body.breakdown.key) : entryValue;

@@ -15,9 +15,10 @@ export interface FunnelFetch {
 
 /**
  * Every stored event that matches some step, in the binary format of step-blob.handler.ts: its
- * person (merges applied), time, step bits and messageId. Persons are split into `shards` by
- * index so the shards' queries run on separate connections (and cores) at once. Without
- * property filters the read is an index-only scan of (project, name, time, messageId, visitor).
+ * person (merges applied), time, step bits and messageId. The time range is cut into `shards`
+ * consecutive slices whose queries run on separate connections (and cores) at once; each reads
+ * only its slice of the index. Without property filters that read is an index-only scan of
+ * (project, name, time, messageId, visitor).
  */
 export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: number): Promise<Buffer[]> {
   const params = new SqlParams();
@@ -33,10 +34,8 @@ export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: numbe
     ? ` || coalesce(int4send(octet_length(e.properties ->> ${params.add(f.propertyKey)})) || convert_to(e.properties ->> ${params.add(f.propertyKey)}, 'UTF8'), int4send(-1))`
     : '';
   const restrict = f.visitorIndexes ? ` AND e.visitor_index = ANY(${params.add(f.visitorIndexes)}::int[])` : '';
-  const from = params.add(f.fromMs / 1000);
-  const until = params.add(f.untilMs / 1000);
-  const shardCount = params.add(shards);
-  const shard = params.add(0);
+  const from = params.add(0);
+  const until = params.add(0);
   // Most projects have no merges in most ranges; then the alias join is pure cost.
   const merged = (await pool.query('SELECT 1 FROM visitor_aliases WHERE project_id = $1 LIMIT 1', [f.projectId])).rowCount! > 0;
   const person = merged ? 'coalesce(a.canonical_index, e.visitor_index)' : 'e.visitor_index';
@@ -48,11 +47,14 @@ export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: numbe
     FROM events e ${join}
     WHERE e.project_id = ${project} AND e.name = ANY(${names}::text[])
       AND e."timestamp" >= to_timestamp(${from}::float8) AND e."timestamp" < to_timestamp(${until}::float8)${restrict}
-      AND (${bits}) <> 0 AND ${person} % ${shardCount}::int = ${shard}::int`;
+      AND (${bits}) <> 0`;
   return Promise.all(
     Array.from({ length: shards }, async (_, k) => {
       const values = [...params.values];
-      values[values.length - 1] = k;
+      const span = f.untilMs - f.fromMs;
+      // Slice bounds in whole milliseconds so that consecutive slices meet exactly.
+      values[values.length - 2] = (f.fromMs + Math.floor((span * k) / shards)) / 1000;
+      values[values.length - 1] = (k === shards - 1 ? f.untilMs : f.fromMs + Math.floor((span * (k + 1)) / shards)) / 1000;
       // Text format (hex, decoded natively by pg): node-pg's binary mode turns row data into a
       // UTF-8 string first, which mangles arbitrary bytes. A shard's hex must stay under V8's
       // string limit (~512 MB), about 8M step events; raise FUNNEL_SHARDS beyond that.
