@@ -128,12 +128,15 @@ describe('identity resolution against real Kafka and Postgres', () => {
 
   it('sends poison messages to the DLQ with the reason and goes on', async () => {
     await h.producer.raw.send({ topic: h.topics.eventsRaw, messages: [{ key: 'bad', value: '{"not":"an event"}' }] });
+    const nul = rawEvent({ projectId: 'merges', anonymousId: 'nul\u0000id', at: new Date().toISOString() });
     const good = rawEvent({ projectId: 'merges', anonymousId: 'after-poison', at: new Date().toISOString() });
-    await h.send([good]);
+    await h.send([nul, good]);
     await waitEnriched(h, [good.messageId]);
     await waitCaughtUp(h);
     const dlq = (await readAll(h.topics.eventsDlq)).map((m) => json<DlqRecord>(m));
     expect(dlq.some((d) => d.topic === h.topics.eventsRaw && d.error.startsWith('schema:'))).toBe(true);
+    const nulRecord = dlq.find((d) => d.error.startsWith('NUL character'));
+    expect(JSON.parse(Buffer.from(nulRecord!.payloadBase64!, 'base64').toString('utf8')).messageId).toBe(nul.messageId);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import { enrichedEventKeyOf, erasureValue, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
-import { createBatchConsumer, drop, jsonDecoder, ok, type BatchConsumer, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
+import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
 import { counter, histogram, type Logger } from '@sightline/telemetry';
 import { enrichBatch } from '../handlers/enrich-batch.handler';
 import { saltDayOf } from '../handlers/fingerprint.handler';
@@ -85,6 +85,10 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       if (o.kind === 'drop') {
         outcomes.inc({ result: o.reason });
         return drop(o.reason);
+      }
+      if (o.kind === 'dlq') {
+        outcomes.inc({ result: 'dlq' });
+        return dlq(o.reason);
       }
       outcomes.inc({ result: fresh.has(`${o.event.projectId}\n${o.event.messageId}`) ? 'enriched' : 'replayed' });
       return ok();

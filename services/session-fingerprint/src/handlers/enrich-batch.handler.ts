@@ -21,7 +21,7 @@ export interface LedgerEntry {
 
 export const ledgerKey = (projectId: string, messageId: string) => `${projectId}\n${messageId}`;
 
-export type EnrichOutcome = { kind: 'enriched'; event: EnrichedEvent } | { kind: 'drop'; reason: string };
+export type EnrichOutcome = { kind: 'enriched'; event: EnrichedEvent } | { kind: 'drop'; reason: string } | { kind: 'dlq'; reason: string };
 
 export interface EnrichBatchResult {
   outcomes: EnrichOutcome[];
@@ -74,7 +74,7 @@ function currentTraits(state: ProjectIdentity | undefined, index: number): Recor
 export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, ProjectIdentity>, ledger: Map<string, LedgerEntry>): EnrichBatchResult {
   const newLedger: LedgerEntry[] = [];
   const outcomes = prepared.map((item): EnrichOutcome => {
-    if (item.kind === 'drop') return item;
+    if (item.kind === 'drop' || item.kind === 'dlq') return item;
     const known = ledger.get(ledgerKey(item.event.projectId, item.event.messageId));
     if (known) return { kind: 'enriched', event: toEnriched(item.event, known, currentTraits(projects.get(known.projectId), known.visitorIndex), sourceOf(item.event.context).attribution) };
     if (item.kind === 'unresolvable') return { kind: 'drop', reason: item.reason };

@@ -5,6 +5,8 @@ import type { IdentityInput } from './identity.handler';
 /** A raw event with the ids it will be resolved by, or the reason it is not enriched. */
 export type PreparedEvent =
   | { kind: 'drop'; reason: string }
+  /** Cannot be stored, now or ever: to the DLQ rather than failing its whole batch forever. */
+  | { kind: 'dlq'; reason: string }
   | { kind: 'ready'; event: RawEvent; project: ProjectConfig; identity: IdentityInput; anonymousMode: boolean; at: number }
   /** Needs a fingerprint whose salt is gone: enriched only if the ledger already knows it. */
   | { kind: 'unresolvable'; event: RawEvent; reason: string };
@@ -33,6 +35,7 @@ export function needsFingerprint(event: RawEvent, project: ProjectConfig): boole
  *   client sent no anonymous id) the fingerprint, which links a cookieless visitor to a login.
  */
 export function prepareEvent(event: RawEvent, project: ProjectConfig, salts: Map<string, Buffer>): PreparedEvent {
+  if (hasNul(event)) return { kind: 'dlq', reason: 'NUL character in an id, trait or page (Postgres text cannot hold it)' };
   const privacy = (event.request.dnt || event.request.gpc) && project.privacySignals !== 'ignore';
   if (privacy && project.privacySignals === 'drop') return { kind: 'drop', reason: 'privacy_signal' };
   if (event.type === 'alias' && (!event.userId || !event.previousId)) return { kind: 'drop', reason: 'alias_without_ids' };
@@ -51,4 +54,10 @@ export function prepareEvent(event: RawEvent, project: ProjectConfig, salts: Map
     ? { userId: null, anonymousId: null, previousId: null, fingerprint, at, allowReidentify: project.allowReidentifyAfterErasure }
     : { userId: event.userId, anonymousId: event.anonymousId, previousId: event.previousId, fingerprint, at, allowReidentify: project.allowReidentifyAfterErasure };
   return { kind: 'ready', event, project, identity, anonymousMode: privacy, at };
+}
+
+// Postgres text and jsonb reject U+0000; one such event would fail its batch on every retry.
+function hasNul(event: RawEvent): boolean {
+  const stored = [event.messageId, event.userId, event.anonymousId, event.previousId, event.context.page?.path, event.context.page?.url, event.context.campaign?.source, event.context.campaign?.medium, event.context.campaign?.name];
+  return stored.some((s) => s?.includes('\u0000')) || (Object.keys(event.traits).length > 0 && JSON.stringify(event.traits).includes('\\u0000'));
 }
