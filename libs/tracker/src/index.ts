@@ -50,13 +50,16 @@ function start(settings: Settings): void {
   pending.splice(0).forEach(api.push);
 }
 
-w.sightline = api;
-w.trackr = aktivat(api, () => (manualPages = true));
-w.fizzstat = fizzstat(api);
-/** Aktivat's loader: `window.trackr = new window.Trackr({account, serverUrl})`. */
-w.Trackr = function (o: { key?: string; account?: string; serverUrl?: string }) {
-  start({ key: String(o.key || o.account || ''), api: (o.serverUrl || scriptBase).replace(/\/$/, ''), persist: data.persist });
-  return w.trackr;
-};
-if (prior) [].concat(prior.q || prior).forEach(api.push);
-start({ key: data.key || '', api: (data.api || scriptBase).replace(/\/$/, ''), persist: data.persist });
+// Included twice (a common copy-paste slip): the first copy stays alone, no double counting.
+if (!prior || Array.isArray(prior)) {
+  w.sightline = api;
+  w.trackr = aktivat(api, () => (manualPages = true));
+  w.fizzstat = fizzstat(api);
+  /** Aktivat's loader: `window.trackr = new window.Trackr({account, serverUrl})`. */
+  w.Trackr = function (o: { key?: string; account?: string; serverUrl?: string }) {
+    start({ key: String(o.key || o.account || ''), api: (o.serverUrl || scriptBase).replace(/\/$/, ''), persist: data.persist });
+    return w.trackr;
+  };
+  if (prior) prior.forEach(api.push);
+  start({ key: data.key || '', api: (data.api || scriptBase).replace(/\/$/, ''), persist: data.persist });
+}

@@ -49,6 +49,7 @@ beforeAll(async () => {
     '/queue': selfHosted('data-persist="queue"'),
     '/queue-next': selfHosted('data-persist="queue"'),
     '/control': page(),
+    '/twice': page('', `<script defer src="${collector.url}/tracker.js" data-key="${KEY}"></script>`),
     '/manual': page('data-auto="false"'),
     '/ignore-dnt': page('data-respect-dnt="false"'),
     '/early': page('', `<script>window.sightline = [['track', 'early', {at: 'head'}]]; window.trackrloadstart = Date.now() - 50;</script>`),
@@ -129,6 +130,14 @@ describe('page views', () => {
     const [view] = await until(() => events().length && events(), 'manual page view');
     expect(events()).toHaveLength(1);
     expect(view).toMatchObject({ type: 'page', name: 'Pricing', properties: { plan: 'pro', path: '/manual/next' } });
+  });
+
+  it('counts one page view when the snippet is included twice', async () => {
+    const tab = await open('/twice');
+    await tab.evaluate(() => window.sightline.track('marker'));
+    await until(() => events(named('marker')).length, 'marker event');
+    expect(pageViews()).toHaveLength(1);
+    expect(events(named('marker'))).toHaveLength(1);
   });
 
   it('replays calls queued before the script loaded, after the first page view', async () => {
