@@ -20,9 +20,11 @@ export interface ProjectKeys {
   dimNames: string;
   /** Hash visitorId / userId → visitor index, to find a visitor named by an erasure. */
   ids: string;
-  /** Per visitor: set of dimension ids and set of local hour numbers it touched. */
-  visitorDims(visitor: number): string;
-  visitorHours(visitor: number): string;
+  /**
+   * Per visitor: the integer set of what it touched — dimension ids stored as -(id + 1) and
+   * local hour numbers (hours since 1970 in wall time) as they are. One small intset per visitor.
+   */
+  touched(visitor: number): string;
   /** Per visitor: the indexes merged into it. */
   members(visitor: number): string;
   temp(id: string): string;
@@ -42,8 +44,7 @@ export function projectKeys(prefix: string, projectId: string): ProjectKeys {
     dimIds: `${base}dim:ids`,
     dimNames: `${base}dim:names`,
     ids: `${base}ids`,
-    visitorDims: (v) => `${base}v:${v}:d`,
-    visitorHours: (v) => `${base}v:${v}:h`,
+    touched: (v) => `${base}v:${v}`,
     members: (v) => `${base}v:${v}:m`,
     temp: (id) => `${base}tmp:${id}`,
     pattern: `${escapeGlob(base)}*`,

@@ -1,5 +1,5 @@
 import { expiryOf, type ProjectSettings } from './range.handler';
-import { durations, floorTo, GRANULARITIES, labelOf, labelsOfMinute, nextStart, toLocal } from './time-buckets.handler';
+import { durations, floorTo, labelOf, labelsOfMinute, nextStart, toLocal } from './time-buckets.handler';
 import type { ProjectKeys } from './keys.handler';
 
 /** One event of one project, visitor already resolved to its surviving index. */
@@ -11,47 +11,91 @@ export interface ProjectedEvent {
   ids: string[];
 }
 
-/** Everything one batch of a project writes, grouped by key so each key is one command. */
+/**
+ * Everything one batch of a project writes, grouped by bucket label and dimension so that each
+ * key becomes one command (keys are only spelled out when the plan is encoded).
+ */
 export interface WritePlan {
-  bits: Map<string, Set<number>>;
+  /** label → dim → visitor indexes. */
+  bits: Map<string, Map<string, Set<number>>>;
+  /** label → dim → event count. */
   totals: Map<string, Map<string, number>>;
-  /** key → epoch seconds; minute and hour keys only. */
+  /** label → epoch seconds; minute and hour buckets only. */
   expiries: Map<string, number>;
-  visitorDims: Map<number, Set<number>>;
-  visitorHours: Map<number, Set<number>>;
+  /** visitor → touched-set members (see `ProjectKeys.touched`). */
+  touched: Map<number, Set<number>>;
   ids: Map<string, number>;
 }
 
 export function emptyPlan(): WritePlan {
-  return { bits: new Map(), totals: new Map(), expiries: new Map(), visitorDims: new Map(), visitorHours: new Map(), ids: new Map() };
+  return { bits: new Map(), totals: new Map(), expiries: new Map(), touched: new Map(), ids: new Map() };
+}
+
+interface HourBuckets {
+  /** The hour's labels that are still kept, with their expiry (null = kept forever). */
+  coarse: Array<{ label: string; expiry: number | null }>;
+  minutesKept: boolean;
 }
 
 /** Adds events to a plan; buckets already expired at `nowMs` are not written at all. */
-export function planEvents(plan: WritePlan, events: ProjectedEvent[], keys: ProjectKeys, settings: ProjectSettings, dimIds: Map<string, number>, nowMs: number): WritePlan {
+export function planEvents(plan: WritePlan, events: ProjectedEvent[], settings: ProjectSettings, dimIds: Map<string, number>, nowMs: number): WritePlan {
+  // Events of a batch cluster in a few hours: the labels and expiries of an hour are computed once.
+  const hours = new Map<number, HourBuckets>();
   for (const event of events) {
     const local = toLocal(event.utcMs, settings.timeZone);
-    const labels = labelsOfMinute(labelOf(local, 'minute'));
-    for (const granularity of GRANULARITIES) {
-      const label = labels[granularity];
-      const endLocal = nextStart(floorTo(local, granularity), granularity);
-      const expiry = expiryOf(granularity, event.utcMs + (endLocal - local), settings);
-      if (expiry !== null && expiry * 1000 <= nowMs) continue;
-      const totalsKey = keys.totals(label);
-      const totals = getOr(plan.totals, totalsKey, () => new Map<string, number>());
-      if (expiry !== null) plan.expiries.set(totalsKey, expiry);
-      for (const dim of event.dims) {
-        const bitmapKey = keys.bitmap(dim, label);
-        getOr(plan.bits, bitmapKey, () => new Set<number>()).add(event.visitor);
-        totals.set(dim, (totals.get(dim) ?? 0) + 1);
-        if (expiry !== null) plan.expiries.set(bitmapKey, expiry);
-      }
+    const hour = Math.floor(local / durations.HOUR);
+    let buckets = hours.get(hour);
+    if (!buckets) hours.set(hour, (buckets = hourBuckets(hour, local, event.utcMs, settings, nowMs)));
+    for (const { label, expiry } of buckets.coarse) addEvent(plan, label, expiry, event);
+    if (buckets.minutesKept) {
+      const minuteExpiry = expiryOf('minute', event.utcMs - (local % durations.MINUTE) + durations.MINUTE, settings)!;
+      if (minuteExpiry * 1000 > nowMs) addEvent(plan, labelOf(local, 'minute'), minuteExpiry, event);
     }
-    const dimsOfVisitor = getOr(plan.visitorDims, event.visitor, () => new Set<number>());
-    for (const dim of event.dims) dimsOfVisitor.add(dimIds.get(dim)!);
-    getOr(plan.visitorHours, event.visitor, () => new Set<number>()).add(Math.floor(local / durations.HOUR));
+    const touched = getOr(plan.touched, event.visitor, () => new Set<number>());
+    for (const dim of event.dims) touched.add(touchedDim(dimIds.get(dim)!));
+    touched.add(hour);
     for (const id of event.ids) plan.ids.set(id, event.visitor);
   }
   return plan;
+}
+
+/** Dimension ids live in the same integer set as hour numbers, as negatives. */
+export const touchedDim = (dimId: number) => -(dimId + 1);
+
+/** Splits a touched set back into dimension ids and hour numbers. */
+export function splitTouched(members: number[]): { dimIds: number[]; hours: number[] } {
+  return { dimIds: members.filter((m) => m < 0).map((m) => -m - 1), hours: members.filter((m) => m >= 0) };
+}
+
+function hourBuckets(hour: number, local: number, utcMs: number, settings: ProjectSettings, nowMs: number): HourBuckets {
+  const hourLabel = labelOf(hour * durations.HOUR, 'hour');
+  const coarse: HourBuckets['coarse'] = [];
+  for (const granularity of ['year', 'month', 'day', 'hour'] as const) {
+    const endLocal = nextStart(floorTo(local, granularity), granularity);
+    const expiry = expiryOf(granularity, utcMs + (endLocal - local), settings);
+    if (expiry !== null && expiry * 1000 <= nowMs) continue;
+    coarse.push({ label: labelsOfMinute(hourLabel)[granularity], expiry });
+  }
+  // Some minute of the hour may still be kept when the hour's last minute is.
+  const hourEndUtc = utcMs + ((hour + 1) * durations.HOUR - local);
+  return { coarse, minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
+}
+
+function addEvent(plan: WritePlan, label: string, expiry: number | null, event: ProjectedEvent): void {
+  // Hot path (dimensions × granularities per event): no closures, few allocations.
+  let bits = plan.bits.get(label);
+  let totals = plan.totals.get(label);
+  if (!bits || !totals) {
+    plan.bits.set(label, (bits = new Map()));
+    plan.totals.set(label, (totals = new Map()));
+    if (expiry !== null) plan.expiries.set(label, expiry);
+  }
+  for (const dim of event.dims) {
+    const visitors = bits.get(dim);
+    if (visitors) visitors.add(event.visitor);
+    else bits.set(dim, new Set([event.visitor]));
+    totals.set(dim, (totals.get(dim) ?? 0) + 1);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EnrichedEventParsed, Erasure } from '@sightline/contracts';
 import { dimensionsOf, NEW } from '../handlers/dimensions.handler';
 import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
-import { emptyPlan, keysOfVisitor, planEvents, type ProjectedEvent, type WritePlan } from '../handlers/projection.handler';
+import { emptyPlan, keysOfVisitor, planEvents, splitTouched, type ProjectedEvent, type WritePlan } from '../handlers/projection.handler';
 import type { ProjectSettings } from '../handlers/range.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 
@@ -51,7 +51,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
         projected.push({ visitor, utcMs: Date.parse(e.event.timestamp), dims: dimsOf[i]!, ids: e.event.userId ? [e.event.visitorId, e.event.userId] : [e.event.visitorId] });
       });
       if (BigInt(newWatermark) <= applied) return;
-      const plan = planEvents(emptyPlan(), projected, keys, settings, state.dimIds, now());
+      const plan = planEvents(emptyPlan(), projected, settings, state.dimIds, now());
       const { dataKeys, ops } = encodePlan(plan, keys);
       const checked = [...new Set(projected.map((p) => p.visitor))];
       const done = await scripts.apply([keys.offsets, keys.merged, keys.erased, ...dataKeys], [source, state.watermark, newWatermark, checked.length, ...checked, ...ops]);
@@ -61,9 +61,10 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   }
 
   async function visitorIndex(keys: ProjectKeys, visitor: number) {
-    const [dimIds, hours] = await Promise.all([client.smembers(keys.visitorDims(visitor)), client.smembers(keys.visitorHours(visitor))]);
-    const names = dimIds.length ? ((await client.hmget(keys.dimNames, ...dimIds)).filter(Boolean) as string[]) : [];
-    return { dimCount: dimIds.length, hourCount: hours.length, dims: names, hours: hours.map(Number) };
+    const members = (await client.smembers(keys.touched(visitor))).map(Number);
+    const { dimIds, hours } = splitTouched(members);
+    const names = dimIds.length ? ((await client.hmget(keys.dimNames, ...dimIds.map(String))).filter(Boolean) as string[]) : [];
+    return { size: members.length, dims: names, hours };
   }
 
   /** Makes `merged` the same person as `survivor` (see docs/bitmaps.md, "Merges"). */
@@ -77,8 +78,8 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
       // A merged visitor's first visit is not the survivor's: copying `$new` would make one person new twice.
       const dataKeys = keysOfVisitor(index.dims.filter((d) => d !== NEW), index.hours, keys, settings, now());
       const done = await scripts.merge(
-        [keys.merged, keys.canon, keys.visitorDims(c), keys.visitorHours(c), keys.visitorDims(m), keys.visitorHours(m), keys.members(c), keys.members(m), ...dataKeys],
-        [m, c, index.dimCount, index.hourCount],
+        [keys.merged, keys.canon, keys.touched(c), keys.touched(m), keys.members(c), keys.members(m), ...dataKeys],
+        [m, c, index.size],
       );
       if (done === 1) return;
     }
@@ -124,8 +125,8 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
       const members = (await client.smembers(keys.members(visitor))).map(Number);
       const dataKeys = keysOfVisitor(index.dims, index.hours, keys, settings, now());
       const done = await scripts.erase(
-        [keys.erased, keys.ids, keys.visitorDims(visitor), keys.visitorHours(visitor), keys.members(visitor), ...dataKeys],
-        [index.dimCount, index.hourCount, members.length + 1, visitor, ...members, ...ids],
+        [keys.erased, keys.ids, keys.touched(visitor), keys.members(visitor), ...dataKeys],
+        [index.size, members.length + 1, visitor, ...members, ...ids],
       );
       if (done === 1) return;
     }
@@ -147,26 +148,18 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys): { dataKeys: stri
     return i;
   };
   const ops: Array<string | number> = [];
-  const pushAll = (values: Iterable<string | number>) => {
-    for (const v of values) ops.push(v);
-  };
-  for (const [key, visitors] of plan.bits) {
-    ops.push('B', ref(key), visitors.size);
-    pushAll(visitors);
+  for (const [label, dims] of plan.bits) {
+    for (const [dim, visitors] of dims) ops.push('B', ref(keys.bitmap(dim, label)), visitors.size, [...visitors].join(','));
   }
-  for (const [key, fields] of plan.totals) {
-    ops.push('H', ref(key), fields.size);
+  for (const [label, fields] of plan.totals) {
+    ops.push('H', ref(keys.totals(label)), fields.size);
     for (const [field, n] of fields) ops.push(field, n);
   }
-  for (const [key, at] of plan.expiries) ops.push('E', ref(key), at);
-  for (const [visitor, dims] of plan.visitorDims) {
-    ops.push('S', ref(keys.visitorDims(visitor)), dims.size);
-    pushAll(dims);
+  for (const [label, at] of plan.expiries) {
+    ops.push('E', ref(keys.totals(label)), at);
+    for (const dim of plan.bits.get(label)?.keys() ?? []) ops.push('E', ref(keys.bitmap(dim, label)), at);
   }
-  for (const [visitor, hours] of plan.visitorHours) {
-    ops.push('S', ref(keys.visitorHours(visitor)), hours.size);
-    pushAll(hours);
-  }
+  for (const [visitor, touched] of plan.touched) ops.push('S', ref(keys.touched(visitor)), touched.size, [...touched].join(','));
   if (plan.ids.size) {
     ops.push('I', 4, plan.ids.size);
     for (const [id, visitor] of plan.ids) ops.push(id, visitor);

@@ -36,7 +36,9 @@ return {wm, visitors, ids}
 
 /**
  * KEYS offsets merged erased data…; ARGV field expectedWatermark newWatermark nVisitors visitors… ops…
- * Ops: B key n offsets… (BITFIELD SET u1 …) | H key n (field incr)… | S key n members… | E key ts | I key n (id index)….
+ * Ops: B key n "o1,o2,…" (BITFIELD SET u1 …) | H key n (field incr)… | S key n "m1,m2,…" | E key ts | I key n (id index)….
+ * Offsets and members travel as one comma-joined argument per key: far fewer arguments to
+ * marshal in Node than one per bit.
  * Returns 0 without writing when the watermark moved or a visitor got merged/erased since the
  * caller resolved them (the caller re-resolves and retries).
  */
@@ -55,12 +57,12 @@ while i <= last do
   i = i + 3
   if op == 'B' then
     local args = {}
-    for j = i, i + count - 1 do
-      args[#args + 1] = 'SET'; args[#args + 1] = 'u1'; args[#args + 1] = ARGV[j]; args[#args + 1] = 1
+    for offset in string.gmatch(ARGV[i], '%d+') do
+      args[#args + 1] = 'SET'; args[#args + 1] = 'u1'; args[#args + 1] = offset; args[#args + 1] = 1
       if #args >= 4000 then redis.call('BITFIELD', key, unpack(args)); args = {} end
     end
     if #args > 0 then redis.call('BITFIELD', key, unpack(args)) end
-    i = i + count
+    i = i + 1
   elseif op == 'H' then
     for j = i, i + 2 * count - 1, 2 do redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1]) end
     i = i + 2 * count
@@ -68,8 +70,13 @@ while i <= last do
     for j = i, i + 2 * count - 1, 2 do redis.call('HSET', key, ARGV[j], ARGV[j + 1]) end
     i = i + 2 * count
   elseif op == 'S' then
-    for j = i, i + count - 1, 500 do redis.call('SADD', key, unpack(ARGV, j, math.min(j + 499, i + count - 1))) end
-    i = i + count
+    local members = {}
+    for member in string.gmatch(ARGV[i], '-?%d+') do
+      members[#members + 1] = member
+      if #members >= 1000 then redis.call('SADD', key, unpack(members)); members = {} end
+    end
+    if #members > 0 then redis.call('SADD', key, unpack(members)) end
+    i = i + 1
   elseif op == 'E' then
     redis.call('EXPIREAT', key, count)
   end
@@ -79,44 +86,43 @@ return 1
 `;
 
 /**
- * KEYS merged canon dims(c) hours(c) dims(m) hours(m) members(c) members(m) data…; ARGV m c |dims(m)| |hours(m)|.
+ * KEYS merged canon touched(c) touched(m) members(c) members(m) data…; ARGV m c |touched(m)|.
  * Copies m's bits onto c in the keys m touched, then marks m merged. 0 = state changed, retry.
  */
 export const MERGE = `
 local m, c = tonumber(ARGV[1]), tonumber(ARGV[2])
 if redis.call('GETBIT', KEYS[1], m) == 1 or redis.call('GETBIT', KEYS[1], c) == 1 then return 0 end
-if redis.call('SCARD', KEYS[5]) ~= tonumber(ARGV[3]) or redis.call('SCARD', KEYS[6]) ~= tonumber(ARGV[4]) then return 0 end
-for k = 9, #KEYS do
+if redis.call('SCARD', KEYS[4]) ~= tonumber(ARGV[3]) then return 0 end
+for k = 7, #KEYS do
   if redis.call('GETBIT', KEYS[k], m) == 1 then redis.call('SETBIT', KEYS[k], c, 1) end
 end
 redis.call('SETBIT', KEYS[1], m, 1)
 redis.call('HSET', KEYS[2], m, c)
-redis.call('SUNIONSTORE', KEYS[3], KEYS[3], KEYS[5])
-redis.call('SUNIONSTORE', KEYS[4], KEYS[4], KEYS[6])
-redis.call('SUNIONSTORE', KEYS[7], KEYS[7], KEYS[8])
-redis.call('SADD', KEYS[7], m)
-redis.call('DEL', KEYS[5], KEYS[6], KEYS[8])
+redis.call('SUNIONSTORE', KEYS[3], KEYS[3], KEYS[4])
+redis.call('SUNIONSTORE', KEYS[5], KEYS[5], KEYS[6])
+redis.call('SADD', KEYS[5], m)
+redis.call('DEL', KEYS[4], KEYS[6])
 return 1
 `;
 
 /**
- * KEYS erased ids dims(v) hours(v) members(v) data…; ARGV |dims| |hours| nVisitors visitors… ids….
+ * KEYS erased ids touched(v) members(v) data…; ARGV |touched| nVisitors visitors… ids….
  * Clears the visitors' bits (never growing a bitmap), marks them erased, drops their index sets.
  */
 export const ERASE = `
-if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[1]) or redis.call('SCARD', KEYS[4]) ~= tonumber(ARGV[2]) then return 0 end
-local n = tonumber(ARGV[3])
-for k = 6, #KEYS do
+if redis.call('SCARD', KEYS[3]) ~= tonumber(ARGV[1]) then return 0 end
+local n = tonumber(ARGV[2])
+for k = 5, #KEYS do
   local bits = redis.call('STRLEN', KEYS[k]) * 8
   if bits > 0 then
-    for i = 4, 3 + n do
+    for i = 3, 2 + n do
       if tonumber(ARGV[i]) < bits then redis.call('SETBIT', KEYS[k], ARGV[i], 0) end
     end
   end
 end
-for i = 4, 3 + n do redis.call('SETBIT', KEYS[1], ARGV[i], 1) end
-for i = 4 + n, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+for i = 3, 2 + n do redis.call('SETBIT', KEYS[1], ARGV[i], 1) end
+for i = 3 + n, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+redis.call('DEL', KEYS[3], KEYS[4])
 return 1
 `;
 

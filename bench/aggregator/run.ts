@@ -1,0 +1,265 @@
+/**
+ * Bitmap-aggregator benchmark: N visitors over D days in one project, projected into a private
+ * redis-server through the real writer (same Lua scripts as the service), then the same data
+ * in Postgres, and the same questions asked of both.
+ *
+ *   node scripts/run-ts.mjs bench/aggregator/run.ts [--visitors=100000] [--days=90] [--full]
+ *
+ * `--full` = 1,000,000 visitors × 90 days (the issue's size; minutes of CPU and GBs of RAM).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { Client } from 'pg';
+import Redis from 'ioredis';
+import type { EnrichedEventParsed } from '@sightline/contracts';
+import { createTestDatabase, freePort, waitFor } from '@sightline/testing';
+import { enrichedEvent } from '../../services/bitmap-aggregator/test/events';
+import { createBitmapReader } from '../../services/bitmap-aggregator/src/stores/bitmap-reader.store';
+import { createBitmapWriter, type PositionedEvent } from '../../services/bitmap-aggregator/src/stores/bitmap-writer.store';
+import { bitmapScripts } from '../../services/bitmap-aggregator/src/stores/redis-client.store';
+import type { ProjectSettings } from '../../services/bitmap-aggregator/src/handlers/range.handler';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
+const VISITORS = args.full ? 1_000_000 : Number(args.visitors ?? 100_000);
+const DAYS = Number(args.days ?? 90);
+const LANES = 4; // like 4 partitions
+const CHUNK = 4000; // events per project batch (a Kafka batch of one partition)
+const DAY = 86_400_000;
+// Data ends on a day boundary a day before today: older than the 1-day minute retention, so no
+// minute keys are written (at 1M visitors each minute key of each dimension would be ~125 KB).
+const END = Math.floor(Date.now() / DAY) * DAY - DAY;
+const START = END - DAYS * DAY;
+const PROJECT = 'bench';
+// Short fine-grain retention: at this size hour/minute keys for every dimension would cost GBs.
+const SETTINGS: ProjectSettings = { timeZone: 'UTC', minuteBucketDays: 1, hourBucketDays: 7, botFiltering: true };
+
+const NAMES = ['$pageview', '$pageview', '$pageview', 'signup', 'purchase', 'search', 'share'];
+const SOURCES = [null, null, 'google', 'newsletter', 'twitter', 'bing'];
+const MEDIUMS = [null, 'cpc', 'email', 'social'];
+const CAMPAIGNS = [null, null, 'spring', 'launch'];
+const BROWSERS = ['Chrome', 'Firefox', 'Safari', 'Edge'];
+const OSES = ['Windows', 'macOS', 'Linux', 'iOS', 'Android'];
+const DEVICES = ['desktop', 'mobile', 'tablet'] as const;
+const PLANS = ['free', 'free', 'pro', 'team'];
+const COUNTRIES = ['US', 'DE', 'FR', 'IN', 'BR'];
+
+interface Row {
+  visitor: number;
+  ts: number;
+  name: string;
+  source: string | null;
+  plan: string;
+}
+
+/** A stable pseudo-random number in [0, n) for (visitor, salt): a visitor keeps its browser, plan … */
+function pick(visitor: number, salt: number, n: number): number {
+  let h = Math.imul(visitor ^ Math.imul(salt, 0x9e3779b1), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return ((h ^ (h >>> 16)) >>> 0) % n;
+}
+
+/**
+ * Deterministic workload in time order, as the topic holds it: each day brings VISITORS/DAYS
+ * new visitors (indexes are dense in first-seen order, as the identity service assigns them)
+ * and 1.5× as many returning visits of earlier visitors; a visit is 1-3 events.
+ */
+function* rows(): Generator<Row & { first: boolean; medium: string | null; campaign: string | null; browser: string; os: string; device: (typeof DEVICES)[number]; country: string }> {
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  for (let day = 0; day < DAYS; day++) {
+    const newFrom = Math.floor((day * VISITORS) / DAYS);
+    const newTo = Math.floor(((day + 1) * VISITORS) / DAYS);
+    const returning = newFrom === 0 ? 0 : Math.floor((newTo - newFrom) * 1.5);
+    for (let i = 0; i < newTo - newFrom + returning; i++) {
+      const first = i < newTo - newFrom;
+      const visitor = first ? newFrom + i : rand(newFrom);
+      const source = SOURCES[rand(SOURCES.length)]!;
+      const medium = MEDIUMS[rand(MEDIUMS.length)]!;
+      const campaign = CAMPAIGNS[rand(CAMPAIGNS.length)]!;
+      const base = START + day * DAY + rand(DAY - 3_600_000);
+      const events = 1 + rand(3);
+      for (let e = 0; e < events; e++) {
+        yield {
+          visitor,
+          ts: base + e * 60_000,
+          name: NAMES[rand(NAMES.length)]!,
+          source,
+          medium,
+          campaign,
+          browser: BROWSERS[pick(visitor, 1, BROWSERS.length)]!,
+          os: OSES[pick(visitor, 2, OSES.length)]!,
+          device: DEVICES[pick(visitor, 3, DEVICES.length)]!,
+          plan: PLANS[pick(visitor, 4, PLANS.length)]!,
+          country: COUNTRIES[pick(visitor, 5, COUNTRIES.length)]!,
+          first: first && e === 0,
+        };
+      }
+    }
+  }
+}
+
+function toEvent(r: ReturnType<typeof rows> extends Generator<infer T> ? T : never): EnrichedEventParsed {
+  return enrichedEvent({
+    projectId: PROJECT,
+    visitorIndex: r.visitor,
+    timestamp: new Date(r.ts).toISOString(),
+    name: r.name,
+    isNewVisitor: r.first,
+    source: r.source,
+    medium: r.medium,
+    campaign: r.campaign,
+    device: { browser: r.browser, browserVersion: null, os: r.os, deviceType: r.device },
+    traits: { plan: r.plan, country: r.country },
+    messageId: 'm',
+  });
+}
+
+async function startRedis(): Promise<{ redis: Redis; stop(): void }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '0'], { stdio: 'ignore' });
+  const redis = new Redis(port, '127.0.0.1', { enableAutoPipelining: true, retryStrategy: () => 50 });
+  redis.on('error', () => undefined); // refused until the server listens
+  await waitFor(async () => (await redis.ping()) === 'PONG', { timeoutMs: 10_000, description: 'bench redis-server' });
+  return { redis, stop: () => (redis.disconnect(), child.kill('SIGKILL')) };
+}
+
+function percentiles(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: s[Math.floor(s.length / 2)]!, p95: s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]! };
+}
+
+async function time<T>(times: number, fn: () => Promise<T>): Promise<{ value: T; p50: number; p95: number }> {
+  let value!: T;
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    value = await fn();
+    samples.push(performance.now() - t);
+  }
+  return { value, ...percentiles(samples) };
+}
+
+async function project(redis: Redis): Promise<{ events: number; seconds: number; dimsPerEvent: number }> {
+  const writer = createBitmapWriter(redis, bitmapScripts(redis), 'bench:');
+  const lanes: PositionedEvent[][] = Array.from({ length: LANES }, () => []);
+  const offsets = new Array<number>(LANES).fill(0);
+  const inflight = new Set<Promise<void>>();
+  let events = 0;
+  let dims = 0;
+  const started = performance.now();
+  const flush = async (lane: number) => {
+    const batch = lanes[lane]!;
+    lanes[lane] = [];
+    const p = writer.applyEvents(PROJECT, SETTINGS, `bench:${lane}`, batch).finally(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= LANES) await Promise.race(inflight);
+  };
+  for (const r of rows()) {
+    const lane = r.visitor % LANES;
+    const event = toEvent(r);
+    dims += 9 + (r.source ? 1 : 0) + (r.medium ? 1 : 0) + (r.campaign ? 1 : 0) + (r.first ? 1 : 0) - 3;
+    lanes[lane]!.push({ offset: BigInt(offsets[lane]!++), event });
+    events++;
+    if (lanes[lane]!.length >= CHUNK) await flush(lane);
+  }
+  for (let lane = 0; lane < LANES; lane++) if (lanes[lane]!.length) await flush(lane);
+  await Promise.all(inflight);
+  return { events, seconds: (performance.now() - started) / 1000, dimsPerEvent: dims / events };
+}
+
+async function loadPostgres(pg: Client): Promise<number> {
+  await pg.query('CREATE TABLE events (visitor int NOT NULL, ts timestamptz NOT NULL, name text NOT NULL, source text, plan text NOT NULL)');
+  const started = performance.now();
+  let batch: Row[] = [];
+  const insert = async () => {
+    await pg.query('INSERT INTO events SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])', [
+      batch.map((r) => r.visitor),
+      batch.map((r) => new Date(r.ts).toISOString()),
+      batch.map((r) => r.name),
+      batch.map((r) => r.source),
+      batch.map((r) => r.plan),
+    ]);
+    batch = [];
+  };
+  for (const r of rows()) {
+    batch.push(r);
+    if (batch.length >= 20_000) await insert();
+  }
+  if (batch.length) await insert();
+  await pg.query('CREATE INDEX events_ts ON events (ts)');
+  await pg.query('ANALYZE events');
+  return (performance.now() - started) / 1000;
+}
+
+async function main() {
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  console.log(`machine: ${execFileSync('nproc').toString().trim()} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, shared with other work`);
+  console.log(`workload: ${VISITORS.toLocaleString('en')} visitors over ${DAYS} days, one project, UTC, minute keys 1 day (none written: data ends yesterday), hour keys 7 days`);
+
+  const { redis, stop } = await startRedis();
+  const db = await createTestDatabase('bench_agg');
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  try {
+    const memBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const redisCpu = async () => {
+      const info = await redis.info('cpu');
+      return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
+    };
+    const cpuBefore = { redis: await redisCpu(), node: process.cpuUsage() };
+    const projection = await project(redis);
+    const nodeCpu = process.cpuUsage(cpuBefore.node);
+    const cpu = { node: (nodeCpu.user + nodeCpu.system) / 1e6, redis: (await redisCpu()) - cpuBefore.redis };
+    console.log(`projection CPU: node ${cpu.node.toFixed(1)} s, redis-server ${cpu.redis.toFixed(1)} s = ${Math.round(projection.events / (cpu.node + cpu.redis)).toLocaleString('en')} events per CPU-second (redis alone: ${Math.round(projection.events / cpu.redis).toLocaleString('en')} events/s)`);
+    if (args.profile) console.log(await redis.info('commandstats'));
+    const memAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    console.log(`projection: ${projection.events.toLocaleString('en')} events (~${projection.dimsPerEvent.toFixed(1)} dimensions each) in ${projection.seconds.toFixed(1)} s = ${Math.round(projection.events / projection.seconds).toLocaleString('en')} events/s (writer + Lua, ${LANES} lanes, ${CHUNK}-event batches, event generation included)`);
+    const keys = await redis.dbsize();
+    console.log(`redis memory: ${((memAfter - memBefore) / 2 ** 20).toFixed(0)} MiB in ${keys} keys = ${((memAfter - memBefore) / (VISITORS * DAYS)).toFixed(1)} bytes per visitor per day`);
+
+    const reader = createBitmapReader(redis, bitmapScripts(redis), 'bench:');
+    const all = { from: new Date(START), to: new Date(END) };
+    const last30 = { from: new Date(END - 30 * DAY), to: new Date(END) };
+    const andExpr = { and: [{ dim: 'event:signup' }, { dim: 'trait:plan=pro' }, { dim: 'source:newsletter' }] };
+    const u90 = await time(50, () => reader.uniques(PROJECT, SETTINGS, all, { dim: '$active' }));
+    const and30 = await time(50, () => reader.uniques(PROJECT, SETTINGS, last30, andExpr));
+    const series = await time(20, () => reader.uniques(PROJECT, SETTINGS, { ...all, interval: 'day' }, { dim: '$active' }));
+
+    const pgLoad = await loadPostgres(pg);
+    console.log(`postgres: loaded the same ${projection.events.toLocaleString('en')} events in ${pgLoad.toFixed(1)} s (unnest inserts, index on ts, ANALYZE)`);
+    const pgU90 = await time(3, async () => Number((await pg.query('SELECT count(DISTINCT visitor) AS n FROM events WHERE ts >= $1 AND ts < $2', [all.from, all.to])).rows[0].n));
+    const pgAnd30 = await time(3, async () =>
+      Number(
+        (
+          await pg.query(
+            `SELECT count(*) AS n FROM (SELECT visitor FROM events WHERE ts >= $1 AND ts < $2 GROUP BY visitor
+             HAVING bool_or(name = 'signup') AND bool_or(plan = 'pro') AND bool_or(source = 'newsletter')) s`,
+            [last30.from, last30.to],
+          )
+        ).rows[0].n,
+      ),
+    );
+    const line = (what: string, r: { value: number; p50: number; p95: number }, p: { value: number; p50: number }) =>
+      console.log(
+        `${what}: bitmaps ${r.value.toLocaleString('en')} in p50 ${r.p50.toFixed(2)} ms (p95 ${r.p95.toFixed(2)}) | postgres COUNT(DISTINCT) ${p.value.toLocaleString('en')} in p50 ${p.p50.toFixed(0)} ms | ${r.value === p.value ? 'same answer' : 'DIFFERENT ANSWER'} | speed-up ${(p.p50 / r.p50).toFixed(0)}x`,
+      );
+    line('90-day unique visitors', { ...u90, value: u90.value.total }, pgU90);
+    line('30-day signup AND plan=pro AND source=newsletter', { ...and30, value: and30.value.total }, pgAnd30);
+    console.log(`90-day daily series (90 counts, one script): p50 ${series.p50.toFixed(2)} ms (p95 ${series.p95.toFixed(2)})`);
+  } finally {
+    await pg.end();
+    await db.drop();
+    stop();
+  }
+  const status = readFileSync('/proc/loadavg', 'utf8').trim();
+  console.log(`load average at the end: ${status}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
