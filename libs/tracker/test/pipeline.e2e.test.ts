@@ -105,7 +105,12 @@ it('page views, SPA navigations, a custom event, an outbound link and identify a
   await a.tab.waitForURL('https://partner.example.org/offer?ref=site#top');
   const b = await visit('b', '/');
 
-  await waitFor(() => distinct(rawOf(a.agent)).some((r) => r.event === '$pageleave') && rawOf(b.agent).length > 0, { timeoutMs: 60_000, description: 'both visitors in events.raw' }).catch((e) => {
+  // Events keyed by userId and by fingerprint sit on different partitions: wait for all of them.
+  const complete = () => {
+    const seen = distinct(rawOf(a.agent)).map((r) => r.event ?? r.type);
+    return ['page', 'signup', 'identify', '$outbound', '$pageleave'].every((e) => seen.includes(e)) && seen.filter((e) => e === 'page').length === 3 && rawOf(b.agent).length > 0;
+  };
+  await waitFor(complete, { timeoutMs: 60_000, description: 'both visitors in events.raw' }).catch((e) => {
     console.log('events.raw so far', JSON.stringify(raw.map((r) => [r.type, r.event, r.request.userAgent?.slice(-10), r.context.page?.path])));
     throw e;
   });
@@ -138,9 +143,11 @@ it('page views, SPA navigations, a custom event, an outbound link and identify a
   const log = await waitFor(
     async () => {
       const res = await gateway<{ events: LoggedEvent[] }>(`/events?from=${from}&to=${to()}&limit=100&order=asc`);
-      return res.status === 200 && res.body.events.some((e) => e.name === '$outbound') ? res.body.events : null;
+      const names = res.status === 200 ? res.body.events.map((e) => e.name) : [];
+      const done = ['$outbound', 'signup', '$identify'].every((n) => names.includes(n)) && names.filter((n) => n === '$pageview').length >= 4;
+      return done ? res.body.events : null;
     },
-    { timeoutMs: 60_000, description: 'event log with the outbound click' },
+    { timeoutMs: 60_000, description: 'event log with every event of both visitors' },
   );
   const names = log.map((e) => e.name);
   expect(names.filter((n) => n === '$pageview')).toHaveLength(4);
