@@ -1,5 +1,5 @@
 import { parseConfig } from '@sightline/config';
-import { enrichedEventKeyOf, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
+import { enrichedEventKeyOf, topicNames, type EnrichedEventParsed, type ProjectConfigInput } from '@sightline/contracts';
 import { listen, type RunningServer } from '@sightline/http';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
@@ -28,6 +28,9 @@ async function send(events: EnrichedEventParsed[]) {
 beforeAll(async () => {
   await ensureTopics(kafka, standardTopicSpecs(topics));
   await producer.start();
+  // A project with its own zone and no bot filtering, known before the aggregator starts.
+  const tzProject: ProjectConfigInput = { projectId: 'tz', accountId: 'a', name: 'tz', accountSlug: 'a', slug: 'tz', writeKeys: [], timeZone: 'America/New_York', botFiltering: false, updatedAt: new Date().toISOString() };
+  await producer.send(topics.projects, [{ key: 'tz', value: tzProject }]);
   aggregator = createAggregator(env(), logger);
   await aggregator.start();
   server = await listen(aggregator.app, 0);
@@ -62,6 +65,36 @@ describe('aggregator (Kafka → Redis → HTTP)', () => {
     expect(body).toEqual({ total: 2, series: [{ start: at(1, 0), count: 2 }, { start: at(2, 0), count: 1 }] });
     const totals = await (await fetch(url(`/internal/projects/${projectId}/totals?from=${encodeURIComponent(at(1, 0))}&to=${encodeURIComponent(at(3, 0))}`))).json();
     expect(totals).toEqual({ total: 3 });
+  });
+
+  it('answers retention, candidates and breakdown over HTTP', async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(url(`/internal/projects/${projectId}/${path}`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await post('retention', { cohortInterval: 'day', from: at(1, 0), periods: 2 })).toEqual({
+      status: 200,
+      body: { cohorts: [{ start: at(1, 0), size: 2, retained: [2, 1] }, { start: at(2, 0), size: 0, retained: [0] }] },
+    });
+    expect(await post('candidates', { from: at(1, 0), to: at(3, 0), dims: ['event:click', '$new'] })).toEqual({ status: 200, body: { count: 2, visitorIndexes: [0, 1] } });
+    const breakdown = await fetch(url(`/internal/projects/${projectId}/breakdown?from=${encodeURIComponent(at(1, 0))}&to=${encodeURIComponent(at(3, 0))}&prefix=browser`));
+    expect(await breakdown.json()).toEqual({ values: [{ value: 'Firefox', uniques: 2 }] });
+    const tooMany = await post('retention', { cohortInterval: 'month', from: at(1, 0), periods: 99 });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body).toMatchObject({ error: { code: 'invalid_request', field: 'periods' } });
+  });
+
+  it("buckets in the project's time zone and counts bots when the project does not filter them", async () => {
+    await send([
+      enrichedEvent({ projectId: 'tz', visitorIndex: 0, timestamp: '2026-10-02T02:00:00Z' }),
+      enrichedEvent({ projectId: 'tz', visitorIndex: 1, timestamp: '2026-10-02T05:00:00Z', isBot: true }),
+    ]);
+    const path = `/internal/projects/tz/uniques?from=${encodeURIComponent('2026-10-01T04:00:00Z')}&to=${encodeURIComponent('2026-10-03T04:00:00Z')}&interval=day`;
+    const body = await waitFor(async () => {
+      const json = (await (await fetch(url(path))).json()) as { total: number };
+      return json.total === 2 ? json : null;
+    });
+    expect(body).toEqual({ total: 2, series: [{ start: '2026-10-01T04:00:00.000Z', count: 1 }, { start: '2026-10-02T04:00:00.000Z', count: 1 }] });
   });
 
   it('rejects bad input with the field named', async () => {

@@ -68,4 +68,28 @@ describe('bitmap store', () => {
     await writer.applyEvents(p, settings, 't:2', [{ offset: 0n, event: enrichedEvent({ projectId: p, visitorIndex: 2, timestamp: t(4) }) }]);
     expect((await reader.uniques(p, settings, q, { dim: '$active' })).total).toBe(0);
   });
+
+  it('answers the retention triangle and breakdowns', async () => {
+    const p = 'p3';
+    const events = [
+      enrichedEvent({ projectId: p, visitorIndex: 1, timestamp: day(1), isNewVisitor: true, traits: { plan: 'pro' } }),
+      enrichedEvent({ projectId: p, visitorIndex: 2, timestamp: day(1), isNewVisitor: true, traits: { plan: 'free' } }),
+      enrichedEvent({ projectId: p, visitorIndex: 1, timestamp: day(2), traits: { plan: 'pro' } }),
+      enrichedEvent({ projectId: p, visitorIndex: 3, timestamp: day(2), isNewVisitor: true, traits: { plan: 'pro' } }),
+      enrichedEvent({ projectId: p, visitorIndex: 3, timestamp: day(3) }),
+      enrichedEvent({ projectId: p, visitorIndex: 2, timestamp: day(3) }),
+    ].map((event, i) => ({ offset: BigInt(i), event }));
+    await writer.applyEvents(p, defaultSettings, 't:0', events);
+    expect(await reader.retention(p, defaultSettings, 'day', new Date(day(1, 5)), 3)).toEqual([
+      { start: day(1, 0), size: 2, retained: [2, 1, 1] },
+      { start: day(2, 0), size: 1, retained: [1, 1] },
+      { start: day(3, 0), size: 0, retained: [0] },
+    ]);
+    const q = { from: new Date(day(1, 0)), to: new Date(day(4, 0)) };
+    expect(await reader.breakdown(p, defaultSettings, q, 'trait:plan', 10, { dim: '$active' })).toEqual([
+      { value: 'pro', uniques: 2 },
+      { value: 'free', uniques: 1 },
+    ]);
+    expect(await reader.breakdown(p, defaultSettings, q, 'trait:plan', 1, { not: { dim: '$new' } })).toEqual([]);
+  });
 });
