@@ -25,7 +25,7 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'bitmap-aggregator', logger });
   const redis = createRedisClient(env);
   const scripts = bitmapScripts(redis);
-  const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX);
+  const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX, { traitKeys: env.BITMAP_TRAIT_KEYS ? new Set(env.BITMAP_TRAIT_KEYS) : null });
   const reader = createBitmapReader(redis, scripts, env.REDIS_KEY_PREFIX);
   const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}bitmap-aggregator`;
   const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { consumerPiece, defineConfig, httpPiece, kafkaPiece, redisPiece, runtimePiece, telemetryPiece } from '@sightline/config';
+import { consumerPiece, defineConfig, env, httpPiece, kafkaPiece, redisPiece, runtimePiece, telemetryPiece } from '@sightline/config';
 
 export const config = defineConfig({
   ...runtimePiece,
@@ -10,6 +10,11 @@ export const config = defineConfig({
   ...telemetryPiece,
   /** Events per partition fetch: bigger batches mean fewer, larger Lua scripts. */
   MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(65536).default(4 * 1024 * 1024),
+  /**
+   * Trait keys that become bitmap dimensions (csv). Unset = every scalar trait; set it when
+   * products send high-cardinality traits (email, name, ids), which would cost keys per visitor.
+   */
+  BITMAP_TRAIT_KEYS: env.csv.optional(),
   /** How many partitions are projected at once. */
   PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
 });

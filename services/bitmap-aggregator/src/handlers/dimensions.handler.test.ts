@@ -9,6 +9,10 @@ describe('dimensions', () => {
     );
   });
 
+  it('keeps only allow-listed trait keys when a list is configured', () => {
+    expect(dimensionsOf(base, true, new Set(['plan'])).filter((d) => d.startsWith('trait:'))).toEqual(['trait:plan=pro']);
+  });
+
   it('puts bot events only in $bot when the project filters bots', () => {
     expect(dimensionsOf({ ...base, isBot: true }, true)).toEqual(['$bot']);
     expect(dimensionsOf({ ...base, isBot: true }, false)).toContain('$active');

@@ -22,7 +22,12 @@ export function isDimension(dim: string): boolean {
  * The dimensions an event sets a bit in. A bot event of a project that filters bots only
  * lands in `$bot`, so that it never inflates uniques or totals.
  */
-export function dimensionsOf(event: Pick<EnrichedEventParsed, 'name' | 'traits' | 'source' | 'medium' | 'campaign' | 'device' | 'isBot' | 'isNewVisitor'>, botFiltering: boolean): string[] {
+export function dimensionsOf(
+  event: Pick<EnrichedEventParsed, 'name' | 'traits' | 'source' | 'medium' | 'campaign' | 'device' | 'isBot' | 'isNewVisitor'>,
+  botFiltering: boolean,
+  /** Only these trait keys become dimensions; null = every trait (see BITMAP_TRAIT_KEYS). */
+  traitKeys: ReadonlySet<string> | null = null,
+): string[] {
   if (event.isBot && botFiltering) return [BOT];
   const dims = [ACTIVE, `event:${clip(event.name)}`];
   if (event.isNewVisitor) dims.push(NEW);
@@ -35,7 +40,7 @@ export function dimensionsOf(event: Pick<EnrichedEventParsed, 'name' | 'traits' 
   let traits = 0;
   for (const [key, value] of Object.entries(event.traits)) {
     if (traits >= MAX_TRAITS) break;
-    if (key.includes('=') || key.length > MAX_VALUE_LENGTH) continue;
+    if (key.includes('=') || key.length > MAX_VALUE_LENGTH || (traitKeys && !traitKeys.has(key))) continue;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     dims.push(`trait:${key}=${clip(String(value))}`);
     traits++;

@@ -20,7 +20,7 @@ const prefix = `${uniqueId('aggprop')}:`;
 const NOW = Date.now();
 const START = Math.floor(NOW / 3_600_000) * 3_600_000 - 5 * 86_400_000;
 const SPAN_MIN = 4 * 24 * 60;
-const writer = createBitmapWriter(redis, scripts, prefix, () => NOW);
+const writer = createBitmapWriter(redis, scripts, prefix, { now: () => NOW });
 const reader = createBitmapReader(redis, scripts, prefix, () => NOW);
 
 afterAll(async () => {

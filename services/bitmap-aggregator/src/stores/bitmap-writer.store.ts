@@ -30,14 +30,22 @@ export class WriteConflictError extends Error {
 
 const MAX_ATTEMPTS = 8;
 
-export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now): BitmapWriter {
+export interface BitmapWriterOptions {
+  /** Trait keys that become dimensions; null = all (a per-user trait such as email would create keys per visitor). */
+  traitKeys?: ReadonlySet<string> | null;
+  now?: () => number;
+}
+
+export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, prefix: string, options: BitmapWriterOptions = {}): BitmapWriter {
+  const now = options.now ?? Date.now;
+  const traitKeys = options.traitKeys ?? null;
   async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
     const [watermark, canonical, ids] = await scripts.resolve([keys.offsets, keys.merged, keys.canon, keys.erased, keys.dimIds, keys.dimNames], [source, visitors.length, ...visitors, ...dims]);
     return { watermark, canonical: new Map(visitors.map((v, i) => [v, canonical[i]!])), dimIds: new Map(dims.map((d, i) => [d, ids[i]!])) };
   }
 
   async function applySegment(keys: ProjectKeys, settings: ProjectSettings, source: string, events: PositionedEvent[]): Promise<void> {
-    const dimsOf = events.map((e) => dimensionsOf(e.event, settings.botFiltering));
+    const dimsOf = events.map((e) => dimensionsOf(e.event, settings.botFiltering, traitKeys));
     const visitors = [...new Set(events.map((e) => e.event.visitorIndex))];
     const dims = [...new Set(dimsOf.flat())];
     const newWatermark = events[events.length - 1]!.offset.toString();
