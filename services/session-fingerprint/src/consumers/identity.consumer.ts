@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { enrichedEventKeyOf, erasureValue, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
 import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
 import { counter, histogram, type Logger } from '@sightline/telemetry';
-import { enrichBatch } from '../handlers/enrich-batch.handler';
+import { enrichBatch, toEnriched } from '../handlers/enrich-batch.handler';
 import { saltDayOf } from '../handlers/fingerprint.handler';
 import { aliasIdsOf } from '../handlers/identity.handler';
 import { needsFingerprint, prepareEvent, projectOrDefaults, type PreparedEvent } from '../handlers/prepare.handler';
@@ -75,23 +75,18 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     });
     stopDb();
     const stopProduce = batchSeconds.startTimer({ step: 'produce' });
-    const records = result.outcomes.flatMap((o) => (o.kind === 'enriched' ? [{ key: enrichedEventKeyOf(o.event), value: o.event }] : []));
+    const records = result.decisions.flatMap((d) => (d.kind === 'enriched' ? [toEnriched(d)] : [])).map((event) => ({ key: enrichedEventKeyOf(event), value: event }));
     // One fetch can hold tens of thousands of events; a single produce request that large is
     // refused by the broker (max.message.bytes), so send in order, a slice at a time.
     for (let i = 0; i < records.length; i += PRODUCE_CHUNK) await producer.send(topics.eventsEnriched, records.slice(i, i + PRODUCE_CHUNK));
     stopProduce();
-    const fresh = new Set(result.newLedger.map((l) => `${l.projectId}\n${l.messageId}`));
-    return result.outcomes.map((o) => {
-      if (o.kind === 'drop') {
-        outcomes.inc({ result: o.reason });
-        return drop(o.reason);
+    return result.decisions.map((d) => {
+      if (d.kind === 'enriched') {
+        outcomes.inc({ result: d.replayed ? 'replayed' : 'enriched' });
+        return ok();
       }
-      if (o.kind === 'dlq') {
-        outcomes.inc({ result: 'dlq' });
-        return dlq(o.reason);
-      }
-      outcomes.inc({ result: fresh.has(`${o.event.projectId}\n${o.event.messageId}`) ? 'enriched' : 'replayed' });
-      return ok();
+      outcomes.inc({ result: d.kind === 'dlq' ? 'dlq' : d.reason });
+      return d.kind === 'dlq' ? dlq(d.reason) : drop(d.reason);
     });
   }
 

@@ -1,5 +1,5 @@
 import { eventNameOf, type EnrichedEvent, type RawEvent } from '@sightline/contracts';
-import { sourceOf, userAgentFacts, type Attribution } from './enrich.handler';
+import { userAgentFacts, type Attribution } from './enrich.handler';
 import { resolveVisitor, type ProjectIdentity } from './identity.handler';
 import type { PreparedEvent } from './prepare.handler';
 import { placeInSession } from './session.handler';
@@ -21,16 +21,23 @@ export interface LedgerEntry {
 
 export const ledgerKey = (projectId: string, messageId: string) => `${projectId}\n${messageId}`;
 
-export type EnrichOutcome = { kind: 'enriched'; event: EnrichedEvent } | { kind: 'drop'; reason: string } | { kind: 'dlq'; reason: string };
+/** What the identity transaction decided for one event; turned into the record after commit. */
+export type Decision =
+  | { kind: 'enriched'; event: RawEvent; entry: LedgerEntry; traits: Record<string, unknown>; attribution: Attribution; replayed: boolean }
+  | { kind: 'drop'; reason: string }
+  | { kind: 'dlq'; reason: string };
 
 export interface EnrichBatchResult {
-  outcomes: EnrichOutcome[];
+  decisions: Decision[];
   /** Ledger rows to write for events enriched for the first time. */
   newLedger: LedgerEntry[];
 }
 
-/** Drops the transient request facts (IP, Accept-Language) and anything else that must not travel on. */
-function toEnriched(event: RawEvent, entry: LedgerEntry, traits: Record<string, unknown>, attribution: Attribution): EnrichedEvent {
+/**
+ * The enriched record. Drops the transient request facts (IP, Accept-Language, DNT/GPC) and
+ * anything else that must not travel on. Runs after the commit, outside the project lock.
+ */
+export function toEnriched({ event, entry, traits, attribution }: Extract<Decision, { kind: 'enriched' }>): EnrichedEvent {
   const ua = userAgentFacts(event.request.userAgent ?? event.context.userAgent);
   return {
     messageId: event.messageId,
@@ -73,17 +80,17 @@ function currentTraits(state: ProjectIdentity | undefined, index: number): Recor
  */
 export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, ProjectIdentity>, ledger: Map<string, LedgerEntry>): EnrichBatchResult {
   const newLedger: LedgerEntry[] = [];
-  const outcomes = prepared.map((item): EnrichOutcome => {
+  const decisions = prepared.map((item): Decision => {
     if (item.kind === 'drop' || item.kind === 'dlq') return item;
     const known = ledger.get(ledgerKey(item.event.projectId, item.event.messageId));
-    if (known) return { kind: 'enriched', event: toEnriched(item.event, known, currentTraits(projects.get(known.projectId), known.visitorIndex), sourceOf(item.event.context).attribution) };
+    if (known) return { kind: 'enriched', event: item.event, entry: known, traits: currentTraits(projects.get(known.projectId), known.visitorIndex), attribution: item.source.attribution, replayed: true };
     if (item.kind === 'unresolvable') return { kind: 'drop', reason: item.reason };
     const state = projects.get(item.event.projectId)!;
     const resolved = resolveVisitor(state, item.identity);
     if (resolved.kind === 'erased') return { kind: 'drop', reason: 'visitor_erased' };
     const visitor = state.visitors.get(resolved.index)!;
     if (!item.anonymousMode && Object.keys(item.event.traits).length > 0) visitor.traits = { ...visitor.traits, ...item.event.traits };
-    const source = sourceOf(item.event.context);
+    const source = item.source;
     const session = placeInSession(
       visitor.session,
       { projectId: item.event.projectId, visitorIndex: resolved.index, at: item.at, campaignKey: source.campaignKey, page: source.page },
@@ -105,7 +112,7 @@ export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, Pro
     };
     ledger.set(ledgerKey(entry.projectId, entry.messageId), entry);
     newLedger.push(entry);
-    return { kind: 'enriched', event: toEnriched(item.event, entry, visitor.traits, source.attribution) };
+    return { kind: 'enriched', event: item.event, entry, traits: visitor.traits, attribution: source.attribution, replayed: false };
   });
-  return { outcomes, newLedger };
+  return { decisions, newLedger };
 }

@@ -1,15 +1,16 @@
 import { projectConfigValue, type ProjectConfig, type RawEvent } from '@sightline/contracts';
 import { fingerprintOf, saltDayOf } from './fingerprint.handler';
 import type { IdentityInput } from './identity.handler';
+import { sourceOf, type SourceFacts } from './enrich.handler';
 
 /** A raw event with the ids it will be resolved by, or the reason it is not enriched. */
 export type PreparedEvent =
   | { kind: 'drop'; reason: string }
   /** Cannot be stored, now or ever: to the DLQ rather than failing its whole batch forever. */
   | { kind: 'dlq'; reason: string }
-  | { kind: 'ready'; event: RawEvent; project: ProjectConfig; identity: IdentityInput; anonymousMode: boolean; at: number }
+  | { kind: 'ready'; event: RawEvent; project: ProjectConfig; identity: IdentityInput; anonymousMode: boolean; at: number; source: SourceFacts }
   /** Needs a fingerprint whose salt is gone: enriched only if the ledger already knows it. */
-  | { kind: 'unresolvable'; event: RawEvent; reason: string };
+  | { kind: 'unresolvable'; event: RawEvent; reason: string; source: SourceFacts };
 
 // A project the table has not seen yet (created a moment ago) gets the contract's defaults,
 // which are the privacy-preserving ones.
@@ -44,7 +45,7 @@ export function prepareEvent(event: RawEvent, project: ProjectConfig, salts: Map
   if (needsFingerprint(event, project)) {
     const salt = salts.get(saltDayOf(event.receivedAt));
     if (!salt) {
-      if (privacy || (!event.userId && !event.anonymousId)) return { kind: 'unresolvable', event, reason: 'fingerprint_salt_expired' };
+      if (privacy || (!event.userId && !event.anonymousId)) return { kind: 'unresolvable', event, reason: 'fingerprint_salt_expired', source: sourceOf(event.context) };
     } else {
       fingerprint = fingerprintOf(salt, event.projectId, event.request);
     }
@@ -53,7 +54,7 @@ export function prepareEvent(event: RawEvent, project: ProjectConfig, salts: Map
   const identity: IdentityInput = privacy
     ? { userId: null, anonymousId: null, previousId: null, fingerprint, at, allowReidentify: project.allowReidentifyAfterErasure }
     : { userId: event.userId, anonymousId: event.anonymousId, previousId: event.previousId, fingerprint, at, allowReidentify: project.allowReidentifyAfterErasure };
-  return { kind: 'ready', event, project, identity, anonymousMode: privacy, at };
+  return { kind: 'ready', event, project, identity, anonymousMode: privacy, at, source: sourceOf(event.context) };
 }
 
 // Postgres text and jsonb reject U+0000; one such event would fail its batch on every retry.
