@@ -1,7 +1,8 @@
-import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { errorHandler, healthRouter, HttpError, notFoundHandler, type ReadinessCheck } from '@sightline/http';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
 import type { IntakeDeps } from './routes/intake';
+import { bodyReader } from './routes/body-reader';
 import { browserRoutes } from './routes/browser.routes';
 import { seedRoutes } from './routes/seed.routes';
 import { segmentRoutes } from './routes/segment.routes';
@@ -16,14 +17,6 @@ export interface AppOptions extends IntakeDeps {
   logger: Logger;
 }
 
-/** Body-reader refusals name the body as the field at fault, as every other 4xx here does. */
-const namedBodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
-  if (err?.type === 'entity.too.large') return next(new HttpError(413, 'payload_too_large', `request body exceeds ${err.limit} bytes`, [{ path: '(body)', reason: `larger than ${err.limit} bytes` }]));
-  if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') return next(new HttpError(415, 'unsupported_encoding', err.message, [{ path: '(body)', reason: err.message }]));
-  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && !(err instanceof HttpError)) return next(HttpError.badRequest(err.message, [{ path: '(body)', reason: err.message }]));
-  next(err);
-};
-
 /** The collector's express app; `main.ts` listens, tests can drive it directly. */
 export function createApp(options: AppOptions): Express {
   const app = express();
@@ -31,10 +24,12 @@ export function createApp(options: AppOptions): Express {
   // Collector answers are tiny and never cached; hashing each for an ETag is wasted CPU.
   app.set('etag', false);
   app.set('trust proxy', false);
-  if (options.before) app.use(options.before);
   // One body reader for every content type: Segment sends application/json, sendBeacon
-  // text/plain, HiiTrack forms; each route parses what it expects. gzip/deflate are inflated.
-  app.use(express.text({ type: () => true, limit: options.maxBatchBytes, defaultCharset: 'utf-8' }));
+  // text/plain, HiiTrack forms; each route parses what it expects. The shutdown hook runs in
+  // the same layer: every express layer costs a tracing span on the hot path.
+  const reader = bodyReader(options.maxBatchBytes);
+  const before = options.before;
+  app.use(before ? (req, res, next) => before(req, res, () => reader(req, res, next)) : reader);
   // One router for all collector routes, ahead of health: every express layer a request
   // passes costs a tracing span, and the hot path should pass as few as possible.
   const intake = Router();
@@ -45,7 +40,6 @@ export function createApp(options: AppOptions): Express {
   app.use(intake);
   app.use(healthRouter({ service: 'ingest', checks: options.checks }));
   app.use(notFoundHandler);
-  app.use(namedBodyErrors);
   app.use(errorHandler(options.logger));
   return app;
 }

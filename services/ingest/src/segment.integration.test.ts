@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { rawEventValue } from '@sightline/contracts';
 import { basicAuth, post, startHarness, testProject, type Harness } from './testing/ingest-harness';
@@ -108,6 +109,22 @@ describe('Segment HTTP API against the real broker', () => {
     expect(huge.status).toBe(413);
     await h.putProject({ ...project, enabled: false, updatedAt: new Date().toISOString() });
     expect((await post(`${h.url}/v1/track`, track, auth)).status).toBe(403);
+  });
+
+  it('reads gzip bodies, limits the inflated size, and names the body when it cannot read it', async () => {
+    const project = await h.putProject(testProject());
+    const auth = { authorization: basicAuth(project.writeKeys[0]!) };
+    const gzip = (value: unknown) => gzipSync(Buffer.from(JSON.stringify(value)));
+    const ok = await fetch(`${h.url}/v1/batch`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzip({ batch: [{ type: 'track', userId: 'u', event: 'zipped', messageId: 'gz-1' }] }) });
+    expect(ok.status).toBe(200);
+    await h.waitForRaw((e) => e.messageId === 'gz-1');
+    // 600 KB of JSON that compresses to a few KB: the limit applies after inflating.
+    const bomb = await fetch(`${h.url}/v1/batch`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzip({ batch: [{ type: 'track', userId: 'u', event: 'x'.repeat(600_000) }] }) });
+    expect(bomb.status).toBe(413);
+    const broken = await fetch(`${h.url}/v1/track`, { method: 'POST', headers: { ...auth, 'content-encoding': 'gzip' }, body: 'not gzip at all' });
+    expect([broken.status, ((await broken.json()) as { error: { field: string } }).error.field]).toEqual([400, '(body)']);
+    const latin1 = await post(`${h.url}/v1/track`, { userId: 'u', event: 'e' }, { ...auth, 'content-type': 'application/json; charset=iso-8859-1' });
+    expect([latin1.status, latin1.body.error.field]).toEqual([415, '(body)']);
   });
 
   it('429 with Retry-After once the write key exhausts its token bucket', async () => {
