@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Erasure } from '@sightline/contracts';
+import { ERASURE_LOCK } from './event.store';
 
 export interface ErasureStore {
   /** Deletes the person (every merged index too) and remembers the ids; returns events deleted. */
@@ -24,6 +25,7 @@ export function createErasureStore(pool: Pool): ErasureStore {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
+        await client.query(ERASURE_LOCK, [erasure.projectId]);
         const group = (await client.query<{ visitor_index: number }>(GROUP, [erasure.projectId, erasure.visitorIds])).rows.map((r) => r.visitor_index);
         const known = await client.query<{ id: string }>(
           `SELECT DISTINCT id FROM visitors, LATERAL unnest(ARRAY[visitor_id, user_id, anonymous_id]) AS id

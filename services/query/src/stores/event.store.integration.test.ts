@@ -1,10 +1,10 @@
 import { Pool } from 'pg';
 import { findSchemaDrift } from '@sightline/migrate';
-import { createTestDatabase, type TestDatabase } from '@sightline/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@sightline/testing';
 import { enrichedEvent } from '../../test/enriched-factory';
 import { migrationsDir, schemaPath } from '../migrations-dir';
 import { createErasureStore } from './erasure.store';
-import { createEventStore } from './event.store';
+import { createEventStore, ERASURE_LOCK } from './event.store';
 import { createPartitionStore } from './partition.store';
 
 let db: TestDatabase;
@@ -46,6 +46,23 @@ describe('event store', () => {
     expect(visitor).toMatchObject({ event_count: 3, traits: { plan: 'pro' } });
     const parts = await count(`SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'events'::regclass AND inhrelid::regclass::text IN ('events_y2026m10', 'events_y2026m11')`, []);
     expect(parts).toBe(2);
+  });
+
+  it('waits for an erasure in progress and then respects it', async () => {
+    const store = createEventStore(pool, createPartitionStore(pool));
+    const p = 'p_race';
+    const erasing = await pool.connect();
+    try {
+      await erasing.query('BEGIN');
+      await erasing.query(ERASURE_LOCK, [p]);
+      const insert = store.insertBatch([enrichedEvent({ projectId: p, messageId: 'r1', visitorIndex: 1, name: 'View', timestamp: '2026-11-03T10:00:00.000Z' })]);
+      await waitFor(async () => (await count("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", [])) > 0, { description: 'insert waiting' });
+      await erasing.query("INSERT INTO erased_ids (project_id, id, requested_at) VALUES ($1, 'v-1', '2026-11-04T00:00:00Z')", [p]);
+      await erasing.query('COMMIT');
+      expect((await insert).inserted).toBe(0);
+    } finally {
+      erasing.release();
+    }
   });
 
   it('creates partitions ahead and drops whole months past retention', async () => {

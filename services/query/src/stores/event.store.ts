@@ -99,6 +99,9 @@ vis AS (
 )
 SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM sess)::int AS sessions, (SELECT count(*) FROM vis)::int AS visitors`;
 
+const ERASURE_LOCK_SHARED = `SELECT pg_advisory_xact_lock_shared(hashtext('erasure:' || p)) FROM unnest($1::text[]) AS p ORDER BY p`;
+export const ERASURE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('erasure:' || $1))`;
+
 export interface InsertResult {
   inserted: number;
 }
@@ -123,6 +126,10 @@ export function createEventStore(pool: Pool, partitions: PartitionStore): EventS
       const client: PoolClient = await pool.connect();
       try {
         await client.query('BEGIN');
+        // Shared per-project locks against a concurrent erasure (which takes them exclusively):
+        // otherwise an event checked against erased_ids just before the erasure commits would
+        // be inserted just after its DELETE ran, and the erased visitor would be back.
+        await client.query(ERASURE_LOCK_SHARED, [[...new Set(events.map((e) => e.projectId))].sort()]);
         const { rows } = await client.query<{ inserted: number }>(INSERT_BATCH, toColumns(events));
         await applyMerges(client, mergesOf(events));
         await client.query('COMMIT');
