@@ -7,11 +7,12 @@ const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/test'],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup/timeouts.js'],
 };
 module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['\\.integration\\.test\\.ts$', '\\.e2e\\.test\\.ts$', '/node_modules/'] },
-    { ...shared, displayName: 'integration', testMatch: ['**/*.integration.test.ts'], testTimeout: 120000 },
-    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'], testTimeout: 600000 },
+    { ...shared, displayName: 'integration', testMatch: ['**/*.integration.test.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'] },
   ],
 };

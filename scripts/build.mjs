@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { externalPackages } from './esbuild-externals.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
@@ -30,13 +31,6 @@ export function generatePrisma(service) {
   }
 }
 
-const externalPackages = {
-  name: 'external-packages',
-  setup(b) {
-    // Bare imports other than our own libs stay `require`s.
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.kind === 'entry-point' || args.path.startsWith('@sightline/') ? undefined : { path: args.path, external: true }));
-  },
-};
 
 const started = Date.now();
 for (const service of services) {
@@ -52,7 +46,7 @@ for (const service of services) {
     sourcemap: true,
     logLevel: 'warning',
     tsconfig: join(root, 'tsconfig.json'),
-    plugins: [externalPackages],
+    plugins: [externalPackages(join(root, 'services', service, 'dist'))],
   });
 }
 console.log(`built ${services.join(', ')} in ${Date.now() - started} ms`);

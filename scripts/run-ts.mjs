@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { externalPackages } from './esbuild-externals.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [script, ...args] = process.argv.slice(2);
@@ -30,14 +31,7 @@ await build({
   logLevel: 'warning',
   tsconfig: join(root, 'tsconfig.json'),
   define: { __SCRIPT_DIR__: JSON.stringify(dirname(entry)) },
-  plugins: [
-    {
-      name: 'external-packages',
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (a) => (a.kind === 'entry-point' || a.path.startsWith('@sightline/') ? undefined : { path: a.path, external: true }));
-      },
-    },
-  ],
+  plugins: [externalPackages(outDir)],
 });
 const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
 rmSync(outDir, { recursive: true, force: true });

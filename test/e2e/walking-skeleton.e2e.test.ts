@@ -60,7 +60,23 @@ describe('walking skeleton: ingest → fingerprint → aggregator/query → gate
       `${stack.services.gateway.url}/v1/projects/${project.projectId}/unique-visitors?from=${from}&to=${to}&interval=day`,
       { auth: bearer(project.readKey) },
     );
-    return res.status === 200 ? { total: res.body.total, series: res.body.series.map((s) => s.count) } : null;
+    if (res.status !== 200) throw new Error(`unique-visitors answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return { total: res.body.total, series: res.body.series.map((s) => s.count) };
+  }
+
+  /** Polls until the count equals the ledger's answer; on time-out the last answer shows the difference. */
+  async function settledUniques(want: { total: number; series: number[] }) {
+    let last: unknown = null;
+    try {
+      return await waitFor(async () => {
+        const u = await uniques();
+        last = u;
+        return u.total === want.total && u.series.join() === want.series.join() ? u : null;
+      }, { timeoutMs: 90_000, description: `uniques ${JSON.stringify(want)}` });
+    } catch (err) {
+      const logs = Object.values(stack.services).map((svc) => `--- ${svc.name}\n${svc.logs().slice(-3000)}`).join('\n');
+      throw new Error(`${(err as Error).message}; last answer ${JSON.stringify(last)}\n${logs}`);
+    }
   }
 
   beforeAll(async () => {
@@ -78,11 +94,7 @@ describe('walking skeleton: ingest → fingerprint → aggregator/query → gate
     await send(eventsFor(Array.from({ length: 300 }, (_, i) => i), 1000, 1));
     const want = expected(ledger);
     expect(want.total).toBe(300);
-    const got = await waitFor(async () => {
-      const u = await uniques();
-      return u && u.total === want.total && u.series.join() === want.series.join() ? u : null;
-    }, { timeoutMs: 60_000, description: `uniques ${JSON.stringify(want)}` });
-    expect(got).toEqual(want);
+    expect(await settledUniques(want)).toEqual(want);
   });
 
   it('stays exact when the aggregator is killed and the fingerprint service restarts mid-stream', async () => {
@@ -96,11 +108,7 @@ describe('walking skeleton: ingest → fingerprint → aggregator/query → gate
 
     const want = expected(ledger);
     expect(want.total).toBe(400);
-    const got = await waitFor(async () => {
-      const u = await uniques();
-      return u && u.total === want.total && u.series.join() === want.series.join() ? u : null;
-    }, { timeoutMs: 90_000, description: `uniques ${JSON.stringify(want)}` });
-    expect(got).toEqual(want);
+    expect(await settledUniques(want)).toEqual(want);
 
     // No visitor re-indexed: each user has exactly one visitor index, and indexes are not shared.
     const enriched = await waitFor(async () => {

@@ -1,7 +1,6 @@
-import type { Context } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { counter, extractTraceContext, withSpan, type Logger } from '@sightline/telemetry';
+import { counter, extractTraceContext, withSpan, type Context, type Logger } from '@sightline/telemetry';
 import type { DurableProducer } from './producer';
 import { isRetriable, type HandlerResult } from './results';
 

@@ -1,4 +1,6 @@
 import { context, propagation, trace, SpanStatusCode, type Attributes, type Context } from '@opentelemetry/api';
+
+export type { Context };
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
