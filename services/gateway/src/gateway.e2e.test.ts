@@ -124,6 +124,21 @@ describe('gateway end to end: five services, three projects, answers equal brute
     expect(saved.body.result.steps.map((s: { count: number }) => s.count)).toEqual(funnelCounts(sent[0]!, STEPS, range.from, range.to, 3600_000).overall);
   }, 120_000);
 
+  it('event counts (aggregator counters and event-store breakdown) and the unique-visitor breakdown by plan equal brute force', async () => {
+    const t = tenants[2]!;
+    const events = sent[2]!;
+    const q = `from=${iso(range.from)}&to=${iso(range.to)}`;
+    const purchases = events.filter((e) => e.name === 'purchase').length;
+    const counts = await api('GET', `/v1/projects/${t.projectId}/events/counts?${q}&event=purchase&interval=day`, { bearer: t.readKey });
+    expect(counts.body).toEqual({ total: purchases, series: [expect.objectContaining({ count: purchases }), expect.objectContaining({ count: 0 })] });
+    const byName = await api('GET', `/v1/projects/${t.projectId}/events/counts?${q}&breakdown=name&limit=10`, { bearer: t.readKey });
+    const wantByName = Object.fromEntries([...new Set(events.map((e) => e.name))].map((n) => [n, events.filter((e) => e.name === n).length]));
+    expect(Object.fromEntries(byName.body.breakdown.map((b: { value: string; count: number }) => [b.value, b.count]))).toEqual(wantByName);
+    const breakdown = await api('GET', `/v1/projects/${t.projectId}/breakdown?${q}&by=trait:plan`, { bearer: t.readKey });
+    const wantPlans = Object.fromEntries(PLANS.map((p) => [p, new Set(events.filter((e) => e.plan === p).map((e) => e.visitor)).size]));
+    expect(Object.fromEntries(breakdown.body.values.map((v: { value: string; uniques: number }) => [v.value, v.uniques]))).toEqual(wantPlans);
+  }, 120_000);
+
   it("a read key of one project never reads another's data through the real services", async () => {
     const [a, b] = tenants as [Tenant, Tenant];
     const res = await api('GET', `/v1/projects/${b.projectId}/unique-visitors?from=${iso(range.from)}&to=${iso(range.to)}`, { bearer: a.readKey });
