@@ -152,6 +152,18 @@ sl_port_owner() {
   ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -n1
 }
 
+# When the port is already served by a healthy instance of the same part that another checkout
+# of this project started (a developer's running stack while a fresh clone runs `make test`),
+# use it instead of failing: the fixed ports are the contract, not the process. Exits 0 then.
+sl_reuse_if_serving() { # port what check-command...
+  local port=$1 what=$2
+  shift 2
+  if sl_port_open 127.0.0.1 "$port" && "$@"; then
+    sl_say "up (reusing the $what already serving port $port, started outside $ROOT)"
+    exit 0
+  fi
+}
+
 # Fail when something that is not ours already listens on the port.
 sl_require_free_port() { # port what
   local port=$1 what=$2
@@ -281,6 +293,11 @@ sl_kafka_pid() {
 sl_kafka_healthy() {
   local pid=${1:-$(sl_kafka_pid)}
   [[ -n "$pid" ]] || return 1
+  sl_kafka_answers
+}
+
+# The broker on 9092 answers a metadata request (whoever started it).
+sl_kafka_answers() {
   sl_port_open 127.0.0.1 9092 || return 1
   [[ -f "$SL_KAFKA_LIBS/.complete" ]] || return 1
   mkdir -p "$SL_CONF/kafka"
