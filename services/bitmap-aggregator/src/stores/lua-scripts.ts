@@ -50,32 +50,36 @@ for i = 5, 4 + n do
 end
 local i = 5 + n
 local last = #ARGV
+-- One scratch table for every command's arguments: fewer allocations in the hot loop.
+local args = {}
 while i <= last do
   local op = ARGV[i]
   local key = KEYS[tonumber(ARGV[i + 1])]
   local count = tonumber(ARGV[i + 2])
   i = i + 3
   if op == 'B' then
-    local args = {}
+    local n = 0
     for offset in string.gmatch(ARGV[i], '%d+') do
-      args[#args + 1] = 'SET'; args[#args + 1] = 'u1'; args[#args + 1] = offset; args[#args + 1] = 1
-      if #args >= 4000 then redis.call('BITFIELD', key, unpack(args)); args = {} end
+      args[n + 1] = 'SET'; args[n + 2] = 'u1'; args[n + 3] = offset; args[n + 4] = 1
+      n = n + 4
+      if n >= 4000 then redis.call('BITFIELD', key, unpack(args, 1, n)); n = 0 end
     end
-    if #args > 0 then redis.call('BITFIELD', key, unpack(args)) end
+    if n > 0 then redis.call('BITFIELD', key, unpack(args, 1, n)) end
     i = i + 1
   elseif op == 'H' then
     for j = i, i + 2 * count - 1, 2 do redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1]) end
     i = i + 2 * count
   elseif op == 'I' then
-    for j = i, i + 2 * count - 1, 2 do redis.call('HSET', key, ARGV[j], ARGV[j + 1]) end
+    for j = i, i + 2 * count - 1, 1000 do redis.call('HSET', key, unpack(ARGV, j, math.min(j + 999, i + 2 * count - 1))) end
     i = i + 2 * count
   elseif op == 'S' then
-    local members = {}
+    local n = 0
     for member in string.gmatch(ARGV[i], '-?%d+') do
-      members[#members + 1] = member
-      if #members >= 1000 then redis.call('SADD', key, unpack(members)); members = {} end
+      n = n + 1
+      args[n] = member
+      if n >= 1000 then redis.call('SADD', key, unpack(args, 1, n)); n = 0 end
     end
-    if #members > 0 then redis.call('SADD', key, unpack(members)) end
+    if n > 0 then redis.call('SADD', key, unpack(args, 1, n)) end
     i = i + 1
   elseif op == 'E' then
     redis.call('EXPIREAT', key, count)
