@@ -104,6 +104,9 @@ describe('aggregator (Kafka → Redis → HTTP)', () => {
     expect(body.error).toMatchObject({ code: 'invalid_request', field: 'from' });
     const expr = await fetch(url(`${uniquesUrl}&expr=${encodeURIComponent('{"dim":"nope"}')}`));
     expect(expr.status).toBe(400);
+    const minutes = await fetch(url(`${uniquesUrl}&interval=minute`));
+    expect(minutes.status).toBe(400);
+    expect(((await minutes.json()) as { error: { field: string } }).error.field).toBe('interval');
   });
 
   it('a replay from offset 0 into the live aggregator leaves every count unchanged', async () => {

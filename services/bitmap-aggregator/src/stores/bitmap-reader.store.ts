@@ -3,7 +3,7 @@ import { ACTIVE, NEW } from '../handlers/dimensions.handler';
 import type { Expr } from '../handlers/expression.handler';
 import { projectKeys } from '../handlers/keys.handler';
 import { ProgramBuilder } from '../handlers/program.handler';
-import { alignRange, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
+import { alignRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
 import { floorTo, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 
@@ -39,6 +39,14 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
 
   function pieces(q: RangeQuery, settings: ProjectSettings): { range: LocalRange; series?: ReturnType<typeof seriesPieces> } {
     const range = alignRange(q.from.getTime(), q.to.getTime(), settings, now());
+    if (q.interval === 'minute' || q.interval === 'hour') {
+      const kept = finestKept(q.from.getTime(), settings, now());
+      // A series finer than what is kept at `from` would silently show zeros.
+      if (kept === 'day' || (kept === 'hour' && q.interval === 'minute')) {
+        const days = q.interval === 'minute' ? settings.minuteBucketDays : settings.hourBucketDays;
+        throw new RangeError(`${q.interval} buckets are kept for ${days} days; use a coarser interval or a later from`);
+      }
+    }
     return { range, series: q.interval ? seriesPieces(range, q.interval, settings.timeZone, MAX_SERIES_POINTS) : undefined };
   }
 
