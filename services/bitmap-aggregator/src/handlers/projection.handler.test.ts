@@ -1,0 +1,43 @@
+import { projectKeys } from './keys.handler';
+import { emptyPlan, keysOfVisitor, planEvents, splitTouched } from './projection.handler';
+import { defaultSettings } from './range.handler';
+
+const now = Date.UTC(2026, 10, 25, 12, 30);
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const dimIds = new Map([
+  ['$active', 0],
+  ['event:a', 1],
+]);
+
+describe('projection plan', () => {
+  it('writes every granularity of a fresh event, with expiries on minute and hour buckets only', () => {
+    const plan = planEvents(emptyPlan(), [{ visitor: 7, utcMs: now - 5 * 60_000, dims: ['$active', 'event:a'], ids: ['v7'] }], defaultSettings, dimIds, now);
+    expect([...plan.bits.keys()]).toEqual(['2026', '2026-11', '2026-11-25', '2026-11-25T12', '2026-11-25T12:25']);
+    expect([...plan.bits.get('2026-11-25')!.entries()]).toEqual([
+      ['$active', new Set([7])],
+      ['event:a', new Set([7])],
+    ]);
+    expect(plan.totals.get('2026-11')).toEqual(new Map([['$active', 1], ['event:a', 1]]));
+    expect(plan.expiries).toEqual(new Map([['2026-11-25T12', (Date.UTC(2026, 10, 25, 13) + 90 * DAY) / 1000], ['2026-11-25T12:25', (Date.UTC(2026, 10, 25, 12, 26) + 2 * DAY) / 1000]]));
+    expect(splitTouched([...plan.touched.get(7)!])).toEqual({ dimIds: [0, 1], hours: [Math.floor(now / HOUR)] });
+    expect(plan.ids).toEqual(new Map([['v7', 7]]));
+  });
+
+  it('does not write buckets that have already expired', () => {
+    const plan = planEvents(emptyPlan(), [{ visitor: 1, utcMs: now - 100 * DAY, dims: ['$active'], ids: [] }], defaultSettings, dimIds, now);
+    expect([...plan.bits.keys()]).toEqual(['2026', '2026-08', '2026-08-17']);
+    expect(plan.expiries.size).toBe(0);
+  });
+
+  it("derives a visitor's keys from its touched dimensions and hours, skipping expired buckets", () => {
+    const keys = projectKeys('', 'p');
+    const recent = Math.floor((now - HOUR) / HOUR);
+    const old = Math.floor((now - 100 * DAY) / HOUR);
+    const derived = keysOfVisitor(['$active'], [recent, old], keys, defaultSettings, now);
+    expect(derived.filter((k) => /T11:\d\d:/.test(k)).length).toBe(60);
+    expect(derived).toContain('{p:p}:b:2026-11-25T11:$active');
+    expect(derived).toContain('{p:p}:b:2026-08-17:$active');
+    expect(derived.some((k) => k.includes('2026-08-17T'))).toBe(false);
+  });
+});
