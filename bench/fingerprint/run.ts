@@ -16,6 +16,7 @@ import { createLogger, metricsRegistry } from '@sightline/telemetry';
 import { createTestDatabase, repoRoot, testKafka, testNamespace } from '@sightline/testing';
 import { config } from '../../services/session-fingerprint/src/config';
 import { createSessionFingerprint } from '../../services/session-fingerprint/src/service';
+import { recordCount } from '../../services/session-fingerprint/test/harness';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -84,22 +85,12 @@ function* generate(): Generator<RawEvent> {
   }
 }
 
-async function highWatermark(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Polls the output topic; returns the rate from the first to the last record. */
 async function measure(topic: string, expected: number): Promise<{ seconds: number; rate: number }> {
   let first = 0;
   let last = { count: -1, at: Date.now() };
   for (;;) {
-    const count = await highWatermark(topic);
+    const count = await recordCount(topic);
     if (count > 0 && !first) first = Date.now();
     if (count >= expected) break;
     if (count !== last.count) last = { count, at: Date.now() };

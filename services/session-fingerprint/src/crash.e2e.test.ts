@@ -2,36 +2,10 @@ import { topicNames, rawEventKeyOf, type EnrichedEventParsed } from '@sightline/
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { join } from 'node:path';
 import { createTestDatabase, json, readAll, repoRoot, startService, testInfra, testKafka, testNamespace, waitFor, type ServiceProcess } from '@sightline/testing';
-import { project, rawEvent } from '../test/harness';
+import { groupLag, project, rawEvent, recordCount } from '../test/harness';
 
 const EVENTS = 100_000;
 const VISITORS = 10_000;
-
-async function committedLag(groupId: string, topic: string): Promise<bigint> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const high = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return high.reduce((lag, p) => {
-      const c = committed!.partitions.find((x) => x.partition === p.partition);
-      const done = c && c.offset !== '-1' ? BigInt(c.offset) : 0n;
-      return lag + (BigInt(p.high) - done);
-    }, 0n);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function enrichedCount(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('two instances, one killed with SIGKILL mid-run (real processes)', () => {
   it('enriches every event exactly once after dedupe and never gives a visitor two indexes', async () => {
@@ -69,10 +43,10 @@ describe('two instances, one killed with SIGKILL mid-run (real processes)', () =
     try {
       services.push(await startService('session-fingerprint', env));
       services.push(await startService('session-fingerprint', env));
-      await waitFor(async () => (await enrichedCount(topics.eventsEnriched)) >= EVENTS * 0.3, { timeoutMs: 240_000, description: '30% enriched', intervalMs: 50 });
+      await waitFor(async () => (await recordCount(topics.eventsEnriched)) >= EVENTS * 0.3, { timeoutMs: 240_000, description: '30% enriched', intervalMs: 50 });
       await services[0]!.kill9();
       const groupId = `${namespace}session-fingerprint`;
-      await waitFor(async () => (await committedLag(groupId, topics.eventsRaw)) === 0n, { timeoutMs: 300_000, description: 'survivor caught up', intervalMs: 500 });
+      await waitFor(async () => (await groupLag(groupId, topics.eventsRaw)) === 0n, { timeoutMs: 300_000, description: 'survivor caught up', intervalMs: 500 });
       expect(await services[1]!.stop()).toBe(0);
 
       const enriched = (await readAll(topics.eventsEnriched, 240_000)).map((m) => json<EnrichedEventParsed>(m));

@@ -65,8 +65,11 @@ describe('identity resolution against real Kafka and Postgres', () => {
       rawEvent({ projectId: 'merges', userId: 'dave', anonymousId: 'laptop', at: at(0) }),
       rawEvent({ projectId: 'merges', anonymousId: 'phone', at: at(1) }),
     ];
-    await h.send(events);
-    await waitEnriched(h, events.map((e) => e.messageId));
+    // One at a time: the two ids are different raw keys, so they may sit in different partitions.
+    for (const e of events) {
+      await h.send([e]);
+      await waitEnriched(h, [e.messageId]);
+    }
     const alias = rawEvent({ projectId: 'merges', type: 'alias', event: null, userId: 'dave', previousId: 'phone', at: at(2) });
     await h.send([alias]);
     await waitEnriched(h, [alias.messageId]);

@@ -7,6 +7,7 @@ import { createTestDatabase, readAll, testKafka, testNamespace, json, waitFor, t
 import { config } from '../src/config';
 import { createSessionFingerprint, migrationsDir } from '../src/service';
 import type { EnrichedEventParsed } from '@sightline/contracts';
+import type { Admin } from 'kafkajs';
 
 export interface RawEventInput {
   projectId?: string;
@@ -117,25 +118,36 @@ export async function createHarness(prefix: string): Promise<Harness> {
   };
 }
 
-/** Waits until the consumer group has committed everything in events.raw (dropped events included). */
-export async function waitCaughtUp(h: Harness, groupId = `${h.env.TOPIC_NAMESPACE}session-fingerprint`): Promise<void> {
+async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await waitFor(
-      async () => {
-        const high = await admin.fetchTopicOffsets(h.topics.eventsRaw);
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [h.topics.eventsRaw] });
-        return high.every((p) => {
-          const c = committed!.partitions.find((x) => x.partition === p.partition);
-          return BigInt(p.high) === 0n || (c !== undefined && c.offset !== '-1' && BigInt(c.offset) >= BigInt(p.high));
-        });
-      },
-      { timeoutMs: 60_000, description: 'consumer caught up with events.raw' },
-    );
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Records in a topic (sum of the partitions' high watermarks; the topics here are never compacted). */
+export function recordCount(topic: string): Promise<number> {
+  return withAdmin(async (admin) => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0));
+}
+
+/** Records of `topic` the group has not committed yet. */
+export function groupLag(groupId: string, topic: string): Promise<bigint> {
+  return withAdmin(async (admin) => {
+    const high = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return high.reduce((lag, p) => {
+      const c = committed!.partitions.find((x) => x.partition === p.partition);
+      return lag + (BigInt(p.high) - (c && c.offset !== '-1' ? BigInt(c.offset) : 0n));
+    }, 0n);
+  });
+}
+
+/** Waits until the consumer group has committed everything in events.raw (dropped events included). */
+export async function waitCaughtUp(h: Harness, groupId = `${h.env.TOPIC_NAMESPACE}session-fingerprint`): Promise<void> {
+  await waitFor(async () => (await groupLag(groupId, h.topics.eventsRaw)) === 0n, { timeoutMs: 60_000, description: 'consumer caught up with events.raw' });
 }
 
 /** The enriched records of the given messages (latest copy of each), once all are there. */

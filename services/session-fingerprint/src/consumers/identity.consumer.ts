@@ -35,6 +35,10 @@ const PRODUCE_CHUNK = 1000;
 const decodeRaw = jsonDecoder(rawEventValue);
 const decodeErasure = jsonDecoder(erasureValue);
 
+function uniqueBy<T>(items: T[], keyOf: (item: T) => string): T[] {
+  return [...new Map(items.map((item) => [keyOf(item), item])).values()];
+}
+
 /**
  * One consumer group over `events.raw` and `erasures`: both touch the same identity rows under
  * the same project locks. Per raw batch: salts (outside the lock), then one transaction that
@@ -56,8 +60,15 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     const prepared = await prepare(events);
     stopPrepare();
     const projectIds = [...new Set(events.map((e) => e.projectId))];
-    const aliases = prepared.flatMap((p) => (p.kind === 'ready' ? aliasIdsOf(p.identity).map((aliasId) => ({ projectId: p.event.projectId, aliasId })) : []));
-    const messages = events.map((e) => ({ projectId: e.projectId, messageId: e.messageId }));
+    // A visitor's ids repeat across a batch: each is looked up once.
+    const aliases = uniqueBy(
+      prepared.flatMap((p) => (p.kind === 'ready' ? aliasIdsOf(p.identity).map((aliasId) => ({ projectId: p.event.projectId, aliasId })) : [])),
+      (k) => `${k.projectId}\n${k.aliasId}`,
+    );
+    const messages = uniqueBy(
+      events.map((e) => ({ projectId: e.projectId, messageId: e.messageId })),
+      (k) => `${k.projectId}\n${k.messageId}`,
+    );
     const stopDb = batchSeconds.startTimer({ step: 'identity_tx' });
     const result = await inProjectTransaction(pool, projectIds, async (client) => {
       const stopLoad = batchSeconds.startTimer({ step: 'load' });
