@@ -5,6 +5,8 @@ export interface LoadOptions {
   visitors: number;
   from: number;
   days: number;
+  /** Zipf-like activity (a few visitors do most events) instead of ~10 events per visitor. */
+  skewed?: boolean;
 }
 
 // Each event's name drawn with these weights; the funnel uses view_item → add_to_cart → purchase.
@@ -48,7 +50,7 @@ export async function loadEvents(pool: Pool, o: LoadOptions): Promise<void> {
       SELECT 'bench', 'm' || g, ts, ts, 'track', ${nameCase()}, NULL, v, 'v-' || v, NULL, 'a-' || v,
         's-' || v || '-' || (extract(epoch FROM ts)::bigint / 86400), jsonb_build_object('plan', CASE WHEN v % 4 = 0 THEN 'pro' ELSE 'free' END),
         '{}'::jsonb, '/p' || (g % 20), NULL, NULL, NULL, NULL, 'FR', 'Firefox', 'Linux', 'desktop', false
-      FROM (SELECT g, (hashint4(g) & 2147483647) % ${o.visitors} AS v, random() AS r,
+      FROM (SELECT g, ${o.skewed ? `floor(${o.visitors} * power(random(), 3))::int` : `(hashint4(g) & 2147483647) % ${o.visitors}`} AS v, random() AS r,
                    -- Arrival order, as a consumer writes them: time grows with g, with a little jitter.
                    to_timestamp(${o.from / 1000}) + (g::float8 / ${o.events}) * interval '${o.days} days' + random() * interval '10 minutes' AS ts
             FROM generate_series(${lo}, ${hi}) AS g) AS x`);

@@ -1,5 +1,5 @@
 // Query service benchmarks, printed figures (never asserted):
-//   node scripts/run-ts.mjs bench/query/run.ts [--events N] [--stream M] [--quick] [--skip-stream] [--skip-queries] [--skip-selfjoin] [--keep-db]
+//   node scripts/run-ts.mjs bench/query/run.ts [--events N] [--stream M] [--quick] [--skip-stream] [--skip-queries] [--skip-selfjoin] [--keep-db] [--skewed]
 // 1. Store throughput: M enriched events pre-filled into a fresh namespace's events.enriched.v1
 //    (gzip, 4 partitions), then the service's consumer + store (in-process) into a fresh
 //    database; rate from consumer start to the last row committed.
@@ -99,8 +99,9 @@ async function benchQueries(): Promise<void> {
   const db = await createTestDatabase('bench_funnel', migrationsDir);
   const pool = new Pool({ connectionString: db.url, max: 4 });
   const visitors = Math.round(EVENTS / 10);
-  const [loadMs] = await timeIt(() => loadEvents(pool, { events: EVENTS, visitors, from: T0, days: 90 }));
-  console.log(`loaded ${EVENTS} events / ${visitors} visitors / 90 days in ${fmt(loadMs)}`);
+  const skewed = args.includes('--skewed');
+  const [loadMs] = await timeIt(() => loadEvents(pool, { events: EVENTS, visitors, from: T0, days: 90, skewed }));
+  console.log(`loaded ${EVENTS} events / ${visitors} visitors / 90 days${skewed ? ' (skewed: visitor = N·u³)' : ' (uniform)'} in ${fmt(loadMs)}`);
   const app = createApp({ pool, logger, timeZoneOf: () => 'UTC', checks: {} });
   const server = await listen(app, 0);
   const base = `http://127.0.0.1:${server.port}/internal/projects/bench`;

@@ -30,6 +30,8 @@ export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: numbe
     })
     .join(' | ');
   const names = params.add([...new Set(f.steps.map((s) => s.event))]);
+  // Without property filters every event with a step's name matches a step: no need to test.
+  const filtered = f.steps.some((s) => s.where && Object.keys(s.where).length > 0);
   const value = f.propertyKey
     ? ` || coalesce(int4send(octet_length(e.properties ->> ${params.add(f.propertyKey)})) || convert_to(e.properties ->> ${params.add(f.propertyKey)}, 'UTF8'), int4send(-1))`
     : '';
@@ -47,7 +49,7 @@ export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: numbe
     FROM events e ${join}
     WHERE e.project_id = ${project} AND e.name = ANY(${names}::text[])
       AND e."timestamp" >= to_timestamp(${from}::float8) AND e."timestamp" < to_timestamp(${until}::float8)${restrict}
-      AND (${bits}) <> 0`;
+      ${filtered ? `AND (${bits}) <> 0` : ''}`;
   return Promise.all(
     Array.from({ length: shards }, async (_, k) => {
       const values = [...params.values];
