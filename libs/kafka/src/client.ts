@@ -29,7 +29,10 @@ export function createKafka(options: KafkaClientOptions): Kafka {
       ({ level, log: entry }: LogEntry) => {
         const { message, ...fields } = entry;
         // kafkajs logs every reconnect attempt as an error; they are expected while a broker restarts.
-        const method = level === logLevel.ERROR && /Connection|ECONNREFUSED|disconnected/i.test(String(message)) ? 'warn' : levels[level] ?? 'info';
+        let method = level === logLevel.ERROR && /Connection|ECONNREFUSED|disconnected/i.test(String(message)) ? 'warn' : levels[level] ?? 'info';
+        // Bounded retries are deliberate: a caller past its deadline answers 503 rather than
+        // holding the request; duplicates from a late success are removed by messageId.
+        if (/Limiting retries for the idempotent producer/.test(String(message))) method = 'debug';
         log[method](fields, `kafkajs: ${message}`);
       },
   });

@@ -1,4 +1,4 @@
-import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { injectTraceHeaders } from '@sightline/telemetry';
 
 export interface OutgoingMessage {
@@ -30,7 +30,15 @@ export function toKafkaMessage(message: OutgoingMessage): Message {
  * behind every 2xx and every committed offset.
  */
 export function createProducer(kafka: Kafka, options: { transactionalId?: string; compression?: boolean } = {}): DurableProducer {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: true, transactionalId: options.transactionalId });
+  // The default (murmur2, Java-compatible) partitioner keeps a key on the partition any Kafka
+  // client would choose; naming it silences kafkajs's v2 migration warning.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    allowAutoTopicCreation: true,
+    transactionalId: options.transactionalId,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const compression = options.compression === false ? CompressionTypes.None : CompressionTypes.GZIP;
   let started = false;
   return {
