@@ -94,6 +94,20 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
     throw new WriteConflictError(`merge ${merged} into ${survivor}`);
   }
 
+  async function erase(keys: ProjectKeys, settings: ProjectSettings, visitor: number, ids: string[]): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const index = await visitorIndex(keys, visitor);
+      const members = (await client.smembers(keys.members(visitor))).map(Number);
+      const dataKeys = keysOfVisitor(index.dims, index.hours, keys, settings, now());
+      const done = await scripts.erase(
+        [keys.erased, keys.ids, keys.touched(visitor), keys.members(visitor), ...dataKeys],
+        [index.size, members.length + 1, visitor, ...members, ...ids],
+      );
+      if (done === 1) return;
+    }
+    throw new WriteConflictError(`erase ${visitor}`);
+  }
+
   return {
     async applyEvents(projectId, settings, source, events) {
       if (events.length === 0) return;
@@ -126,20 +140,6 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
       return erased;
     },
   };
-
-  async function erase(keys: ProjectKeys, settings: ProjectSettings, visitor: number, ids: string[]): Promise<void> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const index = await visitorIndex(keys, visitor);
-      const members = (await client.smembers(keys.members(visitor))).map(Number);
-      const dataKeys = keysOfVisitor(index.dims, index.hours, keys, settings, now());
-      const done = await scripts.erase(
-        [keys.erased, keys.ids, keys.touched(visitor), keys.members(visitor), ...dataKeys],
-        [index.size, members.length + 1, visitor, ...members, ...ids],
-      );
-      if (done === 1) return;
-    }
-    throw new WriteConflictError(`erase ${visitor}`);
-  }
 }
 
 /** Turns a plan into the APPLY script's KEYS (after the 3 fixed ones) and ops. */
