@@ -35,18 +35,26 @@ export function generatePrisma(service) {
 const started = Date.now();
 for (const service of services) {
   generatePrisma(service);
-  const extraEntries = existsSync(join(root, 'services', service, 'src', 'cli')) ? readdirSync(join(root, 'services', service, 'src', 'cli')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(root, 'services', service, 'src', 'cli', f)) : [];
-  await build({
-    entryPoints: [join(root, 'services', service, 'src', 'main.ts'), ...extraEntries],
-    outdir: join(root, 'services', service, 'dist'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    logLevel: 'warning',
-    tsconfig: join(root, 'tsconfig.json'),
-    plugins: [externalPackages(join(root, 'services', service, 'dist'))],
-  });
+  const src = join(root, 'services', service, 'src');
+  const cli = existsSync(join(src, 'cli')) ? readdirSync(join(src, 'cli')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')) : [];
+  const entries = [['main.ts', 'main.js'], ...cli.map((f) => [join('cli', f), join('cli', f.replace(/\.ts$/, '.js'))])];
+  // One build per entry: the plugin writes relative requires from the output file's folder.
+  await Promise.all(
+    entries.map(([from, to]) => {
+      const outfile = join(root, 'services', service, 'dist', to);
+      return build({
+        entryPoints: [join(src, from)],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        sourcemap: true,
+        logLevel: 'warning',
+        tsconfig: join(root, 'tsconfig.json'),
+        plugins: [externalPackages(dirname(outfile))],
+      });
+    }),
+  );
 }
 console.log(`built ${services.join(', ')} in ${Date.now() - started} ms`);
