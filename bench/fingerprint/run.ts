@@ -6,6 +6,7 @@
 //     each event unchanged (gzip, acks=-1) to another topic — the floor of any consumer here;
 //  2. the service (in-process, real Postgres identity store, fresh database), to events.enriched.
 // Rates are measured from the first to the last output record, so group joins are excluded.
+// MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment tune the service.
 import { cpus, freemem, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -142,7 +143,7 @@ async function main() {
   console.log(`pass-through: ${EVENTS} events in ${pass.seconds.toFixed(1)} s = ${Math.round(pass.rate)} events/s`);
 
   const db = await createTestDatabase('benchfp');
-  const service = createSessionFingerprint(parseConfig(config.schema, { DATABASE_URL: db.url, TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn' }), logger, {
+  const service = createSessionFingerprint(parseConfig(config.schema, { MAX_BYTES_PER_PARTITION: process.env.MAX_BYTES_PER_PARTITION, PARTITIONS_CONSUMED_CONCURRENTLY: process.env.PARTITIONS_CONSUMED_CONCURRENTLY, DATABASE_URL: db.url, TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn' }), logger, {
     migrationsDir: join(repoRoot, 'services', 'session-fingerprint', 'prisma', 'migrations'),
   });
   const serviceRun = measure(topics.eventsEnriched, EVENTS);

@@ -1,6 +1,6 @@
 import { eventNameOf, type EnrichedEvent, type RawEvent } from '@sightline/contracts';
 import { userAgentFacts, type Attribution } from './enrich.handler';
-import { resolveVisitor, type ProjectIdentity } from './identity.handler';
+import { markIdentityChanged, resolveVisitor, type ProjectIdentity } from './identity.handler';
 import type { PreparedEvent } from './prepare.handler';
 import { placeInSession } from './session.handler';
 
@@ -89,7 +89,10 @@ export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, Pro
     const resolved = resolveVisitor(state, item.identity);
     if (resolved.kind === 'erased') return { kind: 'drop', reason: 'visitor_erased' };
     const visitor = state.visitors.get(resolved.index)!;
-    if (!item.anonymousMode && Object.keys(item.event.traits).length > 0) visitor.traits = { ...visitor.traits, ...item.event.traits };
+    if (!item.anonymousMode && Object.keys(item.event.traits).length > 0) {
+      visitor.traits = { ...visitor.traits, ...item.event.traits };
+      markIdentityChanged(state, resolved.index);
+    }
     const source = item.source;
     const session = placeInSession(
       visitor.session,

@@ -23,7 +23,12 @@ export interface ProjectIdentity {
   visitors: Map<number, VisitorRecord>;
   /** Alias ids of the batch that belonged to an erased visitor. */
   erased: Set<string>;
+  /** Visitors the batch touched (at least their last-seen time and session changed). */
   dirtyVisitors: Set<number>;
+  /** Of those, the ones whose identity columns (ids, traits, first seen, merge) changed too. */
+  identityChanged: Set<number>;
+  /** The counter as loaded: indexes from here on are new rows. */
+  loadedNextIndex: number;
   newAliases: Map<string, number>;
   merges: Array<{ absorbed: number; canonical: number }>;
 }
@@ -48,7 +53,13 @@ export const fingerprintAlias = (hash: string) => `f:${hash}`;
 export const fingerprintVisitorId = (hash: string) => `fp_${hash}`;
 
 export function emptyProjectIdentity(projectId: string, nextIndex: number): ProjectIdentity {
-  return { projectId, nextIndex, aliases: new Map(), visitors: new Map(), erased: new Set(), dirtyVisitors: new Set(), newAliases: new Map(), merges: [] };
+  return { projectId, nextIndex, loadedNextIndex: nextIndex, aliases: new Map(), visitors: new Map(), erased: new Set(), dirtyVisitors: new Set(), identityChanged: new Set(), newAliases: new Map(), merges: [] };
+}
+
+/** Records that a visitor's ids, traits, first-seen time or merge target changed. */
+export function markIdentityChanged(state: ProjectIdentity, index: number): void {
+  state.dirtyVisitors.add(index);
+  state.identityChanged.add(index);
 }
 
 /** The alias ids an event may be known by, in the order they are looked up. */
@@ -69,7 +80,7 @@ function addAlias(state: ProjectIdentity, alias: string, index: number): void {
 function newVisitor(state: ProjectIdentity, visitorId: string, at: number): VisitorRecord {
   const visitor: VisitorRecord = { index: state.nextIndex++, visitorId, userId: null, traits: {}, firstSeenAt: at, lastSeenAt: at, mergedInto: null, session: null };
   state.visitors.set(visitor.index, visitor);
-  state.dirtyVisitors.add(visitor.index);
+  markIdentityChanged(state, visitor.index);
   return visitor;
 }
 
@@ -96,7 +107,8 @@ function merge(state: ProjectIdentity, absorbedIndex: number, canonicalIndex: nu
   for (const [alias, index] of state.newAliases) if (index === absorbedIndex) state.newAliases.set(alias, canonicalIndex);
   for (const visitor of state.visitors.values()) if (visitor.mergedInto === absorbedIndex) visitor.mergedInto = canonicalIndex;
   state.merges.push({ absorbed: absorbedIndex, canonical: canonicalIndex });
-  state.dirtyVisitors.add(absorbedIndex).add(canonicalIndex);
+  markIdentityChanged(state, absorbedIndex);
+  markIdentityChanged(state, canonicalIndex);
 }
 
 function isErased(state: ProjectIdentity, ids: string[]): boolean {
@@ -138,6 +150,7 @@ export function resolveVisitor(state: ProjectIdentity, input: IdentityInput): Id
       const visitor = visitorOf(state, target);
       visitor.userId = input.userId;
       visitor.visitorId = input.userId;
+      markIdentityChanged(state, target);
       addAlias(state, primary, target);
     }
   } else {
