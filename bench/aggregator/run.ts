@@ -123,7 +123,13 @@ async function startRedis(): Promise<{ redis: Redis; stop(): void }> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '0'], { stdio: 'ignore' });
   const redis = new Redis(port, '127.0.0.1', { enableAutoPipelining: true, retryStrategy: () => 50 });
   redis.on('error', () => undefined); // refused until the server listens
-  await waitFor(async () => (await redis.ping()) === 'PONG', { timeoutMs: 10_000, description: 'bench redis-server' });
+  try {
+    await waitFor(async () => (await redis.ping()) === 'PONG', { timeoutMs: 10_000, description: 'bench redis-server' });
+  } catch (err) {
+    redis.disconnect();
+    child.kill('SIGKILL');
+    throw err;
+  }
   return { redis, stop: () => (redis.disconnect(), child.kill('SIGKILL')) };
 }
 
