@@ -257,10 +257,10 @@ async function main() {
         `${what}: bitmaps ${r.value.toLocaleString('en')} in p50 ${r.p50.toFixed(2)} ms (p95 ${r.p95.toFixed(2)}) | postgres COUNT(DISTINCT) ${p.value.toLocaleString('en')} in p50 ${p.p50.toFixed(0)} ms | ${r.value === p.value ? 'same answer' : 'DIFFERENT ANSWER'} | speed-up ${(p.p50 / r.p50).toFixed(0)}x`,
       );
     const totals = await reader.totals(PROJECT, SETTINGS, all);
-    console.log(`90-day event total: ${totals.total.toLocaleString('en')} of ${projection.events.toLocaleString('en')} events sent: ${totals.total === projection.events ? 'exact' : 'WRONG'}`);
-    line('90-day unique visitors', { ...u90, value: u90.value.total }, pgU90);
+    console.log(`${DAYS}-day event total: ${totals.total.toLocaleString('en')} of ${projection.events.toLocaleString('en')} events sent: ${totals.total === projection.events ? 'exact' : 'WRONG'}`);
+    line(`${DAYS}-day unique visitors`, { ...u90, value: u90.value.total }, pgU90);
     line('30-day signup AND plan=pro AND source=newsletter', { ...and30, value: and30.value.total }, pgAnd30);
-    console.log(`90-day daily series (90 counts, one script): p50 ${series.p50.toFixed(2)} ms (p95 ${series.p95.toFixed(2)})`);
+    console.log(`${DAYS}-day daily series (${DAYS} counts, one script): p50 ${series.p50.toFixed(2)} ms (p95 ${series.p95.toFixed(2)})`);
   } finally {
     await pg.end();
     await db.drop();
