@@ -66,9 +66,6 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
       await janitor.start();
       await consumer.start();
     },
-    async stopConsuming() {
-      await consumer.stop();
-    },
     async stop() {
       await consumer.stop();
       await janitor.stop();
