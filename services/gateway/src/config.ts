@@ -28,6 +28,8 @@ export const config = defineConfig({
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
   /** Verified Basic credentials are remembered this long, so each API call does not pay for scrypt. */
   CREDENTIAL_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Read keys, projects and roles are remembered this long; a revocation takes effect within it (keep < 2000). */
+  LOOKUP_CACHE_MS: z.coerce.number().int().min(0).max(2000).default(1000),
   MAX_RANGE_DAYS: z.coerce.number().int().positive().default(800),
   MAX_FUNNEL_STEPS: z.coerce.number().int().min(2).max(50).default(10),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),

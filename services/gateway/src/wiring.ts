@@ -16,8 +16,8 @@ import { createProjectStore } from './stores/projects.store';
 /** Builds the stores, clients and auth from their I/O handles; shared by main.ts, the CLI and tests. */
 export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db; publisher: ChangePublisher }): GatewayDeps {
   const { config, logger, db, publisher } = input;
-  const accounts = createAccountStore(db);
-  const projects = createProjectStore(db, publisher);
+  const accounts = createAccountStore(db, config.LOOKUP_CACHE_MS);
+  const projects = createProjectStore(db, publisher, config.LOOKUP_CACHE_MS);
   const auth = createAuthenticator({
     accounts,
     projects,

@@ -2,7 +2,7 @@ import { HttpError } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
 import type { AggregatorClient } from '../clients/aggregator.client';
 import type { FunnelResult, QueryClient } from '../clients/query.client';
-import { entryCandidates, MAX_CANDIDATES, queryFunnelBody, type FunnelQuery } from '../handlers/funnel-request';
+import { entryCandidates, queryFunnelBody, worthSending, type FunnelQuery } from '../handlers/funnel-request';
 import { checkRange } from '../handlers/time-range';
 
 export interface FunnelAssemblyDeps {
@@ -15,8 +15,9 @@ export interface FunnelAssemblyDeps {
 
 /**
  * An exact funnel: the aggregator's bitmaps narrow the visitors who can count, the query
- * service matches their events in order. Without the aggregator (down, or too many
- * candidates to be worth sending) the query service matches alone: slower, same answer.
+ * service matches their events in order. When the bound is not selective (most of the range's
+ * visitors did step 1), or the aggregator is down, the query service matches alone: same
+ * answer, and then faster than filtering by a long list.
  */
 export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: FunnelQuery): Promise<FunnelResult> {
   if (q.steps.length > deps.maxSteps) throw HttpError.badRequest(`at most ${deps.maxSteps} steps`, [{ path: 'steps', reason: `at most ${deps.maxSteps}` }]);
@@ -28,8 +29,8 @@ export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: 
   const bound = entryCandidates(q);
   if (bound) {
     try {
-      const found = await deps.aggregator.candidates(projectId, bound);
-      if (found.count <= MAX_CANDIDATES) candidates = found.visitorIndexes;
+      const [found, active] = await Promise.all([deps.aggregator.candidates(projectId, bound), deps.aggregator.uniques(projectId, { from: q.from, to: q.to })]);
+      if (worthSending(found.count, active.total)) candidates = found.visitorIndexes;
     } catch (err) {
       deps.logger.warn({ err, projectId }, 'funnel_candidates_unavailable');
     }

@@ -36,6 +36,7 @@ export interface AccessControlOptions {
  * that is too low for something the caller can see is a 403.
  */
 export function createAccessControl(options: AccessControlOptions) {
+  const roleIn = options.accounts.roleIn;
   async function identify(req: Request, allowQueryKey = false): Promise<Principal> {
     const principal = await options.auth.identify(req, allowQueryKey);
     if (principal.kind === 'anonymous') return principal;
@@ -58,7 +59,7 @@ export function createAccessControl(options: AccessControlOptions) {
       if (!keys) throw HttpError.forbidden('read keys cannot do this; sign in as a member');
       return { principal, project, role: 'key' };
     }
-    const memberRole = await options.accounts.roleIn(project.accountId, principal.memberId);
+    const memberRole = await roleIn(project.accountId, principal.memberId);
     if (!memberRole) throw HttpError.notFound('project not found');
     if (!roleAtLeast(memberRole, role)) throw HttpError.forbidden(`this needs the ${role} role`);
     return { principal, project, role: memberRole };
@@ -83,7 +84,7 @@ export function createAccessControl(options: AccessControlOptions) {
         case 'account': {
           const principal = requireMember(await identify(req));
           const accountId = String(params.accountId);
-          const role = await options.accounts.roleIn(accountId, principal.memberId);
+          const role = await roleIn(accountId, principal.memberId);
           if (!role) throw HttpError.notFound('account not found');
           if (!roleAtLeast(role, access.role)) throw HttpError.forbidden(`this needs the ${access.role} role`);
           return { principal, accountId, role } satisfies AccountAccess;

@@ -33,6 +33,13 @@ export type FunnelQuery = z.infer<typeof funnelQuery>;
 
 /** Above this many candidates, sending the list costs more than it saves; the query service then matches alone. */
 export const MAX_CANDIDATES = 2_000_000;
+/** The candidate list pays off only when it leaves out most of the range's visitors (measured in bench/gateway). */
+export const MAX_CANDIDATE_SHARE = 0.25;
+
+/** Whether to send the aggregator's candidates: only when they narrow the visitors enough to be worth the list. */
+export function worthSending(candidates: number, activeVisitors: number): boolean {
+  return candidates <= MAX_CANDIDATES && candidates <= activeVisitors * MAX_CANDIDATE_SHARE;
+}
 
 /**
  * The aggregator's bound on who can be counted at any step: the visitors with the step-1 event

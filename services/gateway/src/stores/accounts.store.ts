@@ -1,6 +1,7 @@
 import { HttpError } from '@sightline/http';
 import { newId } from '../handlers/secrets';
 import { slugify, withSuffix } from '../handlers/slug';
+import { createTtlCache } from '../handlers/ttl-cache';
 import { isUniqueViolation, uniqueTarget, type Db } from './prisma';
 
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
@@ -12,7 +13,12 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
 
 const conflict = (message: string) => new HttpError(409, 'conflict', message);
 
-export function createAccountStore(db: Db) {
+/**
+ * `lookupCacheMs`: roles are remembered this long for the per-request access checks; changes
+ * made through this process forget them at once, other instances see them within that time.
+ */
+export function createAccountStore(db: Db, lookupCacheMs = 0) {
+  const roles = createTtlCache<Role | null>(lookupCacheMs);
   return {
     /** A new account with its first member as admin; the slug gets a suffix when the plain one is taken. */
     async createAccountWithAdmin(input: { name: string; email: string; passwordHash: string }) {
@@ -34,9 +40,11 @@ export function createAccountStore(db: Db) {
     },
     findMemberByEmail: (email: string) => db.member.findUnique({ where: { email } }),
     findMemberById: (id: string) => db.member.findUnique({ where: { id } }),
-    async roleIn(accountId: string, memberId: string): Promise<Role | null> {
-      const row = await db.membership.findUnique({ where: { accountId_memberId: { accountId, memberId } } });
-      return (row?.role as Role | undefined) ?? null;
+    roleIn(accountId: string, memberId: string): Promise<Role | null> {
+      return roles.get(`${accountId}\u0000${memberId}`, async () => {
+        const row = await db.membership.findUnique({ where: { accountId_memberId: { accountId, memberId } } });
+        return (row?.role as Role | undefined) ?? null;
+      });
     },
     listAccountsOf: (memberId: string) => db.membership.findMany({ where: { memberId }, include: { account: true }, orderBy: { createdAt: 'asc' } }),
     getAccount: (id: string) => db.account.findUnique({ where: { id } }),
@@ -60,16 +68,20 @@ export function createAccountStore(db: Db) {
     },
     /** Changes a role or removes a member, refusing to leave the account without an admin. */
     async changeMembership(accountId: string, memberId: string, role: Role | null) {
-      return db.$transaction(async (tx) => {
-        const current = await tx.membership.findUnique({ where: { accountId_memberId: { accountId, memberId } } });
-        if (!current) throw HttpError.notFound('member not found');
-        if (current.role === 'admin' && role !== 'admin') {
-          const admins = await tx.membership.count({ where: { accountId, role: 'admin' } });
-          if (admins <= 1) throw conflict('an account needs at least one admin');
-        }
-        if (role === null) await tx.membership.delete({ where: { accountId_memberId: { accountId, memberId } } });
-        else await tx.membership.update({ where: { accountId_memberId: { accountId, memberId } }, data: { role } });
-      });
+      try {
+        return await db.$transaction(async (tx) => {
+          const current = await tx.membership.findUnique({ where: { accountId_memberId: { accountId, memberId } } });
+          if (!current) throw HttpError.notFound('member not found');
+          if (current.role === 'admin' && role !== 'admin') {
+            const admins = await tx.membership.count({ where: { accountId, role: 'admin' } });
+            if (admins <= 1) throw conflict('an account needs at least one admin');
+          }
+          if (role === null) await tx.membership.delete({ where: { accountId_memberId: { accountId, memberId } } });
+          else await tx.membership.update({ where: { accountId_memberId: { accountId, memberId } }, data: { role } });
+        });
+      } finally {
+        roles.delete(`${accountId}\u0000${memberId}`);
+      }
     },
     setPassword: (memberId: string, passwordHash: string) => db.member.update({ where: { id: memberId }, data: { passwordHash } }),
     createSession: (tokenHash: string, memberId: string, expiresAt: Date) => db.session.create({ data: { tokenHash, memberId, expiresAt } }),

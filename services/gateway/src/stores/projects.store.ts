@@ -1,6 +1,7 @@
 import { HttpError } from '@sightline/http';
 import type { Prisma } from '../generated/prisma/client';
 import { mergeSettings, toProjectConfig, type ProjectRow, type SettingsPatch } from '../handlers/project-config';
+import { createTtlCache } from '../handlers/ttl-cache';
 import { hashSecret, keyPrefix, newId, newReadKeySecret, newWriteKey } from '../handlers/secrets';
 import type { ChangePublisher } from '../publishers/change.publisher';
 import { isUniqueViolation, type Db, type Tx } from './prisma';
@@ -27,7 +28,11 @@ export type ProjectPatch = Partial<Omit<ProjectInput, 'id' | 'slug' | 'settings'
  * gets a 503, so the topic never misses a committed change. (The rare commit failure after a
  * publish is healed by `republishAll` at start.)
  */
-export function createProjectStore(db: Db, publisher: ChangePublisher) {
+export function createProjectStore(db: Db, publisher: ChangePublisher, lookupCacheMs = 0) {
+  // Hot per-request lookups, remembered briefly. Changes made through this process forget them
+  // at once; other gateway instances see them within lookupCacheMs (< 2 s: the revocation promise).
+  const projectCache = createTtlCache<ProjectRow | null>(lookupCacheMs);
+  const keyCache = createTtlCache<{ id: string; projectId: string } | null>(lookupCacheMs);
   async function publish(tx: Tx, id: string): Promise<ProjectRow> {
     const row = await tx.project.findUniqueOrThrow({ where: { id }, include: withAccount });
     await publisher.publishProject(id, toProjectConfig(row));
@@ -40,11 +45,14 @@ export function createProjectStore(db: Db, publisher: ChangePublisher) {
       if (isUniqueViolation(err)) throw new HttpError(409, 'conflict', 'a project with this slug (or id) already exists in the account');
       if ((err as { name?: string }).name?.startsWith('Kafka')) throw HttpError.unavailable('the change could not be published; nothing was changed', 5);
       throw err;
+    } finally {
+      // After the commit, so a concurrent read cannot cache the old row again.
+      projectCache.clear();
     }
   }
 
   return {
-    get: (id: string): Promise<ProjectRow | null> => db.project.findUnique({ where: { id }, include: withAccount }),
+    get: (id: string): Promise<ProjectRow | null> => projectCache.get(id, () => db.project.findUnique({ where: { id }, include: withAccount })),
     list: (accountId: string): Promise<ProjectRow[]> => db.project.findMany({ where: { accountId }, include: withAccount, orderBy: { createdAt: 'asc' } }),
     findBySlugs: (accountSlug: string, slug: string): Promise<ProjectRow | null> =>
       db.project.findFirst({ where: { slug, account: { slug: accountSlug } }, include: withAccount }),
@@ -136,21 +144,28 @@ export function createProjectStore(db: Db, publisher: ChangePublisher) {
     },
     listReadKeys: (projectId: string) => db.readKey.findMany({ where: { projectId }, orderBy: { createdAt: 'asc' } }),
     /** Looked up by the hash of the presented secret, so no secret is ever compared byte by byte. */
-    findActiveReadKey: (secretHash: string) => db.readKey.findFirst({ where: { secretHash, revokedAt: null } }),
+    findActiveReadKey: (secretHash: string) =>
+      keyCache.get(secretHash, async () => {
+        const key = await db.readKey.findFirst({ where: { secretHash, revokedAt: null } });
+        return key ? { id: key.id, projectId: key.projectId } : null;
+      }),
     async revokeReadKey(projectId: string, keyId: string) {
       const { count } = await db.readKey.updateMany({ where: { id: keyId, projectId, revokedAt: null }, data: { revokedAt: new Date() } });
+      keyCache.clear();
       if (count === 0) throw HttpError.notFound('key not found or already revoked');
     },
     /** Revokes a key and issues a new one with the same name, atomically. */
     async rotateReadKey(projectId: string, keyId: string) {
       const secret = newReadKeySecret();
-      return db.$transaction(async (tx) => {
+      const rotated = await db.$transaction(async (tx) => {
         const old = await tx.readKey.findFirst({ where: { id: keyId, projectId, revokedAt: null } });
         if (!old) throw HttpError.notFound('key not found or already revoked');
         await tx.readKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
         const key = await tx.readKey.create({ data: { id: newId('key'), projectId, name: old.name, secretHash: hashSecret(secret), prefix: keyPrefix(secret) } });
         return { key, secret };
       });
+      keyCache.clear();
+      return rotated;
     },
   };
 }
