@@ -49,13 +49,10 @@ export async function startStack(prefix: string): Promise<Stack> {
   };
 }
 
-/** A desktop browser: requests from Node's own user agent are (rightly) classed as bots. */
-export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
-
 export async function api<T = unknown>(method: string, url: string, options: { body?: unknown; auth?: string } = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA, ...(options.auth ? { authorization: options.auth } : {}) },
+    headers: { 'content-type': 'application/json', ...(options.auth ? { authorization: options.auth } : {}) },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await res.text();

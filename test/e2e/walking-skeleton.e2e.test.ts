@@ -2,7 +2,9 @@ import { json, readAll, waitFor } from '@sightline/testing';
 import { api, basic, bearer, createProject, startStack, type DemoProject, type Stack } from './stack';
 
 // The foundation's promise, end to end through five real processes, Kafka, Postgres and
-// Redis: what ingest acknowledged is counted exactly once, even across restarts.
+// Redis: what ingest acknowledged is counted exactly once, even across restarts. The events
+// come as a server SDK sends them (Node's own User-Agent, which isbot classes as a bot): the
+// sender's agent must not make the visitors bots.
 const DAY = 86_400_000;
 const today = Math.floor(Date.now() / DAY) * DAY;
 const day1 = today - 3 * DAY;

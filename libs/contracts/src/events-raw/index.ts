@@ -8,8 +8,15 @@ export const requestFacts = z.object({
   acceptLanguage: z.string().max(512).nullable(),
   dnt: z.boolean(),
   gpc: z.boolean(),
+  /**
+   * Who sent the request. A browser's User-Agent is the visitor's; a server SDK's (Segment's
+   * node, python, go libraries, curl) is the sender's, so only `context.userAgent` describes
+   * the visitor then. Records written before this field was added came from both: `browser`
+   * keeps their old reading.
+   */
+  clientKind: z.enum(['browser', 'server']).default('browser'),
 });
-export type RequestFacts = z.infer<typeof requestFacts>;
+export type RequestFacts = z.input<typeof requestFacts>;
 
 export const rawEventValue = z.object({
   messageId: z.string().min(1).max(256),
@@ -33,7 +40,8 @@ export const rawEventValue = z.object({
   timestamp: isoTimestamp,
   request: requestFacts,
 });
-export type RawEvent = z.infer<typeof rawEventValue>;
+// The input type: producers may omit fields that have defaults (older producers did).
+export type RawEvent = z.input<typeof rawEventValue>;
 
 /** Key `projectId:(userId or anonymousId or fingerprint-pending)`; keeps a visitor's order. */
 export const rawEventKey = z.string().min(1);

@@ -21,6 +21,10 @@ describe('clientIp', () => {
 describe('requestFacts', () => {
   it('reads the headers the fingerprint needs', () => {
     const facts = requestFacts('127.0.0.1', { 'user-agent': 'UA', 'accept-language': 'de', dnt: '1', 'sec-gpc': '1' }, trustedProxyList([]));
-    expect(facts).toEqual({ ip: '127.0.0.1', userAgent: 'UA', acceptLanguage: 'de', dnt: true, gpc: true });
+    expect(facts).toEqual({ ip: '127.0.0.1', userAgent: 'UA', acceptLanguage: 'de', dnt: true, gpc: true, clientKind: 'server' });
+  });
+
+  it('marks browser endpoints, whose User-Agent is the visitor\'s own', () => {
+    expect(requestFacts('127.0.0.1', { 'user-agent': 'UA' }, trustedProxyList([]), 'browser').clientKind).toBe('browser');
   });
 });

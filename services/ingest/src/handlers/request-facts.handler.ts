@@ -55,8 +55,9 @@ function header(headers: RequestHeaders, name: string): string | null {
   return text ? text : null;
 }
 
-export function requestFacts(socketAddress: string | undefined, headers: RequestHeaders, trusted: BlockList): RequestFacts {
+export function requestFacts(socketAddress: string | undefined, headers: RequestHeaders, trusted: BlockList, clientKind: RequestFacts['clientKind'] = 'server'): RequestFacts {
   return {
+    clientKind,
     ip: clientIp(socketAddress, headers['x-forwarded-for'], trusted),
     userAgent: header(headers, 'user-agent')?.slice(0, 1024) ?? null,
     acceptLanguage: header(headers, 'accept-language')?.slice(0, 512) ?? null,

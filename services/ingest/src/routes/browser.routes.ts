@@ -44,7 +44,7 @@ export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource, router: 
     const bodyKey = isObject(body) ? body.writeKey : undefined;
     const resolved = resolveByKey(deps, req, res, bodyKey, false);
     if (!isBatch) {
-      const { results } = convertAll(deps, req, resolved, { inputs: [normalizeBrowserMessage(body, req)], defaultType: null, requireIdentity: false });
+      const { results } = convertAll(deps, req, resolved, { inputs: [normalizeBrowserMessage(body, req)], defaultType: null, requireIdentity: false, fromBrowser: true });
       await publishEvents(deps, resolved, [singleOrThrow(results[0]!)]);
       res.json({ success: true });
       return;
@@ -54,7 +54,7 @@ export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource, router: 
     const { events, rejected } = convertAll(deps, req, resolved, {
       inputs: list,
       defaultType: null,
-      requireIdentity: false,
+      requireIdentity: false, fromBrowser: true,
       batchSentAt: isObject(body) ? body.sentAt : undefined,
       batchContext: isObject(body) ? body.context : undefined,
     });
@@ -65,7 +65,7 @@ export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource, router: 
 
   router.get('/p.gif', async (req, res) => {
     const resolved = resolveByKey(deps, req, res, undefined, false);
-    const { results } = convertAll(deps, req, resolved, { inputs: [pixelMessage(req.query, refererOf(req))], defaultType: null, requireIdentity: false });
+    const { results } = convertAll(deps, req, resolved, { inputs: [pixelMessage(req.query, refererOf(req))], defaultType: null, requireIdentity: false, fromBrowser: true });
     await publishEvents(deps, resolved, [singleOrThrow(results[0]!)]);
     res.set({ 'Content-Type': 'image/gif', 'Cache-Control': 'no-store, max-age=0' }).send(PIXEL);
   });

@@ -94,6 +94,8 @@ export interface ConvertRequest {
   inputs: unknown[];
   defaultType: EventType | null;
   requireIdentity: boolean;
+  /** Browser endpoints: the request's User-Agent is the visitor's (see RequestFacts.clientKind). */
+  fromBrowser?: boolean;
   batchSentAt?: unknown;
   batchContext?: unknown;
 }
@@ -101,7 +103,7 @@ export interface ConvertRequest {
 /** Every input into a RawEvent or a rejection with its index; nothing is dropped silently. */
 export function convertAll(deps: IntakeDeps, req: Request, resolved: Resolved, conversion: ConvertRequest): { events: RawEvent[]; rejected: Rejected[]; results: Converted[] } {
   const receivedAt = new Date();
-  const facts = requestFacts(req.socket.remoteAddress, req.headers, deps.settings.trustedProxies);
+  const facts = requestFacts(req.socket.remoteAddress, req.headers, deps.settings.trustedProxies, conversion.fromBrowser ? 'browser' : 'server');
   // An event is built from the body, the URL and headers (Referer) only. Re-serialised, one
   // character of them takes at most 6 bytes (3 for UTF-8, ~5.3 for `1e20` written out), and
   // headers are capped at 16 KB by Node: under the limit, measuring each event is skipped.

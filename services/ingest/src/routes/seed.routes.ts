@@ -97,7 +97,8 @@ export function seedRoutes(deps: IntakeDeps, router: Router = Router()): Router 
     const visitor = validate(visitorId, given ?? cookied ?? randomUUID().replace(/-/g, ''), 'visitor_id');
     if (visitor !== cookied) res.cookie(VISITOR_COOKIE, visitor, { path: '/', maxAge: 100 * 365 * 86400_000, sameSite: req.secure ? 'none' : 'lax', secure: req.secure });
     const inputs = [...(batch.value.properties.length ? [hiiTrackProperties(batch.value.properties, visitor)] : []), ...batch.value.events.map((e) => hiiTrackEvent(e, visitor))];
-    const { events, rejected } = convertAll(deps, req, resolved, { inputs, defaultType: null, requireIdentity: false });
+    // HiiTrack's batch is a JSONP call from the visitor's browser.
+    const { events, rejected } = convertAll(deps, req, resolved, { inputs, defaultType: null, requireIdentity: false, fromBrowser: true });
     throwIfNoneAccepted(events, rejected, 'message.');
     await publishEvents(deps, resolved, events);
     hiiTrackReply(res, params, rejected.length ? { visitor_id: visitor, rejected } : { visitor_id: visitor });

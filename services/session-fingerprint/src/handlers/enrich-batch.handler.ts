@@ -38,7 +38,10 @@ export interface EnrichBatchResult {
  * anything else that must not travel on. Runs after the commit, outside the project lock.
  */
 export function toEnriched({ event, entry, traits, attribution }: Extract<Decision, { kind: 'enriched' }>): EnrichedEvent {
-  const ua = userAgentFacts(event.request.userAgent ?? event.context.userAgent);
+  // A server SDK's own User-Agent says nothing of the visitor (and reads as a bot): only the
+  // one the client put in context describes the visitor then.
+  const visitorAgent = event.request.clientKind === 'server' ? (event.context.userAgent ?? null) : (event.request.userAgent ?? event.context.userAgent);
+  const ua = userAgentFacts(visitorAgent);
   return {
     messageId: event.messageId,
     projectId: event.projectId,
