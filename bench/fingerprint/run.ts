@@ -81,7 +81,7 @@ function* generate(): Generator<RawEvent> {
       sentAt: null,
       receivedAt: at,
       timestamp: at,
-      request: { ip: `10.${(v >> 16) & 255}.${(v >> 8) & 255}.${v & 255}`, userAgent: UAS[v % UAS.length]!, acceptLanguage: 'en-US,en;q=0.9', dnt: false, gpc: false },
+      request: { ip: `10.${(v >> 16) & 255}.${(v >> 8) & 255}.${v & 255}`, userAgent: UAS[v % UAS.length]!, acceptLanguage: 'en-US,en;q=0.9', dnt: false, gpc: false, clientKind: 'browser' },
     };
   }
 }

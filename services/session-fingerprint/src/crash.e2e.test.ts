@@ -1,7 +1,6 @@
 import { topicNames, rawEventKeyOf, type EnrichedEventParsed } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
-import { join } from 'node:path';
-import { createTestDatabase, json, readAll, repoRoot, startService, testInfra, testKafka, testNamespace, waitFor, type ServiceProcess } from '@sightline/testing';
+import { createTestDatabase, json, readAll, startService, testInfra, testKafka, testNamespace, waitFor, type ServiceProcess } from '@sightline/testing';
 import { groupLag, project, rawEvent, recordCount } from '../test/harness';
 
 const EVENTS = 100_000;
@@ -36,9 +35,7 @@ describe('two instances, one killed with SIGKILL mid-run (real processes)', () =
     for (let i = 0; i < events.length; i += 5000) await producer.send(topics.eventsRaw, events.slice(i, i + 5000).map((e) => ({ key: rawEventKeyOf(e), value: e })));
     await producer.stop();
 
-    // The lockfile nests the OpenTelemetry packages under libs/telemetry, where a bundle in
-    // services/*/dist cannot find them; until the lead hoists them, point Node there.
-    const env = { NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'), DATABASE_URL: db.url, TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', PARTITIONS_CONSUMED_CONCURRENTLY: '2' };
+    const env = { DATABASE_URL: db.url, TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', PARTITIONS_CONSUMED_CONCURRENTLY: '2' };
     const services: ServiceProcess[] = [];
     try {
       services.push(await startService('session-fingerprint', env));

@@ -26,6 +26,7 @@ export interface RawEventInput {
   page?: { url?: string; path?: string; referrer?: string };
   campaign?: { source?: string; medium?: string; name?: string };
   messageId?: string;
+  clientKind?: 'browser' | 'server';
 }
 
 export const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
@@ -48,7 +49,7 @@ export function rawEvent(input: RawEventInput): RawEvent {
     sentAt: null,
     receivedAt: input.receivedAt ?? input.at,
     timestamp: input.at,
-    request: { ip: input.ip === undefined ? '203.0.113.7' : input.ip, userAgent: input.userAgent ?? CHROME, acceptLanguage: input.acceptLanguage ?? 'en-GB,en;q=0.9', dnt: input.dnt ?? false, gpc: false },
+    request: { ip: input.ip === undefined ? '203.0.113.7' : input.ip, userAgent: input.userAgent ?? CHROME, acceptLanguage: input.acceptLanguage ?? 'en-GB,en;q=0.9', dnt: input.dnt ?? false, gpc: false, clientKind: input.clientKind ?? 'browser' },
   };
 }
 

@@ -21,8 +21,13 @@ export function projectOrDefaults(project: ProjectConfig | undefined, projectId:
   return project ?? defaults(projectId);
 }
 
-/** Whether the event will need the fingerprint (and so the salt of its day). */
+/**
+ * Whether the event will need the fingerprint (and so the salt of its day). Never for events a
+ * server sent: the request's IP and User-Agent may be the server's own, and one fingerprint for
+ * every user of a backend would tie them all to one visitor.
+ */
 export function needsFingerprint(event: RawEvent, project: ProjectConfig): boolean {
+  if (event.request.clientKind === 'server') return false;
   const privacy = (event.request.dnt || event.request.gpc) && project.privacySignals !== 'ignore';
   if (privacy) return project.privacySignals === 'anonymous';
   return project.cookieless && !event.anonymousId && !event.previousId;
@@ -50,7 +55,7 @@ export function prepareEvent(event: RawEvent, project: ProjectConfig, salts: Map
       fingerprint = fingerprintOf(salt, event.projectId, event.request);
     }
   }
-  if (!privacy && !event.userId && !event.anonymousId && !fingerprint) return { kind: 'drop', reason: 'no_visitor_id' };
+  if (privacy ? !fingerprint : !event.userId && !event.anonymousId && !fingerprint) return { kind: 'drop', reason: 'no_visitor_id' };
   const identity: IdentityInput = privacy
     ? { userId: null, anonymousId: null, previousId: null, fingerprint, at, allowReidentify: project.allowReidentifyAfterErasure }
     : { userId: event.userId, anonymousId: event.anonymousId, previousId: event.previousId, fingerprint, at, allowReidentify: project.allowReidentifyAfterErasure };
