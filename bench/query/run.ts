@@ -1,13 +1,13 @@
 // Query service benchmarks, printed figures (never asserted):
-//   node scripts/run-ts.mjs bench/query/run.ts [--events N] [--stream M] [--quick] [--skip-stream] [--skip-queries] [--skip-selfjoin] [--keep-db] [--skewed]
+//   node scripts/run-ts.mjs bench/query/run.ts [--events N] [--stream M] [--quick] [--skip-stream] [--skip-queries] [--skip-selfjoin] [--keep-db] [--db URL] [--runs R] [--skewed]
 // 1. Store throughput: M enriched events pre-filled into a fresh namespace's events.enriched.v1
 //    (gzip, 4 partitions), then the service's consumer + store (in-process) into a fresh
 //    database; rate from consumer start to the last row committed.
 // 2. Funnel, event log: N events / N/10 visitors / 90 days generated in SQL (generate_series,
 //    indexes built after the load), then a 3-step sequential funnel with a 7-day window over
-//    the 90 days through the HTTP API (p50 of 5), the obvious self-join SQL on the same data
+//    the 90 days through the HTTP API (p50 of 5, or --runs), the obvious self-join SQL on the same data
 //    (one run), and a 50-row event-log page filtered by name and one day (p50 of 50).
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { topicNames, enrichedEventKeyOf } from '@sightline/contracts';
@@ -96,12 +96,17 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<[number, T]> {
 }
 
 async function benchQueries(): Promise<void> {
-  const db = await createTestDatabase('bench_funnel', migrationsDir);
+  // --db URL: a database kept by an earlier run (--keep-db), already loaded: skip the load.
+  const reuse = args.includes('--db') ? args[args.indexOf('--db') + 1]! : undefined;
+  const db = reuse ? { url: reuse, drop: async () => undefined } : await createTestDatabase('bench_funnel', migrationsDir);
   const pool = new Pool({ connectionString: db.url, max: 4 });
   const visitors = Math.round(EVENTS / 10);
   const skewed = args.includes('--skewed');
-  const [loadMs] = await timeIt(() => loadEvents(pool, { events: EVENTS, visitors, from: T0, days: 90, skewed }));
-  console.log(`loaded ${EVENTS} events / ${visitors} visitors / 90 days${skewed ? ' (skewed: visitor = N·u³)' : ' (uniform)'} in ${fmt(loadMs)}`);
+  if (reuse) console.log(`reusing ${reuse} (its events as loaded; --events only labels)`);
+  else {
+    const [loadMs] = await timeIt(() => loadEvents(pool, { events: EVENTS, visitors, from: T0, days: 90, skewed }));
+    console.log(`loaded ${EVENTS} events / ${visitors} visitors / 90 days${skewed ? ' (skewed: visitor = N·u³)' : ' (uniform)'} in ${fmt(loadMs)}`);
+  }
   const app = createApp({ pool, logger, timeZoneOf: () => 'UTC', checks: {} });
   const server = await listen(app, 0);
   const base = `http://127.0.0.1:${server.port}/internal/projects/bench`;
@@ -111,12 +116,12 @@ async function benchQueries(): Promise<void> {
   };
   const times: number[] = [];
   let answer: { steps: Array<{ count: number }> } | undefined;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < arg('runs', 5); i++) {
     const [ms, body] = await timeIt(async () => (await fetch(`${base}/funnels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(funnel) })).json());
     times.push(ms);
     answer = body as typeof answer;
   }
-  console.log(`funnel (3 steps, 7-day window, sequential, ${EVENTS} events): p50 ${fmt(p50(times))} (runs: ${times.map(fmt).join(', ')}); counts ${answer!.steps.map((s) => s.count).join(' / ')}`);
+  console.log(`funnel (3 steps, 7-day window, sequential, ${EVENTS} events): p50 ${fmt(p50(times))} (runs: ${times.map(fmt).join(', ')}); counts ${answer!.steps.map((s) => s.count).join(' / ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (!args.includes('--skip-selfjoin')) {
     try {
       const [ms, rows] = await timeIt(() => selfJoin(pool));
@@ -136,7 +141,7 @@ async function benchQueries(): Promise<void> {
   console.log(`event-log page (50 rows, name + 1 day): p50 ${fmt(p50(page))}; its count (The Eye's count): p50 ${fmt(p50(count))}`);
   await server.close();
   await pool.end();
-  if (args.includes('--keep-db')) console.log(`kept database ${db.url}`);
+  if (args.includes('--keep-db') || reuse) console.log(`kept database ${db.url}`);
   else await db.drop();
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { referenceFunnel, type RefEvent, type RefFunnel } from '../../test/funnel-reference';
 import { evaluateVisitor, percentile, summarize, visitorsAt, type FunnelOrder } from './funnel.handler';
-import { forEachPerson, parseStepBuffer, valueAt } from './step-blob.handler';
+import { forEachPerson, parseStepParts, valueAt, type StepPart } from './step-blob.handler';
 
 const NAMES = ['a', 'b', 'c'];
 const T0 = Date.UTC(2026, 10, 1);
@@ -23,30 +23,31 @@ const funnelArb = fc.record({
   span: fc.integer({ min: 1, max: 20 }).map((m) => m * 60_000),
 });
 
-/** Encodes records as the store's SQL does (int4send/int8send, length-prefixed UTF-8). */
-function encode(records: Array<[number, number, number, string, (string | null)?]>, withValue = false): Buffer {
-  return Buffer.concat(
-    records.map(([visitor, us, bits, id, value]) => {
-      const head = Buffer.alloc(20);
-      head.writeInt32BE(visitor, 0);
-      head.writeBigInt64BE(BigInt(us), 4);
-      head.writeInt32BE(bits, 12);
-      const idBytes = Buffer.from(id, 'utf8');
-      head.writeInt32BE(idBytes.length, 16);
-      const parts = [head, idBytes];
-      if (withValue) {
-        const len = Buffer.alloc(4);
-        const bytes = value == null ? Buffer.alloc(0) : Buffer.from(value, 'utf8');
-        len.writeInt32BE(value == null ? -1 : bytes.length);
-        parts.push(len, bytes);
-      }
-      return Buffer.concat(parts);
-    }),
-  );
+/** Encodes records as the store's SQL does (int4send/timestamptz_send/int4send bits, ids 0-separated). */
+function encode(records: Array<[number, number, number, string, (string | null)?]>, withValue = false): StepPart {
+  const head = Buffer.alloc(16 * records.length);
+  records.forEach(([visitor, us, bits], i) => {
+    head.writeInt32BE(visitor, 16 * i);
+    head.writeBigInt64BE(BigInt(us) - PG_EPOCH_US, 16 * i + 4);
+    head.writeInt32BE(bits, 16 * i + 12);
+  });
+  const ids = Buffer.from(records.map(([, , , id]) => id).join('\0'), 'utf8');
+  const values = withValue
+    ? Buffer.concat(
+        records.map(([, , , , value]) => {
+          const len = Buffer.alloc(4);
+          const bytes = value == null ? Buffer.alloc(0) : Buffer.from(value, 'utf8');
+          len.writeInt32BE(value == null ? -1 : bytes.length);
+          return Buffer.concat([len, bytes]);
+        }),
+      )
+    : null;
+  return { bits: null, records: head, ids, values };
 }
+const PG_EPOCH_US = 946_684_800_000_000n;
 
 /** What the store's SQL returns: one record per stored event (duplicates collapse on id+time) with step bits. */
-function blobOf(events: RefEvent[], f: RefFunnel): Buffer {
+function blobOf(events: RefEvent[], f: RefFunnel): StepPart[] {
   const unique = new Map<string, RefEvent>();
   for (const e of events) unique.set(`${e.visitor}|${e.id}|${e.t}`, e);
   const records: Array<[number, number, number, string]> = [];
@@ -57,7 +58,7 @@ function blobOf(events: RefEvent[], f: RefFunnel): Buffer {
     });
     if (bits) records.push([e.visitor, e.t * 1000, bits, e.id]);
   }
-  return encode(records.reverse());
+  return [encode(records.reverse())];
 }
 
 describe('funnel handler against the brute-force reference', () => {
@@ -70,7 +71,7 @@ describe('funnel handler against the brute-force reference', () => {
         const ref = referenceFunnel(withDuplicates, f);
         const spec = { stepCount: f.steps.length, windowMs: f.windowSeconds * 1000, order: f.order, fromMs: f.from, toMs: f.to };
         const outcomes: ReturnType<typeof evaluateVisitor>[] = [];
-        forEachPerson(parseStepBuffer(blobOf(withDuplicates, f), false), (visitor, start, end, p) => outcomes.push(evaluateVisitor({ visitor, times: p.times, bits: p.bits, start, end }, spec)));
+        forEachPerson(parseStepParts(blobOf(withDuplicates, f), false), (visitor, start, end, p) => outcomes.push(evaluateVisitor({ visitor, times: p.times, bits: p.bits, start, end }, spec)));
         const summary = summarize(outcomes, f.steps.map((s) => s.event));
         expect(summary.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
         for (let step = 1; step <= f.steps.length; step++) {
@@ -98,7 +99,7 @@ describe('funnel handler against the brute-force reference', () => {
 
   it('parses the binary format: ids and values with any characters, null values, ties by id', () => {
     const buf = encode([[7, 1000500, 3, 'id with \x1e spaces', 'pro plan'], [2, 5000, 1, 'b', null], [7, 1000500, 1, 'a', '']], true);
-    const cols = parseStepBuffer(buf, true);
+    const cols = parseStepParts([buf], true);
     expect(cols.count).toBe(3);
     const persons: Array<[number, number[], number[], number[]]> = [];
     forEachPerson(cols, (v, start, end, p) => persons.push([v, [...p.times.slice(start, end)], [...p.bits.slice(start, end)], [...p.records.slice(start, end)]]));
@@ -107,7 +108,23 @@ describe('funnel handler against the brute-force reference', () => {
     expect(records.map((r) => cols.buf.toString('utf8', cols.idStart[r], cols.idEnd[r]))).toEqual(['a', 'id with \x1e spaces']);
     expect(records.map((r) => valueAt(cols, r))).toEqual(['', 'pro plan']);
     expect(valueAt(cols, 1)).toBeNull();
-    expect(parseStepBuffer(Buffer.alloc(0), false).count).toBe(0);
+    expect(parseStepParts([], false).count).toBe(0);
+  });
+
+  it('parses parts whose step bits follow from the name (12-byte records), ties across parts by id', () => {
+    const part = (bits: number, records: Array<[number, number, string]>): StepPart => {
+      const head = Buffer.alloc(12 * records.length);
+      records.forEach(([visitor, us], i) => {
+        head.writeInt32BE(visitor, 12 * i);
+        head.writeBigInt64BE(BigInt(us) - PG_EPOCH_US, 12 * i + 4);
+      });
+      return { bits, records: head, ids: Buffer.from(records.map((r) => r[2]).join('\0'), 'utf8'), values: null };
+    };
+    const cols = parseStepParts([part(2, [[4, 3000, 'b'], [1, 1000, '']]), part(1, [[4, 3000, 'a']]), part(4, [])], false);
+    expect(cols.count).toBe(3);
+    const persons: Array<[number, number[], number[]]> = [];
+    forEachPerson(cols, (v, start, end, p) => persons.push([v, [...p.times.slice(start, end)], [...p.bits.slice(start, end)]]));
+    expect(persons).toEqual([[1, [1], [2]], [4, [3, 3], [1, 2]]]);
   });
 
   it('uses nearest-rank percentiles', () => {

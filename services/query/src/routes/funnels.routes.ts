@@ -4,9 +4,9 @@ import { validate } from '@sightline/http';
 import { histogram } from '@sightline/telemetry';
 import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
 import { breakdownOf, evaluateVisitor, summarize, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
-import { forEachPerson, parseStepBuffer, valueAt } from '../handlers/step-blob.handler';
+import { forEachPerson, parseStepParts, valueAt } from '../handlers/step-blob.handler';
 import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
-import { fetchStepBuffers, traitsOf } from '../stores/funnel.store';
+import { fetchStepParts, traitsOf } from '../stores/funnel.store';
 import type { VisitorStore } from '../stores/visitor.store';
 
 const funnelSeconds = histogram<'order'>({
@@ -33,13 +33,13 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   // whole person it belongs to is a candidate then.
   const groups = body.candidateVisitorIndexes ? await deps.visitors.groupsOf(projectId, body.candidateVisitorIndexes) : undefined;
   const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
-  const blobs = await fetchStepBuffers(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: groups?.indexes }, deps.shards);
+  const parts = await fetchStepParts(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: groups?.indexes }, deps.shards);
   const spec = { stepCount: body.steps.length, windowMs, order: body.order, fromMs, toMs };
   const allowed = groups ? new Set(groups.roots) : null;
   const outcomes: VisitorOutcome[] = [];
   const entryValue = new Map<number, string | null>();
-  // Slices are by time, so one person's events can be in several: group them all at once.
-  const cols = parseStepBuffer(blobs.length === 1 ? blobs[0]! : Buffer.concat(blobs), byProperty !== undefined);
+  // Slices are by time (and name), so one person's events can be in several: group them all at once.
+  const cols = parseStepParts(parts, byProperty !== undefined);
   forEachPerson(cols, (visitor, start, end, persons) => {
     if (allowed && !allowed.has(visitor)) return;
     const o = evaluateVisitor({ visitor, times: persons.times, bits: persons.bits, start, end }, spec);

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { StepPart } from '../handlers/step-blob.handler';
 import { SqlParams } from './event-filter';
 
 export interface FunnelFetch {
@@ -14,26 +15,30 @@ export interface FunnelFetch {
 }
 
 /**
- * Every stored event that matches some step, in the binary format of step-blob.handler.ts: its
- * person (merges applied), time, step bits and messageId. The time range is cut into `shards`
+ * Every stored event that matches some step, as the parts of step-blob.handler.ts: its person
+ * (merges applied), time, step bits and messageId. The time range is cut into `shards`
  * consecutive slices whose queries run on separate connections (and cores) at once; each reads
  * only its slice of the index. Without property filters that read is an index-only scan of
- * (project, name, time, messageId, visitor).
+ * (project, name, time, messageId, visitor) and the step bits follow from the name (one part per
+ * name), so Postgres evaluates no CASE per event.
  */
-export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: number): Promise<Buffer[]> {
+export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number): Promise<StepPart[]> {
   const params = new SqlParams();
   const project = params.add(f.projectId);
-  const bits = f.steps
+  // Without property filters every event with a step's name matches a step: no need to test.
+  const filtered = f.steps.some((s) => s.where && Object.keys(s.where).length > 0);
+  const bitsOfName = new Map<string, number>();
+  f.steps.forEach((s, k) => bitsOfName.set(s.event, (bitsOfName.get(s.event) ?? 0) | (1 << k)));
+  // Parameters are numbered as added: build the CASE only when the SQL uses it.
+  const bits = !filtered ? '' : f.steps
     .map((s, k) => {
       const where = s.where && Object.keys(s.where).length ? ` AND e.properties @> ${params.add(JSON.stringify(s.where))}::jsonb` : '';
       return `(CASE WHEN e.name = ${params.add(s.event)}${where} THEN ${1 << k} ELSE 0 END)`;
     })
     .join(' | ');
-  const names = params.add([...new Set(f.steps.map((s) => s.event))]);
-  // Without property filters every event with a step's name matches a step: no need to test.
-  const filtered = f.steps.some((s) => s.where && Object.keys(s.where).length > 0);
+  const names = params.add([...bitsOfName.keys()]);
   const value = f.propertyKey
-    ? ` || coalesce(int4send(octet_length(e.properties ->> ${params.add(f.propertyKey)})) || convert_to(e.properties ->> ${params.add(f.propertyKey)}, 'UTF8'), int4send(-1))`
+    ? `, string_agg(coalesce(int4send(octet_length(e.properties ->> ${params.add(f.propertyKey)})) || convert_to(e.properties ->> ${params.add(f.propertyKey)}, 'UTF8'), int4send(-1)), ''::bytea) AS values`
     : '';
   const restrict = f.visitorIndexes ? ` AND e.visitor_index = ANY(${params.add(f.visitorIndexes)}::int[])` : '';
   const from = params.add(0);
@@ -42,15 +47,16 @@ export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: numbe
   const merged = (await pool.query('SELECT 1 FROM visitor_aliases WHERE project_id = $1 LIMIT 1', [f.projectId])).rowCount! > 0;
   const person = merged ? 'coalesce(a.canonical_index, e.visitor_index)' : 'e.visitor_index';
   const join = merged ? 'LEFT JOIN visitor_aliases a ON a.project_id = e.project_id AND a.visitor_index = e.visitor_index' : '';
-  // Time as integer microseconds from date_part (float8), which costs half of extract (numeric).
+  // timestamptz_send is the stored int64 (µs since 2000): no float or numeric arithmetic per event.
   const sql = `
-    SELECT string_agg(int4send(${person}) || int8send((date_part('epoch', e."timestamp") * 1000000)::bigint) || int4send(${bits})
-                      || int4send(octet_length(e.message_id)) || convert_to(e.message_id, 'UTF8')${value}, ''::bytea) AS blob
+    SELECT ${filtered ? 'NULL::text' : 'e.name'} AS name,
+           string_agg(int4send(${person}) || timestamptz_send(e."timestamp")${filtered ? ` || int4send(${bits})` : ''}, ''::bytea) AS records,
+           string_agg(convert_to(e.message_id, 'UTF8'), '\\x00'::bytea) AS ids${value}
     FROM events e ${join}
     WHERE e.project_id = ${project} AND e.name = ANY(${names}::text[])
       AND e."timestamp" >= to_timestamp(${from}::float8) AND e."timestamp" < to_timestamp(${until}::float8)${restrict}
-      ${filtered ? `AND (${bits}) <> 0` : ''}`;
-  return Promise.all(
+      ${filtered ? `AND (${bits}) <> 0` : 'GROUP BY e.name'}`;
+  const slices = await Promise.all(
     Array.from({ length: shards }, async (_, k) => {
       const values = [...params.values];
       const span = f.untilMs - f.fromMs;
@@ -58,12 +64,15 @@ export async function fetchStepBuffers(pool: Pool, f: FunnelFetch, shards: numbe
       values[values.length - 2] = (f.fromMs + Math.floor((span * k) / shards)) / 1000;
       values[values.length - 1] = (k === shards - 1 ? f.untilMs : f.fromMs + Math.floor((span * (k + 1)) / shards)) / 1000;
       // Text format (hex, decoded natively by pg): node-pg's binary mode turns row data into a
-      // UTF-8 string first, which mangles arbitrary bytes. A shard's hex must stay under V8's
-      // string limit (~512 MB), about 8M step events; raise FUNNEL_SHARDS beyond that.
-      const { rows } = await pool.query<{ blob: Buffer | null }>(sql, values);
-      return rows[0]?.blob ?? Buffer.alloc(0);
+      // UTF-8 string first, which mangles arbitrary bytes. A column's hex must stay under V8's
+      // string limit (~512 MB), about 20M step events; raise FUNNEL_SHARDS beyond that.
+      const { rows } = await pool.query<{ name: string | null; records: Buffer | null; ids: Buffer | null; values?: Buffer | null }>(sql, values);
+      return rows
+        .filter((r) => r.records !== null)
+        .map((r): StepPart => ({ bits: r.name === null ? null : bitsOfName.get(r.name)!, records: r.records!, ids: r.ids!, values: r.values ?? null }));
     }),
   );
+  return slices.flat();
 }
 
 /** The latest-known trait of each person (any of its merged visitors, newest traits win). */
