@@ -162,6 +162,37 @@ describe('gateway end to end: five services, three projects, answers equal brute
     expect(names(own.body.results.map((r: { name: string }) => r.name))).toBe(names(sent[0]!.map((e) => e.name)));
   }, 120_000);
 
+  it('injection strings reach the real services as inert data: nothing matches, nothing fails', async () => {
+    const t = tenants[0]!;
+    const q = `from=${iso(range.from)}&to=${iso(range.to)}`;
+    for (const nasty of ["' OR '1'='1", '*', `{p:${tenants[1]!.projectId}}*`, '\r\nFLUSHALL\r\n', '$active', 'event:view']) {
+      const v = encodeURIComponent(nasty);
+      const uv = await api('GET', `/v1/projects/${t.projectId}/unique-visitors?${q}&event=${v}`, { bearer: t.readKey });
+      expect([uv.status, uv.body.total]).toEqual([200, 0]);
+      const trait = await api('GET', `/v1/projects/${t.projectId}/unique-visitors?${q}&filter=${encodeURIComponent(JSON.stringify({ trait: { key: 'plan', value: nasty } }))}`, { bearer: t.readKey });
+      expect([trait.status, trait.body.total]).toEqual([200, 0]);
+      const log = await api('GET', `/v1/projects/${t.projectId}/events?${q}&name=${v}&prop.step=${v}`, { bearer: t.readKey });
+      expect([log.status, log.body.events.length]).toEqual([200, 0]);
+      const visitor = await api('GET', `/v1/projects/${t.projectId}/visitors/${v}`, { bearer: t.readKey });
+      expect(visitor.status).toBe(404);
+    }
+  }, 120_000);
+
+  it('a rotated write key works at ingest within 2 s and the old one stops; a deleted project stops too', async () => {
+    const t = await createTenant(api, 'Rotation');
+    const ingest = apiClient(stack.services.ingest.url);
+    const track = (key: string) => ingest('POST', '/v1/track', { basic: { email: key, password: '' }, body: { event: 'ping', userId: 'u', context } });
+    await waitFor(async () => (await track(t.writeKey)).status === 200, { timeoutMs: 15_000, description: 'first write key accepted' });
+    const rotated = await api('POST', `/v1/projects/${t.projectId}/write-key/rotate`, { basic: t.admin, body: {} });
+    const started = Date.now();
+    await waitFor(async () => (await track(rotated.body.project.writeKey)).status === 200 && (await track(t.writeKey)).status === 401, { timeoutMs: 5_000, intervalMs: 50, description: 'rotation visible at ingest' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await api('DELETE', `/v1/projects/${t.projectId}`, { basic: t.admin })).status).toBe(204);
+    const deleted = Date.now();
+    await waitFor(async () => (await track(rotated.body.project.writeKey)).status === 401, { timeoutMs: 5_000, intervalMs: 50, description: 'deleted project refused at ingest' });
+    expect(Date.now() - deleted).toBeLessThan(2000);
+  }, 120_000);
+
   it('erasure: 202 with a status URL that turns erased, and the visitor stops counting', async () => {
     const t = tenants[1]!;
     const visitor = sent[1]![0]!.visitor;

@@ -29,8 +29,12 @@ export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: 
   const bound = entryCandidates(q);
   if (bound) {
     try {
-      const [found, active] = await Promise.all([deps.aggregator.candidates(projectId, bound), deps.aggregator.uniques(projectId, { from: q.from, to: q.to })]);
-      if (worthSending(found.count, active.total)) candidates = found.visitorIndexes;
+      // Two exact counts first (cheap), the list itself only when it is worth sending.
+      const [entered, active] = await Promise.all([
+        deps.aggregator.uniques(projectId, { from: bound.from, to: bound.to, expr: { and: bound.dims.map((dim) => ({ dim })) } }),
+        deps.aggregator.uniques(projectId, { from: q.from, to: q.to }),
+      ]);
+      if (worthSending(entered.total, active.total)) candidates = (await deps.aggregator.candidates(projectId, bound)).visitorIndexes;
     } catch (err) {
       deps.logger.warn({ err, projectId }, 'funnel_candidates_unavailable');
     }

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { parse as parseCookie } from 'cookie';
 import { HttpError } from '@sightline/http';
-import { hashSecret } from '../handlers/secrets';
+import { hashSecret, secretMatches } from '../handlers/secrets';
 import { dummyHash, verifyPassword } from '../handlers/passwords';
 import { createRateLimiter } from '../handlers/rate-limiter';
 import type { AccountStore } from '../stores/accounts.store';
@@ -52,7 +52,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
   async function fromReadKey(secret: string): Promise<Principal> {
     const key = await options.projects.findActiveReadKey(hashSecret(secret));
-    if (!key) throw HttpError.unauthorized('invalid or revoked key');
+    // Found by its hash; the constant-time check guards against any looser match in the lookup.
+    if (!key || !secretMatches(secret, key.secretHash)) throw HttpError.unauthorized('invalid or revoked key');
     return { kind: 'key', keyId: key.id, projectId: key.projectId };
   }
 

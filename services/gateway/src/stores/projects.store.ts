@@ -32,7 +32,7 @@ export function createProjectStore(db: Db, publisher: ChangePublisher, lookupCac
   // Hot per-request lookups, remembered briefly. Changes made through this process forget them
   // at once; other gateway instances see them within lookupCacheMs (< 2 s: the revocation promise).
   const projectCache = createTtlCache<ProjectRow | null>(lookupCacheMs);
-  const keyCache = createTtlCache<{ id: string; projectId: string } | null>(lookupCacheMs);
+  const keyCache = createTtlCache<{ id: string; projectId: string; secretHash: string } | null>(lookupCacheMs);
   async function publish(tx: Tx, id: string): Promise<ProjectRow> {
     const row = await tx.project.findUniqueOrThrow({ where: { id }, include: withAccount });
     await publisher.publishProject(id, toProjectConfig(row));
@@ -147,7 +147,7 @@ export function createProjectStore(db: Db, publisher: ChangePublisher, lookupCac
     findActiveReadKey: (secretHash: string) =>
       keyCache.get(secretHash, async () => {
         const key = await db.readKey.findFirst({ where: { secretHash, revokedAt: null } });
-        return key ? { id: key.id, projectId: key.projectId } : null;
+        return key ? { id: key.id, projectId: key.projectId, secretHash: key.secretHash } : null;
       }),
     async revokeReadKey(projectId: string, keyId: string) {
       const { count } = await db.readKey.updateMany({ where: { id: keyId, projectId, revokedAt: null }, data: { revokedAt: new Date() } });
