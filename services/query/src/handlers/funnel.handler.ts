@@ -35,9 +35,13 @@ export interface VisitorOutcome {
   entry: number;
 }
 
-function attempt(ev: VisitorEvents, start: number, n: number, spec: FunnelSpec): number[] {
+/**
+ * Writes the times each step is reached by the attempt entering at `start` into `reach` and
+ * returns its depth. (Into a reused scratch array: a funnel runs millions of attempts.)
+ */
+function attempt(ev: VisitorEvents, start: number, n: number, spec: FunnelSpec, reach: Float64Array): number {
   const t0 = ev.times[start]!;
-  const reach = [t0];
+  reach[0] = t0;
   if (spec.order === 'any') {
     for (let k = 1; k < spec.stepCount; k++) {
       let found = -1;
@@ -47,10 +51,10 @@ function attempt(ev: VisitorEvents, start: number, n: number, spec: FunnelSpec):
           break;
         }
       }
-      if (found < 0) break;
-      reach.push(Math.max(reach[k - 1]!, ev.times[found]!));
+      if (found < 0) return k;
+      reach[k] = Math.max(reach[k - 1]!, ev.times[found]!);
     }
-    return reach;
+    return spec.stepCount;
   }
   let pos = start;
   for (let k = 1; k < spec.stepCount; k++) {
@@ -67,32 +71,42 @@ function attempt(ev: VisitorEvents, start: number, n: number, spec: FunnelSpec):
         break;
       }
     }
-    if (next < 0) break;
-    reach.push(ev.times[next]!);
+    if (next < 0) return k;
+    reach[k] = ev.times[next]!;
     pos = next;
   }
-  return reach;
+  return spec.stepCount;
 }
+
+let current = new Float64Array(20);
+let kept = new Float64Array(20);
 
 /** Every occurrence of step 1 in range is an entry; the visitor keeps the best attempt. */
 export function evaluateVisitor(ev: VisitorEvents, spec: FunnelSpec): VisitorOutcome {
-  let best: VisitorOutcome = { visitor: ev.visitor, depth: 0, reach: [], entry: -1 };
+  if (current.length < spec.stepCount) {
+    current = new Float64Array(spec.stepCount);
+    kept = new Float64Array(spec.stepCount);
+  }
+  let depth = 0;
+  let entry = -1;
   const end = ev.end ?? ev.times.length;
   for (let i = ev.start ?? 0; i < end; i++) {
     const t = ev.times[i]!;
     if (!(ev.bits[i]! & 1) || t < spec.fromMs || t >= spec.toMs) continue;
-    const reach = attempt(ev, i, end, spec);
-    if (isBetter(reach, best.reach)) best = { visitor: ev.visitor, depth: reach.length, reach, entry: i };
-    if (best.depth === spec.stepCount && best.reach[best.depth - 1] === best.reach[0]) break;
+    const d = attempt(ev, i, end, spec, current);
+    // Deeper wins; at equal depth the faster attempt; at equal speed the earlier entry (kept).
+    if (d > depth || (d === depth && current[d - 1]! - current[0]! < kept[d - 1]! - kept[0]!)) {
+      const swap = kept;
+      kept = current;
+      current = swap;
+      depth = d;
+      entry = i;
+    }
+    if (depth === spec.stepCount && kept[depth - 1] === kept[0]) break;
   }
-  return best;
-}
-
-/** Deeper wins; at equal depth the faster attempt; at equal speed the earlier entry (kept). */
-function isBetter(reach: number[], best: number[]): boolean {
-  if (reach.length !== best.length) return reach.length > best.length;
-  const d = reach.length - 1;
-  return reach[d]! - reach[0]! < best[d]! - best[0]!;
+  const reach = new Array<number>(depth);
+  for (let k = 0; k < depth; k++) reach[k] = kept[k]!;
+  return { visitor: ev.visitor, depth, reach, entry };
 }
 
 export interface StepSummary {
