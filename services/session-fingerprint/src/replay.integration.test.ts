@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { EnrichedEventParsed } from '@sightline/contracts';
 import { createHarness, project, rawEvent, waitCaughtUp, waitEnriched, type Harness } from '../test/harness';
 
@@ -37,7 +38,7 @@ describe('replay and sessions against real Kafka and Postgres', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness('sfreplay');
-    await h.publishProjects([project({ projectId: 'shop' }), project({ projectId: 'sessions' })]);
+    await h.publishProjects([project({ projectId: 'shop' }), project({ projectId: 'sessions' }), project({ projectId: 'dups' })]);
   });
   afterAll(async () => h.close());
 
@@ -48,11 +49,14 @@ describe('replay and sessions against real Kafka and Postgres', () => {
     await waitEnriched(h, events.slice(0, 500).map((e) => e.messageId));
     await first.stop();
     const second = await h.startInstance();
-    await h.send(events.slice(500));
+    // Client duplicates among them: one resent after a restart, one twice in the same send.
+    await h.send([...events.slice(500), events[3]!, events[600]!]);
     await waitEnriched(h, events.map((e) => e.messageId));
+    await waitCaughtUp(h);
     await second.stop();
     const original = await h.enriched();
     expect(original).toHaveLength(events.length);
+    expect(new Set(original.map((e) => e.messageId)).size).toBe(events.length);
 
     const replay = await h.startInstance({ CONSUMER_GROUP_ID: `${h.env.TOPIC_NAMESPACE}replay` });
     await waitCaughtUp(h, `${h.env.TOPIC_NAMESPACE}replay`);
@@ -75,6 +79,33 @@ describe('replay and sessions against real Kafka and Postgres', () => {
     const merged = new Set(original.flatMap((e) => e.mergedVisitorIndexes));
     const live = new Set(original.map((e) => e.visitorIndex).filter((i) => !merged.has(i)));
     expect(Math.max(...original.map((e) => e.visitorIndex))).toBe(live.size + merged.size - 1);
+  });
+
+  it('enriches a messageId sent twice (two raw offsets) once, and a redelivery of its first offset again', async () => {
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const once = rawEvent({ projectId: 'dups', anonymousId: 'retrying-client', at });
+    const marker = rawEvent({ projectId: 'dups', anonymousId: 'retrying-client', at });
+    const instance = await h.startInstance();
+    await h.send([once]);
+    await waitEnriched(h, [once.messageId]);
+    await h.send([once, marker]);
+    await waitEnriched(h, [marker.messageId]);
+    await waitCaughtUp(h);
+    await instance.stop();
+    const copies = (await h.enriched()).filter((e) => e.messageId === once.messageId);
+    expect(copies).toHaveLength(1);
+    const db = new Client({ connectionString: h.db.url });
+    await db.connect();
+    const { rows } = await db.query('SELECT source_partition, source_offset::text AS source_offset FROM event_ledger WHERE project_id = $1 AND message_id = $2', ['dups', once.messageId]);
+    await db.end();
+    expect(rows).toEqual([{ source_partition: expect.any(Number), source_offset: expect.stringMatching(/^\d+$/) }]);
+    // A new group reads both raw copies again: the first offset is a redelivery, re-produced as is.
+    const replay = await h.startInstance({ CONSUMER_GROUP_ID: `${h.env.TOPIC_NAMESPACE}dups-replay` });
+    await waitCaughtUp(h, `${h.env.TOPIC_NAMESPACE}dups-replay`);
+    await replay.stop();
+    const after = (await h.enriched()).filter((e) => e.messageId === once.messageId);
+    expect(after).toHaveLength(2);
+    expect(JSON.stringify(after[1])).toBe(JSON.stringify(after[0]));
   });
 
   it('splits sessions at 30 minutes, 24 hours and a campaign change', async () => {

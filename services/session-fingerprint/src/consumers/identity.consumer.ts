@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { enrichedEventKeyOf, erasureValue, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
 import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
 import { counter, histogram, type Logger } from '@sightline/telemetry';
-import { enrichBatch, toEnriched } from '../handlers/enrich-batch.handler';
+import { DUPLICATE_MESSAGE_ID, enrichBatch, toEnriched, type RawSource } from '../handlers/enrich-batch.handler';
 import { saltDayOf } from '../handlers/fingerprint.handler';
 import { aliasIdsOf } from '../handlers/identity.handler';
 import { needsFingerprint, prepareEvent, projectOrDefaults, type PreparedEvent } from '../handlers/prepare.handler';
@@ -29,6 +29,7 @@ export interface IdentityConsumerOptions {
 
 const outcomes = counter<'result'>({ name: 'sightline_identity_events_total', help: 'Raw events by outcome (enriched, replayed, or the drop reason).', labelNames: ['result'] });
 const newVisitors = counter<'project'>({ name: 'sightline_identity_new_visitors_total', help: 'Visitor indexes assigned.', labelNames: ['project'] });
+const duplicates = counter<'project'>({ name: 'sightline_identity_duplicate_messages_total', help: 'Client duplicates dropped: a messageId the ledger knows from another events.raw offset.', labelNames: ['project'] });
 const batchSeconds = histogram<'step'>({ name: 'sightline_identity_batch_seconds', help: 'Time per batch step.', labelNames: ['step'], buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
 const PRODUCE_CHUNK = 1000;
@@ -55,7 +56,8 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     return events.map((e, i) => prepareEvent(e, configs[i]!, salts));
   }
 
-  async function handleRaw(events: RawEvent[]): Promise<HandlerResult[]> {
+  async function handleRaw(items: Array<{ event: RawEvent; source: RawSource }>): Promise<HandlerResult[]> {
+    const events = items.map((i) => i.event);
     const stopPrepare = batchSeconds.startTimer({ step: 'prepare' });
     const prepared = await prepare(events);
     stopPrepare();
@@ -76,7 +78,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       stopLoad();
       const before = new Map([...loaded.projects].map(([p, s]) => [p, s.nextIndex]));
       const stopResolve = batchSeconds.startTimer({ step: 'resolve' });
-      const enriched = enrichBatch(prepared, loaded.projects, loaded.ledger);
+      const enriched = enrichBatch(prepared, items.map((i) => i.source), loaded.projects, loaded.ledger);
       stopResolve();
       const stopSave = batchSeconds.startTimer({ step: 'save' });
       await saveBatch(client, loaded.projects.values(), enriched.newLedger);
@@ -91,7 +93,8 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     // refused by the broker (max.message.bytes), so send in order, a slice at a time.
     for (let i = 0; i < records.length; i += PRODUCE_CHUNK) await producer.send(topics.eventsEnriched, records.slice(i, i + PRODUCE_CHUNK));
     stopProduce();
-    return result.decisions.map((d) => {
+    return result.decisions.map((d, i) => {
+      if (d.kind === 'drop' && d.reason === DUPLICATE_MESSAGE_ID) duplicates.inc({ project: events[i]!.projectId });
       if (d.kind === 'enriched') {
         outcomes.inc({ result: d.replayed ? 'replayed' : 'enriched' });
         return ok();
@@ -127,7 +130,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       return decoded.ok ? { ok: true, value: { kind: 'raw', value: decoded.value } } : decoded;
     },
     async handleBatch(items: ConsumedItem<Incoming>[]) {
-      const raw = items.flatMap((i) => (i.value.kind === 'raw' ? [i.value.value] : []));
+      const raw = items.flatMap((i) => (i.value.kind === 'raw' ? [{ event: i.value.value, source: { partition: i.partition, offset: i.offset } }] : []));
       const erasures = items.flatMap((i) => (i.value.kind === 'erasure' ? [i.value.value] : []));
       if (erasures.length) await handleErasures(erasures);
       if (raw.length === 0) return;

@@ -17,7 +17,18 @@ export interface LedgerEntry {
   entryPage: string | null;
   previousExitPage: string | null;
   receivedAt: string;
+  /** Where the raw record was read from (null on rows older than the columns). */
+  sourcePartition: number | null;
+  sourceOffset: string | null;
 }
+
+/** The events.raw partition and offset a raw event was read from. */
+export interface RawSource {
+  partition: number;
+  offset: string;
+}
+
+export const DUPLICATE_MESSAGE_ID = 'duplicate messageId';
 
 export const ledgerKey = (projectId: string, messageId: string) => `${projectId}\n${messageId}`;
 
@@ -77,15 +88,32 @@ function currentTraits(state: ProjectIdentity | undefined, index: number): Recor
 }
 
 /**
- * Enriches a batch in its order against the loaded identity state (mutating it). An event the
- * ledger already knows (a replay, a redelivery after a crash, a client retry) gets exactly the
- * ids it got the first time; every other event is resolved, sessionised and added to the ledger.
+ * A ledger hit from another raw record than the one the ledger was written for: the client sent
+ * the message twice (a retry after a 503 whose first attempt had landed, a resent beacon). Its
+ * first copy was produced already, and downstream totals count enriched offsets, so a second
+ * record would count the event twice. Rows from before the source columns cannot tell: they are
+ * treated as redeliveries, as they were.
  */
-export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, ProjectIdentity>, ledger: Map<string, LedgerEntry>): EnrichBatchResult {
+export function isClientDuplicate(known: LedgerEntry, source: RawSource): boolean {
+  if (known.sourcePartition === null || known.sourceOffset === null) return false;
+  return known.sourcePartition !== source.partition || BigInt(known.sourceOffset) !== BigInt(source.offset);
+}
+
+/**
+ * Enriches a batch in its order against the loaded identity state (mutating it). An event the
+ * ledger already knows from the same raw offset (a replay, a redelivery after a crash) gets
+ * exactly the ids it got the first time and is produced again (the first attempt may never have
+ * been); one it knows from another offset, or seen earlier in this batch, is a client duplicate
+ * and dropped. Every other event is resolved, sessionised and added to the ledger.
+ * `sources[i]` is where `prepared[i]` was read from.
+ */
+export function enrichBatch(prepared: PreparedEvent[], sources: RawSource[], projects: Map<string, ProjectIdentity>, ledger: Map<string, LedgerEntry>): EnrichBatchResult {
   const newLedger: LedgerEntry[] = [];
-  const decisions = prepared.map((item): Decision => {
+  const decisions = prepared.map((item, i): Decision => {
     if (item.kind === 'drop' || item.kind === 'dlq') return item;
+    const from = sources[i]!;
     const known = ledger.get(ledgerKey(item.event.projectId, item.event.messageId));
+    if (known && isClientDuplicate(known, from)) return { kind: 'drop', reason: DUPLICATE_MESSAGE_ID };
     if (known) return { kind: 'enriched', event: item.event, entry: known, traits: currentTraits(projects.get(known.projectId), known.visitorIndex), attribution: item.source.attribution, replayed: true };
     if (item.kind === 'unresolvable') return { kind: 'drop', reason: item.reason };
     const state = projects.get(item.event.projectId)!;
@@ -115,6 +143,8 @@ export function enrichBatch(prepared: PreparedEvent[], projects: Map<string, Pro
       entryPage: session.entryPage,
       previousExitPage: session.previousExitPage,
       receivedAt: item.event.receivedAt,
+      sourcePartition: from.partition,
+      sourceOffset: from.offset,
     };
     ledger.set(ledgerKey(entry.projectId, entry.messageId), entry);
     newLedger.push(entry);

@@ -35,7 +35,7 @@ const LOAD_SQL = `
 WITH keys AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(project_id, alias_id)),
 msgs AS (SELECT * FROM unnest($4::text[], $5::text[]) AS m(project_id, message_id)),
 al AS (SELECT a.project_id, a.alias_id, a.visitor_index FROM visitor_aliases a JOIN keys USING (project_id, alias_id)),
-led AS (SELECT l.* FROM event_ledger l JOIN msgs USING (project_id, message_id)),
+led AS (SELECT l.*, l.source_offset::text AS source_offset_text FROM event_ledger l JOIN msgs USING (project_id, message_id)),
 idx AS (SELECT project_id, visitor_index FROM al UNION SELECT project_id, visitor_index FROM led),
 vis AS (SELECT v.* FROM visitors v JOIN idx USING (project_id, visitor_index)),
 canon AS (SELECT v.* FROM visitors v JOIN (SELECT DISTINCT project_id, merged_into FROM vis WHERE merged_into IS NOT NULL) m
@@ -113,6 +113,9 @@ export async function loadBatch(client: PoolClient, projectIds: string[], keys: 
       entryPage: l.entry_page as string | null,
       previousExitPage: l.previous_exit_page as string | null,
       receivedAt: l.received_at as string,
+      sourcePartition: (l.source_partition as number | null) ?? null,
+      // As text: a bigint in JSON would lose precision past 2^53.
+      sourceOffset: (l.source_offset_text as string | null) ?? null,
     };
     ledger.set(ledgerKey(entry.projectId, entry.messageId), entry);
   }
@@ -184,10 +187,11 @@ async function saveLedger(client: PoolClient, entries: LedgerEntry[]): Promise<v
   const col = <T>(f: (e: LedgerEntry) => T) => entries.map(f);
   await client.query(
     `INSERT INTO event_ledger (project_id, message_id, visitor_index, visitor_id, session_id, is_new_visitor, is_new_session,
-       merged_indexes, entry_page, previous_exit_page, received_at)
-     SELECT p, m, i, vid, sid, nv, ns, mi::int[], ep, xp, ra
-     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bool[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
-          AS u(p, m, i, vid, sid, nv, ns, mi, ep, xp, ra)
+       merged_indexes, entry_page, previous_exit_page, received_at, source_partition, source_offset)
+     SELECT p, m, i, vid, sid, nv, ns, mi::int[], ep, xp, ra, sp, so
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bool[], $7::bool[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
+                 $12::int[], $13::bigint[])
+          AS u(p, m, i, vid, sid, nv, ns, mi, ep, xp, ra, sp, so)
      ON CONFLICT (project_id, message_id) DO NOTHING`,
     [
       col((e) => e.projectId),
@@ -201,6 +205,8 @@ async function saveLedger(client: PoolClient, entries: LedgerEntry[]): Promise<v
       col((e) => e.entryPage),
       col((e) => e.previousExitPage),
       col((e) => e.receivedAt),
+      col((e) => e.sourcePartition),
+      col((e) => e.sourceOffset),
     ],
   );
 }
