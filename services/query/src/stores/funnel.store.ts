@@ -43,15 +43,21 @@ export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number)
   const restrict = f.visitorIndexes ? ` AND e.visitor_index = ANY(${params.add(f.visitorIndexes)}::int[])` : '';
   const from = params.add(0);
   const until = params.add(0);
-  // Most projects have no merges in most ranges; then the alias join is pure cost.
-  const merged = (await pool.query('SELECT 1 FROM visitor_aliases WHERE project_id = $1 LIMIT 1', [f.projectId])).rowCount! > 0;
+  // Most projects have no merges in most ranges; then the alias join is pure cost. textsend
+  // (the ids in the client encoding) costs less than convert_to, so use it when that is UTF-8.
+  const { rows: [session] } = await pool.query<{ merged: boolean; utf8: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM visitor_aliases WHERE project_id = $1) AS merged, current_setting('client_encoding') = 'UTF8' AS utf8",
+    [f.projectId],
+  );
+  const merged = session!.merged;
+  const id = session!.utf8 ? 'textsend(e.message_id)' : "convert_to(e.message_id, 'UTF8')";
   const person = merged ? 'coalesce(a.canonical_index, e.visitor_index)' : 'e.visitor_index';
   const join = merged ? 'LEFT JOIN visitor_aliases a ON a.project_id = e.project_id AND a.visitor_index = e.visitor_index' : '';
   // timestamptz_send is the stored int64 (µs since 2000): no float or numeric arithmetic per event.
   const sql = `
     SELECT ${filtered ? 'NULL::text' : 'e.name'} AS name,
            string_agg(int4send(${person}) || timestamptz_send(e."timestamp")${filtered ? ` || int4send(${bits})` : ''}, ''::bytea) AS records,
-           string_agg(convert_to(e.message_id, 'UTF8'), '\\x00'::bytea) AS ids${value}
+           string_agg(${id}, '\\x00'::bytea) AS ids${value}
     FROM events e ${join}
     WHERE e.project_id = ${project} AND e.name = ANY(${names}::text[])
       AND e."timestamp" >= to_timestamp(${from}::float8) AND e."timestamp" < to_timestamp(${until}::float8)${restrict}
