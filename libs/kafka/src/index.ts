@@ -4,3 +4,4 @@ export * from './results';
 export * from './by-key';
 export * from './batch-consumer';
 export * from './topic-table';
+export * from './projection-input';

@@ -1,11 +1,10 @@
 import type { Kafka } from 'kafkajs';
-import { enrichedEventValue, erasureValue, type EnrichedEventParsed, type Erasure, type TopicNames } from '@sightline/contracts';
-import { createBatchConsumer, jsonDecoder, runByKey, type BatchConsumer, type DecodeResult, type DurableProducer } from '@sightline/kafka';
+import type { TopicNames } from '@sightline/contracts';
+import { createBatchConsumer, projectionDecoder, runByKey, type BatchConsumer, type DurableProducer, type ProjectionInput } from '@sightline/kafka';
 import { counter, type Logger } from '@sightline/telemetry';
 import type { ProjectSettingsTable } from '../projects/project-settings';
 import type { BitmapWriter } from '../stores/bitmap-writer.store';
 
-type Input = { kind: 'event'; event: EnrichedEventParsed } | { kind: 'erasure'; erasure: Erasure };
 
 const projected = counter<'kind'>({ name: 'sightline_aggregator_projected_total', help: 'Events and erasures applied to the bitmaps.', labelNames: ['kind'] });
 
@@ -29,9 +28,7 @@ export interface ProjectionConsumerOptions {
  * (pipelined across projects), which also advances the partition's totals watermark.
  */
 export function createProjectionConsumer(options: ProjectionConsumerOptions): BatchConsumer {
-  const decodeEvent = jsonDecoder(enrichedEventValue);
-  const decodeErasure = jsonDecoder(erasureValue);
-  return createBatchConsumer<Input>({
+  return createBatchConsumer<ProjectionInput>({
     kafka: options.kafka,
     groupId: options.groupId,
     topics: [options.topics.eventsEnriched, options.topics.erasures],
@@ -41,14 +38,7 @@ export function createProjectionConsumer(options: ProjectionConsumerOptions): Ba
     retry: options.retry,
     partitionsConsumedConcurrently: options.partitionsConcurrently,
     maxBytesPerPartition: options.maxBytesPerPartition,
-    decode(message, topic): DecodeResult<Input> {
-      if (topic === options.topics.erasures) {
-        const decoded = decodeErasure(message);
-        return decoded.ok ? { ok: true, value: { kind: 'erasure', erasure: decoded.value } } : decoded;
-      }
-      const decoded = decodeEvent(message);
-      return decoded.ok ? { ok: true, value: { kind: 'event', event: decoded.value } } : decoded;
-    },
+    decode: projectionDecoder(options.topics.erasures),
     async handleBatch(items, ctx) {
       const first = items[0]!;
       if (first.topic === options.topics.erasures) {

@@ -1,12 +1,11 @@
-import type { KafkaMessage } from 'kafkajs';
-import { enrichedEventValue, erasureValue, type EnrichedEventParsed, type Erasure, type TopicNames } from '@sightline/contracts';
-import { createBatchConsumer, dlq, jsonDecoder, ok, type BatchConsumer, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult } from '@sightline/kafka';
+import type { EnrichedEventParsed, Erasure, TopicNames } from '@sightline/contracts';
+import { createBatchConsumer, dlq, ok, projectionDecoder, type BatchConsumer, type ConsumedItem, type DurableProducer, type HandlerResult, type ProjectionInput } from '@sightline/kafka';
 import { counter, type Logger } from '@sightline/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { EventStore } from '../stores/event.store';
 import type { ErasureStore } from '../stores/erasure.store';
 
-type Input = { kind: 'event'; event: EnrichedEventParsed } | { kind: 'erasure'; erasure: Erasure };
+type Input = ProjectionInput;
 
 const stored = counter<'result'>({
   name: 'sightline_query_events_stored_total',
@@ -27,9 +26,6 @@ export interface EventsConsumerOptions {
   /** Partitions whose batches are stored at once (each holds one Postgres connection). */
   partitionsConcurrently?: number;
 }
-
-const decodeEvent = jsonDecoder(enrichedEventValue);
-const decodeErasure = jsonDecoder(erasureValue);
 
 /** pg data errors (class 22) and constraint errors (23) do not heal by retrying. */
 function isDataError(err: unknown): boolean {
@@ -77,14 +73,7 @@ export function createEventsConsumer(options: EventsConsumerOptions): BatchConsu
     retry: options.retry,
     sessionTimeoutMs: options.sessionTimeoutMs,
     partitionsConsumedConcurrently: options.partitionsConcurrently,
-    decode(message: KafkaMessage, topic: string): DecodeResult<Input> {
-      if (topic === options.topics.erasures) {
-        const r = decodeErasure(message);
-        return r.ok ? { ok: true, value: { kind: 'erasure', erasure: r.value } } : r;
-      }
-      const r = decodeEvent(message);
-      return r.ok ? { ok: true, value: { kind: 'event', event: r.value } } : r;
-    },
+    decode: projectionDecoder(options.topics.erasures),
     async handleBatch(items) {
       if (items[0]?.value.kind === 'erasure') {
         for (const item of items) {
