@@ -31,6 +31,7 @@ describe('browser endpoints against the real broker', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true });
     expect(res.headers.get('access-control-allow-origin')).toBe('https://site.test');
+    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After');
     const records = await h.waitForRaw((e) => e.projectId === project.projectId, 2);
     const pageview = records.find((r) => r.value.messageId === 'c-1')!;
     expect(pageview.value).toMatchObject({ type: 'page', userId: null, anonymousId: null, context: { page, campaign: { source: 'news' } } });
@@ -71,6 +72,14 @@ describe('browser endpoints against the real broker', () => {
     const [record] = await h.waitForRaw((e) => e.messageId === 'px-1');
     expect(record!.value).toMatchObject({ type: 'page', anonymousId: 'mail-7', context: { page: { url: 'https://site.test/mail', title: 'Newsletter' } } });
     expect((await fetch(`${h.url}/p.gif`)).status).toBe(401);
+  });
+
+  it('lets a cross-origin page read an error on /collect, so the tracker stops retrying an unknown key', async () => {
+    const body = JSON.stringify({ writeKey: 'wk_unknown_key_000000', batch: [{ type: 'page' }] });
+    const res = await post(`${h.url}/collect`, body, { 'content-type': 'text/plain', origin: 'https://elsewhere.test' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://elsewhere.test');
+    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After');
   });
 
   it('answers CORS preflight from the project allowed origins', async () => {

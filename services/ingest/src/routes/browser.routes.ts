@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { HttpError } from '@sightline/http';
 import { fromFizzStat, isFizzStatMessage } from '../handlers/fizzstat.handler';
 import { pixelMessage } from '../handlers/pixel.handler';
-import { preflightHeaders, originAllowed } from './cors';
+import { exposeErrorsToBrowsers, preflightHeaders, originAllowed } from './cors';
 import { convertAll, isObject, jsonBody, publishEvents, resolveByKey, singleOrThrow, throwIfNoneAccepted, writeKeyOf, type IntakeDeps } from './intake';
 import type { TrackerSource } from './tracker-source';
 
@@ -39,6 +39,7 @@ export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource, router: 
   });
 
   router.post('/collect', async (req, res) => {
+    exposeErrorsToBrowsers(res, req.headers.origin);
     const body = jsonBody(req);
     const isBatch = Array.isArray(body) || (isObject(body) && Array.isArray(body.batch));
     const bodyKey = isObject(body) ? body.writeKey : undefined;
