@@ -3,7 +3,8 @@
  * a microsecond per row in the client; instead each shard query returns a few rows (one per step
  * name, or one when steps filter properties), each holding whole columns as `bytea`s:
  *   records: int32 person | int64 µs since 2000-01-01 (timestamptz_send) [| int32 step bits]
- *   ids:     the messageIds (UTF-8), separated by a 0 byte (text never contains one)
+ *   ids:     the messageIds (UTF-8), separated by a 0 byte (text never contains one); only
+ *            in the re-read of events tied in time (see `Grouping.ties`)
  *   values:  int32 n (−1 = null) + n bytes, per record (only when breaking down by property)
  * all big-endian, as Postgres' int4send/timestamptz_send write them. Without property filters a
  * row's step bits follow from its name, so records carry none; fixed-width records and separate
@@ -15,9 +16,13 @@ export interface StepPart {
   /** Step bits of every record of this part; null when each record carries its own. */
   bits: number | null;
   records: Buffer;
-  ids: Buffer;
+  /** Null when not read: the (time, messageId) order then needs no ids, unless times tie. */
+  ids: Buffer | null;
   values: Buffer | null;
 }
+
+/** Person → the instants (epoch ms, as parsed) at which two or more of its events tie. */
+export type Ties = Map<number, Set<number>>;
 
 export interface StepColumns {
   count: number;
@@ -36,13 +41,18 @@ export interface StepColumns {
 /** 2000-01-01T00:00:00Z (Postgres' timestamp epoch) in Unix microseconds. */
 const PG_EPOCH_US = 946_684_800_000_000;
 
-export function parseStepParts(parts: StepPart[], withValue: boolean): StepColumns {
+/**
+ * Typed columns of all parts. With `tied`, the parts are the first read plus the re-read of the
+ * tied instants: a record is kept from the re-read (with its id) when its (person, time) is
+ * tied, else from the first read, so each event appears once.
+ */
+export function parseStepParts(parts: StepPart[], withValue: boolean, tied?: Ties): StepColumns {
   let cap = 0;
   for (const p of parts) cap += p.records.length / (p.bits === null ? 16 : 12);
   // One buffer for every id and value so that records address them by offset.
-  const buf = Buffer.concat(parts.flatMap((p) => (withValue ? [p.ids, ZERO, p.values ?? EMPTY] : [p.ids, ZERO])));
+  const buf = Buffer.concat(parts.flatMap((p) => [...(p.ids ? [p.ids, ZERO] : []), ...(withValue ? [p.values ?? EMPTY] : [])]));
   const cols: StepColumns = {
-    count: cap,
+    count: 0,
     visitor: new Int32Array(cap),
     time: new Float64Array(cap),
     bits: new Int32Array(cap),
@@ -52,52 +62,60 @@ export function parseStepParts(parts: StepPart[], withValue: boolean): StepColum
     valueEnd: new Int32Array(withValue ? cap : 0),
     buf,
   };
-  let n = 0;
   let base = 0;
-  for (const p of parts) {
-    const size = p.bits === null ? 16 : 12;
-    const count = p.records.length / size;
-    readRecords(cols, p, n, count);
-    let pos = base;
-    const idsEnd = base + p.ids.length;
-    for (let i = n; i < n + count; i++) {
-      let end = pos;
-      while (end < idsEnd && buf[end] !== 0) end++;
-      cols.idStart[i] = pos;
-      cols.idEnd[i] = end;
-      pos = end + 1;
-    }
-    if (count > 0 && pos !== idsEnd + 1) throw new Error('step part: ids do not match records');
-    base = idsEnd + 1;
-    if (withValue) {
-      const values = p.values ?? EMPTY;
-      pos = base;
-      for (let i = n; i < n + count; i++) {
-        const length = buf.readInt32BE(pos);
-        pos += 4;
-        cols.valueStart[i] = length < 0 ? -1 : pos;
-        cols.valueEnd[i] = length < 0 ? -1 : pos + length;
-        if (length > 0) pos += length;
-      }
-      base += values.length;
-    }
-    n += count;
-  }
+  for (const p of parts) base = readPart(cols, p, base, withValue, tied);
   return cols;
+}
+
+/** Appends one part's records to `cols`; `base` is where its ids (then values) start in `buf`. */
+function readPart(cols: StepColumns, p: StepPart, base: number, withValue: boolean, tied: Ties | undefined): number {
+  const { buf } = cols;
+  const r = p.records;
+  const size = p.bits === null ? 16 : 12;
+  const count = r.length / size;
+  const idsEnd = p.ids ? base + p.ids.length : base;
+  let idPos = base;
+  let valuePos = p.ids ? idsEnd + 1 : base;
+  for (let i = 0, pos = 0; i < count; i++, pos += size) {
+    const person = r.readInt32BE(pos);
+    const time = (r.readInt32BE(pos + 4) * 4294967296 + r.readUInt32BE(pos + 8) + PG_EPOCH_US) / 1000;
+    let idStart = -1;
+    let idEnd = -1;
+    if (p.ids) {
+      idEnd = idPos;
+      while (idEnd < idsEnd && buf[idEnd] !== 0) idEnd++;
+      idStart = idPos;
+      idPos = idEnd + 1;
+    }
+    let valueStart = -1;
+    let valueEnd = -1;
+    if (withValue) {
+      const length = buf.readInt32BE(valuePos);
+      valuePos += 4;
+      if (length >= 0) {
+        valueStart = valuePos;
+        valueEnd = valuePos + length;
+        valuePos += length;
+      }
+    }
+    if (tied && (tied.get(person)?.has(time) ?? false) !== (p.ids !== null)) continue;
+    const n = cols.count++;
+    cols.visitor[n] = person;
+    cols.time[n] = time;
+    cols.bits[n] = p.bits === null ? r.readInt32BE(pos + 12) : p.bits;
+    cols.idStart[n] = idStart;
+    cols.idEnd[n] = idEnd;
+    if (withValue) {
+      cols.valueStart[n] = valueStart;
+      cols.valueEnd[n] = valueEnd;
+    }
+  }
+  if (p.ids && count > 0 && idPos !== idsEnd + 1) throw new Error('step part: ids do not match records');
+  return (p.ids ? idsEnd + 1 : base) + (withValue ? (p.values?.length ?? 0) : 0);
 }
 
 const ZERO = Buffer.alloc(1);
 const EMPTY = Buffer.alloc(0);
-
-function readRecords(cols: StepColumns, p: StepPart, first: number, count: number): void {
-  const r = p.records;
-  const size = p.bits === null ? 16 : 12;
-  for (let i = 0, pos = 0; i < count; i++, pos += size) {
-    cols.visitor[first + i] = r.readInt32BE(pos);
-    cols.time[first + i] = (r.readInt32BE(pos + 4) * 4294967296 + r.readUInt32BE(pos + 8) + PG_EPOCH_US) / 1000;
-    cols.bits[first + i] = p.bits === null ? r.readInt32BE(pos + 12) : p.bits;
-  }
-}
 
 export function valueAt(cols: StepColumns, i: number): string | null {
   return cols.valueStart[i]! < 0 ? null : cols.buf.toString('utf8', cols.valueStart[i], cols.valueEnd[i]);
@@ -116,16 +134,21 @@ export interface Persons {
   records: Int32Array;
 }
 
+export interface Grouping extends Persons {
+  /** Person v's events are [starts[v], starts[v + 1]). */
+  starts: Int32Array;
+  /** Instants where a person's events tie in time but were read without ids: their order is unknown. */
+  ties: Ties;
+}
+
 /**
- * Groups records by person with a counting sort (persons are dense indexes), orders each
- * person's events by (time, messageId) with an insertion sort (a person has few step events),
- * and calls `each(person, start, end)` with the person's range in the returned arrays. No
- * per-row or per-person allocation: this runs over millions of events.
+ * Groups records by person with a counting sort (persons are dense indexes) and orders each
+ * person's events by (time, messageId) with an insertion sort (a person has few step events).
+ * No per-row or per-person allocation: this runs over millions of events.
  */
-export function forEachPerson(cols: StepColumns, each: (visitor: number, start: number, end: number, persons: Persons) => void): void {
+export function groupByPerson(cols: StepColumns): Grouping {
   const n = cols.count;
-  if (n === 0) return;
-  let max = 0;
+  let max = -1;
   for (let i = 0; i < n; i++) if (cols.visitor[i]! > max) max = cols.visitor[i]!;
   const starts = new Int32Array(max + 2);
   for (let i = 0; i < n; i++) starts[cols.visitor[i]! + 1]!++;
@@ -133,27 +156,47 @@ export function forEachPerson(cols: StepColumns, each: (visitor: number, start: 
   const fill = starts.slice(0, max + 1);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[fill[cols.visitor[i]!]!++] = i;
-  const persons: Persons = { times: new Float64Array(n), bits: new Int32Array(n), records: order };
+  const g: Grouping = { times: new Float64Array(n), bits: new Int32Array(n), records: order, starts, ties: new Map() };
   for (let v = 0; v <= max; v++) {
     const lo = starts[v]!;
     const hi = starts[v + 1]!;
-    if (lo === hi) continue;
     for (let i = lo + 1; i < hi; i++) {
       const rec = order[i]!;
       let j = i - 1;
       while (j >= lo) {
         const other = order[j]!;
         const dt = cols.time[other]! - cols.time[rec]!;
-        if (dt < 0 || (dt === 0 && compareIds(cols, other, rec) <= 0)) break;
+        if (dt < 0) break;
+        if (dt === 0) {
+          if (cols.idStart[rec]! >= 0 && cols.idStart[other]! >= 0) {
+            if (compareIds(cols, other, rec) <= 0) break;
+          } else {
+            if (!g.ties.has(v)) g.ties.set(v, new Set());
+            g.ties.get(v)!.add(cols.time[rec]!);
+            break;
+          }
+        }
         order[j + 1] = other;
         j--;
       }
       order[j + 1] = rec;
     }
     for (let i = lo; i < hi; i++) {
-      persons.times[i] = cols.time[order[i]!]!;
-      persons.bits[i] = cols.bits[order[i]!]!;
+      g.times[i] = cols.time[order[i]!]!;
+      g.bits[i] = cols.bits[order[i]!]!;
     }
-    each(v, lo, hi, persons);
   }
+  return g;
+}
+
+/** Calls `each(person, start, end)` with each person's range in the grouped arrays. */
+export function eachPerson(g: Grouping, each: (visitor: number, start: number, end: number, persons: Persons) => void): void {
+  for (let v = 0; v < g.starts.length - 1; v++) if (g.starts[v + 1]! > g.starts[v]!) each(v, g.starts[v]!, g.starts[v + 1]!, g);
+}
+
+/** Groups and visits each person; the records must carry ids where times tie. */
+export function forEachPerson(cols: StepColumns, each: (visitor: number, start: number, end: number, persons: Persons) => void): void {
+  const g = groupByPerson(cols);
+  if (g.ties.size) throw new Error('step events tie in time without their messageIds');
+  eachPerson(g, each);
 }

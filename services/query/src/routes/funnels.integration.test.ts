@@ -26,10 +26,48 @@ const NAMES = ['a', 'b', 'c'];
 const T0 = Date.UTC(2026, 9, 31, 23, 55);
 let run = 0;
 
+type Drawn = { visitor: number; id: string; t: number; name: string; props: { plan: string } };
+type Shape = { steps: RefFunnel['steps']; windowSeconds: number; order: RefFunnel['order']; from: number; span: number };
+
+/** Stores the drawn events (duplicated, reversed, in batches), runs the funnel and compares it with the reference. */
+async function matchesReference(raw: Drawn[], g: Shape, candidates: number[] | undefined, batches: number): Promise<void> {
+  const store = createEventStore(pool, createPartitionStore(pool));
+  const deps = { pool, visitors: createVisitorStore(pool), shards: 2 };
+  const projectId = `fp${run++}`;
+  // A message id is one message: the same id always carries the same content (as the
+  // fingerprint service guarantees); keep the first draw of each id.
+  const byId = new Map<string, RefEvent>();
+  for (const e of raw) if (!byId.has(e.id)) byId.set(e.id, e);
+  const events = [...byId.values()];
+  const delivered = [...events, ...events.filter((_, i) => i % 2 === 0)].reverse();
+  const size = Math.ceil(delivered.length / batches) || 1;
+  for (let i = 0; i < delivered.length; i += size) {
+    await store.insertBatch(
+      delivered.slice(i, i + size).map((e) => enrichedEvent({ projectId, messageId: e.id, visitorIndex: e.visitor, name: e.name, timestamp: new Date(e.t).toISOString(), properties: e.props })),
+    );
+  }
+  const f: RefFunnel = { steps: g.steps, windowSeconds: g.windowSeconds, order: g.order, from: g.from, to: g.from + g.span };
+  const ref = referenceFunnel(events, f, candidates ? new Set(candidates) : undefined);
+  const result = (await runFunnel(deps, projectId, {
+    from: new Date(f.from).toISOString(),
+    to: new Date(f.to).toISOString(),
+    steps: f.steps,
+    windowSeconds: f.windowSeconds,
+    order: f.order,
+    candidateVisitorIndexes: candidates,
+    breakdown: { type: 'property', key: 'plan', limit: 50 },
+    includeVisitors: { step: f.steps.length, kind: 'converted', limit: 1000 },
+  })) as { steps: Array<{ count: number; medianSecondsToConvert: number | null; p90SecondsToConvert: number | null }>; breakdown: Array<{ value: string | null; steps: Array<{ count: number }> }>; visitors: { visitors: Array<{ visitorIndex: number }> } };
+  expect(result.steps.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
+  const converted = [...ref.depthByVisitor].filter(([, d]) => d === f.steps.length).map(([v]) => v).sort((a, b) => a - b);
+  expect(result.visitors.visitors.map((v) => v.visitorIndex)).toEqual(converted);
+  const byPlan = new Map<string, number>();
+  for (const e of ref.entryEventByVisitor.values()) byPlan.set(String(e.props.plan), (byPlan.get(String(e.props.plan)) ?? 0) + 1);
+  expect(new Map(result.breakdown.map((b) => [b.value, b.steps[0]!.count]))).toEqual(byPlan);
+}
+
 describe('funnels through Postgres against the brute-force reference', () => {
   it('match in every order mode, with duplicates, out-of-order batches, ties, candidates and breakdown', async () => {
-    const store = createEventStore(pool, createPartitionStore(pool));
-    const deps = { pool, visitors: createVisitorStore(pool), shards: 2 };
     await fc.assert(
       fc.asyncProperty(
         fc.array(
@@ -51,41 +89,38 @@ describe('funnels through Postgres against the brute-force reference', () => {
         }),
         fc.option(fc.subarray([0, 1, 2, 3]), { nil: undefined }),
         fc.integer({ min: 1, max: 4 }),
-        async (raw, g, candidates, batches) => {
-          const projectId = `fp${run++}`;
-          // A message id is one message: the same id always carries the same content (as the
-          // fingerprint service guarantees); keep the first draw of each id.
-          const byId = new Map<string, RefEvent>();
-          for (const e of raw) if (!byId.has(e.id)) byId.set(e.id, e);
-          const events = [...byId.values()];
-          const delivered = [...events, ...events.filter((_, i) => i % 2 === 0)].reverse();
-          const size = Math.ceil(delivered.length / batches) || 1;
-          for (let i = 0; i < delivered.length; i += size) {
-            await store.insertBatch(
-              delivered.slice(i, i + size).map((e) => enrichedEvent({ projectId, messageId: e.id, visitorIndex: e.visitor, name: e.name, timestamp: new Date(e.t).toISOString(), properties: e.props })),
-            );
-          }
-          const f: RefFunnel = { steps: g.steps, windowSeconds: g.windowSeconds, order: g.order, from: g.from, to: g.from + g.span };
-          const ref = referenceFunnel(events, f, candidates ? new Set(candidates) : undefined);
-          const result = (await runFunnel(deps, projectId, {
-            from: new Date(f.from).toISOString(),
-            to: new Date(f.to).toISOString(),
-            steps: f.steps,
-            windowSeconds: f.windowSeconds,
-            order: f.order,
-            candidateVisitorIndexes: candidates,
-            breakdown: { type: 'property', key: 'plan', limit: 50 },
-            includeVisitors: { step: f.steps.length, kind: 'converted', limit: 1000 },
-          })) as { steps: Array<{ count: number; medianSecondsToConvert: number | null; p90SecondsToConvert: number | null }>; breakdown: Array<{ value: string | null; steps: Array<{ count: number }> }>; visitors: { visitors: Array<{ visitorIndex: number }> } };
-          expect(result.steps.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
-          const converted = [...ref.depthByVisitor].filter(([, d]) => d === f.steps.length).map(([v]) => v).sort((a, b) => a - b);
-          expect(result.visitors.visitors.map((v) => v.visitorIndex)).toEqual(converted);
-          const byPlan = new Map<string, number>();
-          for (const e of ref.entryEventByVisitor.values()) byPlan.set(String(e.props.plan), (byPlan.get(String(e.props.plan)) ?? 0) + 1);
-          expect(new Map(result.breakdown.map((b) => [b.value, b.steps[0]!.count]))).toEqual(byPlan);
-        },
+        matchesReference,
       ),
       { numRuns: 80 },
+    );
+  });
+
+  it('order events of a person tied in time by messageId (read again with their ids)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            visitor: fc.integer({ min: 0, max: 1 }),
+            id: fc.integer({ min: 0, max: 30 }).map((i) => `m${i}`),
+            // Three instants only: most events tie with another of their person.
+            t: fc.integer({ min: 0, max: 2 }).map((m) => T0 + m * 60_000),
+            name: fc.constantFrom(...NAMES),
+            props: fc.record({ plan: fc.constantFrom('free', 'pro') }),
+          }),
+          { minLength: 6, maxLength: 30 },
+        ),
+        fc.record({
+          steps: fc.array(fc.record({ event: fc.constantFrom(...NAMES), where: fc.option(fc.record({ plan: fc.constantFrom('free', 'pro') }), { nil: undefined }) }), { minLength: 2, maxLength: 3 }),
+          windowSeconds: fc.integer({ min: 1, max: 3 }).map((m) => m * 60),
+          order: fc.constantFrom('strict' as const, 'sequential' as const, 'any' as const),
+          from: fc.constant(T0),
+          span: fc.integer({ min: 1, max: 3 }).map((m) => m * 60_000),
+        }),
+        fc.constant(undefined),
+        fc.integer({ min: 1, max: 3 }),
+        matchesReference,
+      ),
+      { numRuns: 60 },
     );
   });
 });

@@ -4,7 +4,7 @@ import { validate } from '@sightline/http';
 import { histogram } from '@sightline/telemetry';
 import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
 import { breakdownOf, evaluateVisitor, summarize, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
-import { forEachPerson, parseStepParts, valueAt } from '../handlers/step-blob.handler';
+import { eachPerson, groupByPerson, parseStepParts, valueAt } from '../handlers/step-blob.handler';
 import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
 import { fetchStepParts, traitsOf } from '../stores/funnel.store';
 import type { VisitorStore } from '../stores/visitor.store';
@@ -33,14 +33,25 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   // whole person it belongs to is a candidate then.
   const groups = body.candidateVisitorIndexes ? await deps.visitors.groupsOf(projectId, body.candidateVisitorIndexes) : undefined;
   const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
-  const parts = await fetchStepParts(deps.pool, { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: groups?.indexes }, deps.shards);
+  const read = { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: groups?.indexes };
+  const parts = await fetchStepParts(deps.pool, read, deps.shards);
   const spec = { stepCount: body.steps.length, windowMs, order: body.order, fromMs, toMs };
   const allowed = groups ? new Set(groups.roots) : null;
   const outcomes: VisitorOutcome[] = [];
   const entryValue = new Map<number, string | null>();
   // Slices are by time (and name), so one person's events can be in several: group them all at once.
-  const cols = parseStepParts(parts, byProperty !== undefined);
-  forEachPerson(cols, (visitor, start, end, persons) => {
+  let cols = parseStepParts(parts, byProperty !== undefined);
+  let grouping = groupByPerson(cols);
+  if (grouping.ties.size) {
+    // Events of a person at the same instant are ordered by messageId: read those instants again, with ids.
+    const instants = new Set<number>();
+    for (const times of grouping.ties.values()) for (const t of times) instants.add(Math.round(t * 1000));
+    const again = await fetchStepParts(deps.pool, { ...read, atMicros: [...instants] }, 1);
+    cols = parseStepParts([...parts, ...again], byProperty !== undefined, grouping.ties);
+    grouping = groupByPerson(cols);
+    if (grouping.ties.size) throw new Error('funnel: tied step events without their messageIds');
+  }
+  eachPerson(grouping, (visitor, start, end, persons) => {
     if (allowed && !allowed.has(visitor)) return;
     const o = evaluateVisitor({ visitor, times: persons.times, bits: persons.bits, start, end }, spec);
     if (o.depth === 0) return;

@@ -12,6 +12,12 @@ export interface FunnelFetch {
   propertyKey?: string;
   /** Raw visitor indexes (merged ones included) to restrict to. */
   visitorIndexes?: number[];
+  /**
+   * Re-read: only the events at these instants (µs since the Unix epoch), with their ids. The
+   * first read leaves ids out (they only order events tied in time, rare, and cost Postgres
+   * about a fifth of the read); the funnel re-reads the instants where a person's events tie.
+   */
+  atMicros?: number[];
 }
 
 /**
@@ -41,6 +47,7 @@ export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number)
     ? `, string_agg(coalesce(int4send(octet_length(e.properties ->> ${params.add(f.propertyKey)})) || convert_to(e.properties ->> ${params.add(f.propertyKey)}, 'UTF8'), int4send(-1)), ''::bytea) AS values`
     : '';
   const restrict = f.visitorIndexes ? ` AND e.visitor_index = ANY(${params.add(f.visitorIndexes)}::int[])` : '';
+  const at = f.atMicros ? params.add(f.atMicros.map(isoOfMicros)) : '';
   const from = params.add(0);
   const until = params.add(0);
   // Most projects have no merges in most ranges; then the alias join is pure cost. textsend
@@ -57,13 +64,14 @@ export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number)
   const sql = `
     SELECT ${filtered ? 'NULL::text' : 'e.name'} AS name,
            string_agg(int4send(${person}) || timestamptz_send(e."timestamp")${filtered ? ` || int4send(${bits})` : ''}, ''::bytea) AS records,
-           string_agg(${id}, '\\x00'::bytea) AS ids${value}
+           ${at ? `string_agg(${id}, '\\x00'::bytea)` : 'NULL::bytea'} AS ids${value}
     FROM events e ${join}
     WHERE e.project_id = ${project} AND e.name = ANY(${names}::text[])
       AND e."timestamp" >= to_timestamp(${from}::float8) AND e."timestamp" < to_timestamp(${until}::float8)${restrict}
+      ${at ? `AND e."timestamp" = ANY(${at}::timestamptz[])` : ''}
       ${filtered ? `AND (${bits}) <> 0` : 'GROUP BY e.name'}`;
   const slices = await Promise.all(
-    Array.from({ length: shards }, async (_, k) => {
+    Array.from({ length: at ? 1 : shards }, async (_, k) => {
       const values = [...params.values];
       const span = f.untilMs - f.fromMs;
       // Slice bounds in whole milliseconds so that consecutive slices meet exactly.
@@ -75,10 +83,16 @@ export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number)
       const { rows } = await pool.query<{ name: string | null; records: Buffer | null; ids: Buffer | null; values?: Buffer | null }>(sql, values);
       return rows
         .filter((r) => r.records !== null)
-        .map((r): StepPart => ({ bits: r.name === null ? null : bitsOfName.get(r.name)!, records: r.records!, ids: r.ids!, values: r.values ?? null }));
+        .map((r): StepPart => ({ bits: r.name === null ? null : bitsOfName.get(r.name)!, records: r.records!, ids: r.ids, values: r.values ?? null }));
     }),
   );
   return slices.flat();
+}
+
+/** Exact timestamptz literal of an instant in µs (a Date holds only ms). */
+function isoOfMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
 /** The latest-known trait of each person (any of its merged visitors, newest traits win). */
