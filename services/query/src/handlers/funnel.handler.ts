@@ -78,15 +78,28 @@ function attempt(ev: VisitorEvents, start: number, n: number, spec: FunnelSpec, 
   return spec.stepCount;
 }
 
-let current = new Float64Array(20);
-let kept = new Float64Array(20);
+/** A person's best attempt: steps reached, position of its entry, `reach[0..depth)`. */
+export interface BestAttempt {
+  depth: number;
+  entry: number;
+  reach: Float64Array;
+}
 
-/** Every occurrence of step 1 in range is an entry; the visitor keeps the best attempt. */
-export function evaluateVisitor(ev: VisitorEvents, spec: FunnelSpec): VisitorOutcome {
-  if (current.length < spec.stepCount) {
-    current = new Float64Array(spec.stepCount);
-    kept = new Float64Array(spec.stepCount);
-  }
+export function newBestAttempt(stepCount: number): BestAttempt {
+  return { depth: 0, entry: -1, reach: new Float64Array(stepCount) };
+}
+
+let spare: Float64Array = new Float64Array(20);
+
+/**
+ * Every occurrence of step 1 in range is an entry; the visitor keeps the best attempt, written
+ * into `out` (no allocation: a funnel evaluates up to millions of persons).
+ */
+export function bestAttempt(ev: VisitorEvents, spec: FunnelSpec, out: BestAttempt): void {
+  if (spare.length < spec.stepCount) spare = new Float64Array(spec.stepCount);
+  if (out.reach.length < spec.stepCount) out.reach = new Float64Array(spec.stepCount);
+  let current = spare;
+  let kept = out.reach;
   let depth = 0;
   let entry = -1;
   const end = ev.end ?? ev.times.length;
@@ -104,9 +117,22 @@ export function evaluateVisitor(ev: VisitorEvents, spec: FunnelSpec): VisitorOut
     }
     if (depth === spec.stepCount && kept[depth - 1] === kept[0]) break;
   }
-  const reach = new Array<number>(depth);
-  for (let k = 0; k < depth; k++) reach[k] = kept[k]!;
-  return { visitor: ev.visitor, depth, reach, entry };
+  spare = current;
+  out.reach = kept;
+  out.depth = depth;
+  out.entry = entry;
+}
+
+export function evaluateVisitor(ev: VisitorEvents, spec: FunnelSpec): VisitorOutcome {
+  const out = newBestAttempt(spec.stepCount);
+  bestAttempt(ev, spec, out);
+  return outcomeOf(ev.visitor, out);
+}
+
+export function outcomeOf(visitor: number, b: BestAttempt): VisitorOutcome {
+  const reach = new Array<number>(b.depth);
+  for (let k = 0; k < b.depth; k++) reach[k] = b.reach[k]!;
+  return { visitor, depth: b.depth, reach, entry: b.entry };
 }
 
 export interface StepSummary {
@@ -125,15 +151,31 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 }
 
-export function summarize(outcomes: VisitorOutcome[], stepNames: string[]): StepSummary[] {
-  const counts = stepNames.map(() => 0);
-  const deltas: number[][] = stepNames.map(() => []);
-  for (const o of outcomes) {
-    for (let k = 0; k < o.depth; k++) {
-      counts[k]!++;
-      if (k > 0) deltas[k]!.push((o.reach[k]! - o.reach[k - 1]!) / 1000);
-    }
+/** Step counts and times to convert, added to person by person (no per-person objects kept). */
+export interface StepTally {
+  counts: number[];
+  deltas: number[][];
+}
+
+export function newTally(stepCount: number): StepTally {
+  return { counts: new Array<number>(stepCount).fill(0), deltas: Array.from({ length: stepCount }, () => []) };
+}
+
+export function tally(t: StepTally, depth: number, reach: ArrayLike<number>): void {
+  for (let k = 0; k < depth; k++) {
+    t.counts[k]!++;
+    if (k > 0) t.deltas[k]!.push((reach[k]! - reach[k - 1]!) / 1000);
   }
+}
+
+export function summarize(outcomes: VisitorOutcome[], stepNames: string[]): StepSummary[] {
+  const t = newTally(stepNames.length);
+  for (const o of outcomes) tally(t, o.depth, o.reach);
+  return summaryOf(t, stepNames);
+}
+
+export function summaryOf(t: StepTally, stepNames: string[]): StepSummary[] {
+  const { counts, deltas } = t;
   const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
   return stepNames.map((event, k) => {
     const sorted = deltas[k]!.sort((a, b) => a - b);

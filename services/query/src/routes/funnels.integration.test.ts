@@ -64,6 +64,9 @@ async function matchesReference(raw: Drawn[], g: Shape, candidates: number[] | u
   const byPlan = new Map<string, number>();
   for (const e of ref.entryEventByVisitor.values()) byPlan.set(String(e.props.plan), (byPlan.get(String(e.props.plan)) ?? 0) + 1);
   expect(new Map(result.breakdown.map((b) => [b.value, b.steps[0]!.count]))).toEqual(byPlan);
+  // Without breakdown or visitor list the funnel keeps no per-person outcomes: same steps.
+  const plain = (await runFunnel(deps, projectId, { from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), steps: f.steps, windowSeconds: f.windowSeconds, order: f.order, candidateVisitorIndexes: candidates })) as typeof result;
+  expect(plain.steps.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
 }
 
 describe('funnels through Postgres against the brute-force reference', () => {

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { validate } from '@sightline/http';
 import { histogram } from '@sightline/telemetry';
 import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
-import { breakdownOf, evaluateVisitor, summarize, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
+import { bestAttempt, breakdownOf, newBestAttempt, newTally, outcomeOf, summaryOf, tally, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
 import { eachPerson, groupByPerson, parseStepParts, valueAt } from '../handlers/step-blob.handler';
 import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
 import { fetchStepParts, traitsOf } from '../stores/funnel.store';
@@ -51,14 +51,24 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
     grouping = groupByPerson(cols);
     if (grouping.ties.size) throw new Error('funnel: tied step events without their messageIds');
   }
-  eachPerson(grouping, (visitor, start, end, persons) => {
+  // Per-person outcomes are kept only when a breakdown or visitor list needs them.
+  const keep = Boolean(body.breakdown || body.includeVisitors);
+  const steps = newTally(spec.stepCount);
+  const best = newBestAttempt(spec.stepCount);
+  const person = { visitor: 0, times: grouping.times, bits: grouping.bits, start: 0, end: 0 };
+  eachPerson(grouping, (visitor, start, end) => {
     if (allowed && !allowed.has(visitor)) return;
-    const o = evaluateVisitor({ visitor, times: persons.times, bits: persons.bits, start, end }, spec);
-    if (o.depth === 0) return;
-    outcomes.push(o);
-    if (byProperty) entryValue.set(visitor, valueAt(cols, persons.records[o.entry]!));
+    person.visitor = visitor;
+    person.start = start;
+    person.end = end;
+    bestAttempt(person, spec, best);
+    if (best.depth === 0) return;
+    tally(steps, best.depth, best.reach);
+    if (!keep) return;
+    outcomes.push(outcomeOf(visitor, best));
+    if (byProperty) entryValue.set(visitor, valueAt(cols, grouping.records[best.entry]!));
   });
-  const result: Record<string, unknown> = { steps: summarize(outcomes, stepNames) };
+  const result: Record<string, unknown> = { steps: summaryOf(steps, stepNames) };
   if (body.breakdown) {
     const values = body.breakdown.type === 'trait' ? await traitsOf(deps.pool, projectId, outcomes.map((o) => o.visitor), body.breakdown.key) : entryValue;
     result.breakdown = breakdownOf(outcomes, (o) => values.get(o.visitor) ?? null, stepNames, body.breakdown.limit);
