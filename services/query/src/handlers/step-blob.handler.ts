@@ -73,6 +73,7 @@ function readPart(cols: StepColumns, p: StepPart, base: number, withValue: boole
   const r = p.records;
   const size = p.bits === null ? 16 : 12;
   const count = r.length / size;
+  if (!p.ids && !withValue && !tied) return readRecordsOnly(cols, p, base);
   const idsEnd = p.ids ? base + p.ids.length : base;
   let idPos = base;
   let valuePos = p.ids ? idsEnd + 1 : base;
@@ -112,6 +113,25 @@ function readPart(cols: StepColumns, p: StepPart, base: number, withValue: boole
   }
   if (p.ids && count > 0 && idPos !== idsEnd + 1) throw new Error('step part: ids do not match records');
   return (p.ids ? idsEnd + 1 : base) + (withValue ? (p.values?.length ?? 0) : 0);
+}
+
+/** The common case (no ids, values or re-read): a tight loop over a DataView. */
+function readRecordsOnly(cols: StepColumns, p: StepPart, base: number): number {
+  const r = p.records;
+  const view = new DataView(r.buffer, r.byteOffset, r.byteLength);
+  const size = p.bits === null ? 16 : 12;
+  const first = cols.count;
+  const count = r.length / size;
+  const { visitor, time, bits } = cols;
+  for (let i = 0, pos = 0; i < count; i++, pos += size) {
+    visitor[first + i] = view.getInt32(pos);
+    time[first + i] = (view.getInt32(pos + 4) * 4294967296 + view.getUint32(pos + 8) + PG_EPOCH_US) / 1000;
+    bits[first + i] = p.bits === null ? view.getInt32(pos + 12) : p.bits;
+  }
+  cols.idStart.fill(-1, first, first + count);
+  cols.idEnd.fill(-1, first, first + count);
+  cols.count = first + count;
+  return base;
 }
 
 const ZERO = Buffer.alloc(1);
