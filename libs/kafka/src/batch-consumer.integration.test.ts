@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createLogger } from '@sightline/telemetry';
-import { readAll, json, testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
+import { readAll, readCommitted, json, testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
 import { createBatchConsumer, jsonDecoder, type BatchConsumer } from './batch-consumer';
 import { createKafka, ensureTopics } from './client';
 import { createProducer } from './producer';
@@ -80,6 +80,54 @@ describe('createBatchConsumer against the real broker', () => {
     await waitFor(async () => (await committedOffsets(groupId, topic)) === 202, { timeoutMs: 30_000, description: 'all offsets committed' });
     expect([...seen].sort((a, b) => a - b)).toEqual(valid.map((v) => v.value.n));
     expect(consumer.isHealthy()).toBe(true);
+  });
+});
+
+describe('createBatchConsumer with transactionalOutput', () => {
+  it('makes output, DLQ records and input offsets one transaction: a failed attempt leaves nothing visible', async () => {
+    const ns = testNamespace('kafkatx');
+    const [input, output, dlqTopic] = [`${ns}input`, `${ns}output`, `${ns}dlq`];
+    await ensureTopics(kafka, [{ topic: input, numPartitions: 2 }, { topic: output, numPartitions: 2 }, { topic: dlqTopic, numPartitions: 1 }]);
+    const producer = createProducer(kafka);
+    await producer.start();
+    await producer.send(input, [...Array.from({ length: 100 }, (_, n) => ({ key: `k${n % 7}`, value: { n } })), { key: 'odd', value: { n: -1 } }]);
+    const groupId = uniqueId('txgroup');
+    let failures = 2;
+    const consumer = createBatchConsumer<z.infer<typeof schema>>({
+      kafka,
+      groupId,
+      topics: [input],
+      dlqTopic,
+      producer,
+      logger,
+      retry: { attempts: 5, backoffMs: 10 },
+      transactionalOutput: { transactionalId: uniqueId('tx') },
+      decode: jsonDecoder(schema),
+      async handleBatch(items, ctx) {
+        await ctx.producer.send(output, items.filter((i) => i.value.n >= 0).map((i) => ({ key: i.key, value: { doubled: i.value.n * 2 } })));
+        // The records above are in the log already; failing now must abort them.
+        if (failures-- > 0) throw new Error('crash between produce and commit');
+        return items.map((i) => (i.value.n < 0 ? dlq('negative n') : ok()));
+      },
+    });
+    void consumer.start();
+    try {
+      await waitFor(async () => (await committedOffsets(groupId, input)) === 101, { timeoutMs: 60_000, description: 'offsets committed in the transaction' });
+      const visible = (await readCommitted(output)).map((m) => json<{ doubled: number }>(m).doubled);
+      expect(visible.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, n) => n * 2));
+      // The aborted attempts did write: the log holds more than what a read-committed reader sees.
+      const admin = kafka.admin();
+      await admin.connect();
+      const written = (await admin.fetchTopicOffsets(output)).reduce((sum, o) => sum + Number(o.high), 0);
+      await admin.disconnect();
+      expect(written).toBeGreaterThan(100);
+      const dlqRecords = (await readCommitted(dlqTopic)).map((m) => json<{ error: string }>(m));
+      expect(dlqRecords.map((d) => d.error)).toEqual(['negative n']);
+      expect(consumer.isHealthy()).toBe(true);
+    } finally {
+      await consumer.stop();
+      await producer.stop();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { createTransactionalSenders, type BatchSender } from './transactional';
 import { counter, extractTraceContext, withSpan, type Context, type Logger } from '@sightline/telemetry';
 import type { DurableProducer } from './producer';
 import { isRetriable, type HandlerResult } from './results';
@@ -20,6 +21,12 @@ export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: stri
 export interface BatchContext {
   heartbeat(): Promise<void>;
   logger: Logger;
+  /**
+   * Where the batch's output goes: with `transactionalOutput`, into the batch's transaction
+   * (visible to read-committed consumers only together with the committed input offsets);
+   * otherwise the options' producer.
+   */
+  producer: BatchSender;
 }
 
 export interface BatchConsumerOptions<T> {
@@ -41,7 +48,17 @@ export interface BatchConsumerOptions<T> {
   partitionsConsumedConcurrently?: number;
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Exactly-once output: each batch's produced records, its DLQ records and its input offsets
+   * are one Kafka transaction, so a crash between produce and commit leaves nothing visible to
+   * read-committed consumers (kafkajs's default) and the redelivered batch is the only copy.
+   * `transactionalId` must be stable per instance and unique across instances; one producer
+   * per concurrent partition is created as `<transactionalId>-<slot>`. Off by default.
+   */
+  transactionalOutput?: { transactionalId: string; transactionTimeoutMs?: number };
 }
+
+type Reject = { message: KafkaMessage; partition: number; topic: string; reason: string };
 
 export interface BatchConsumer {
   start(): Promise<void>;
@@ -96,9 +113,13 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   let lastLoopAt = 0;
   let running = false;
 
-  async function sendToDlq(rejects: Array<{ message: KafkaMessage; partition: number; topic: string; reason: string }>) {
+  const transactional = options.transactionalOutput
+    ? createTransactionalSenders(options.kafka, { ...options.transactionalOutput, slots: options.partitionsConsumedConcurrently ?? 2 })
+    : null;
+
+  async function sendToDlq(rejects: Reject[], sender: BatchSender = options.producer) {
     if (rejects.length === 0) return;
-    await options.producer.send(
+    await sender.send(
       options.dlqTopic,
       rejects.map((r) => ({
         key: r.message.key?.toString('utf8') ?? null,
@@ -117,17 +138,79 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     for (const r of rejects) log.warn({ topic: r.topic, partition: r.partition, offset: r.message.offset, reason: r.reason }, 'message_to_dlq');
   }
 
+  async function retryOrThrow(err: unknown, attempt: number, payload: EachBatchPayload): Promise<void> {
+    if (!isRetriable(err) || attempt >= retry.attempts || !payload.isRunning()) throw err;
+    batchRetries.inc({ group: options.groupId, topic: payload.batch.topic });
+    const delay = Math.min(retry.backoffMs * 2 ** attempt, 10_000);
+    log.warn({ err, attempt, delay, topic: payload.batch.topic, partition: payload.batch.partition }, 'batch_retry');
+    await new Promise((r) => setTimeout(r, delay));
+    await payload.heartbeat();
+  }
+
   async function handleWithRetry(items: ConsumedItem<T>[], payload: EachBatchPayload): Promise<HandlerResult[] | void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log });
+        return await options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: options.producer });
       } catch (err) {
-        if (!isRetriable(err) || attempt >= retry.attempts || !payload.isRunning()) throw err;
-        batchRetries.inc({ group: options.groupId, topic: payload.batch.topic });
-        const delay = Math.min(retry.backoffMs * 2 ** attempt, 10_000);
-        log.warn({ err, attempt, delay, topic: payload.batch.topic, partition: payload.batch.partition }, 'batch_retry');
-        await new Promise((r) => setTimeout(r, delay));
-        await payload.heartbeat();
+        await retryOrThrow(err, attempt, payload);
+      }
+    }
+  }
+
+  /** Moves the handler's dlq/drop results into `rejects` and the counts. */
+  function classify(payload: EachBatchPayload, items: ConsumedItem<T>[], results: HandlerResult[] | void, rejects: Reject[]): { ok: number; drop: number } {
+    const { batch } = payload;
+    let okCount = items.length;
+    let dropCount = 0;
+    (results ?? []).forEach((result, i) => {
+      const item = items[i]!;
+      if (result.kind === 'dlq') {
+        okCount--;
+        const message = batch.messages.find((m) => m.offset === item.offset)!;
+        rejects.push({ message, partition: batch.partition, topic: batch.topic, reason: result.reason });
+      } else if (result.kind === 'drop') {
+        okCount--;
+        dropCount++;
+        log.debug({ offset: item.offset, reason: result.reason }, 'message_dropped');
+      }
+    });
+    return { ok: okCount, drop: dropCount };
+  }
+
+  function count(topic: string, counts: { ok: number; drop: number }, dlqCount: number): void {
+    processed.inc({ group: options.groupId, topic, result: 'ok' }, counts.ok);
+    if (dlqCount) processed.inc({ group: options.groupId, topic, result: 'dlq' }, dlqCount);
+    if (counts.drop) processed.inc({ group: options.groupId, topic, result: 'drop' }, counts.drop);
+  }
+
+  /**
+   * One transaction per attempt: the handler's output, the DLQ records and the input offsets
+   * commit together or not at all. A failed attempt is aborted, so a retry (or, after a crash,
+   * the next owner of the partition) starts from nothing visible.
+   */
+  async function eachBatchInTransaction(payload: EachBatchPayload, items: ConsumedItem<T>[], decodeRejects: Reject[]): Promise<void> {
+    const { batch } = payload;
+    const last = batch.lastOffset();
+    for (let attempt = 0; ; attempt++) {
+      const rejects = [...decodeRejects];
+      try {
+        const committed = await transactional!.run(async (tx) => {
+          const results = items.length
+            ? await withSpan(`consume ${batch.topic}`, () => options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: tx }), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, items[0]?.traceContext)
+            : undefined;
+          const counts = classify(payload, items, results, rejects);
+          await sendToDlq(rejects, tx);
+          // Another member owns the partition now: abort rather than commit output it will redo.
+          if (payload.isStale()) return null;
+          await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+          return counts;
+        });
+        if (committed) count(batch.topic, committed, rejects.length);
+        if (committed && !payload.isStale()) payload.resolveOffset(last);
+        lastLoopAt = Date.now();
+        return;
+      } catch (err) {
+        await retryOrThrow(err, attempt, payload);
       }
     }
   }
@@ -137,7 +220,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     lastLoopAt = Date.now();
     if (batch.messages.length === 0) return;
     const items: ConsumedItem<T>[] = [];
-    const rejects: Array<{ message: KafkaMessage; partition: number; topic: string; reason: string }> = [];
+    const rejects: Reject[] = [];
     for (const message of batch.messages) {
       const decoded = options.decode(message, batch.topic);
       if (!decoded.ok) {
@@ -155,30 +238,14 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         traceContext: extractTraceContext(message.headers as Record<string, Buffer | string | undefined>),
       });
     }
+    if (transactional) return eachBatchInTransaction(payload, items, rejects);
     const parent = items[0]?.traceContext;
     const results = items.length
       ? await withSpan(`consume ${batch.topic}`, () => handleWithRetry(items, payload), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, parent)
       : undefined;
-    let okCount = items.length;
-    let dropCount = 0;
-    if (results) {
-      results.forEach((result, i) => {
-        const item = items[i]!;
-        if (result.kind === 'dlq') {
-          okCount--;
-          const message = batch.messages.find((m) => m.offset === item.offset)!;
-          rejects.push({ message, partition: batch.partition, topic: batch.topic, reason: result.reason });
-        } else if (result.kind === 'drop') {
-          okCount--;
-          dropCount++;
-          log.debug({ offset: item.offset, reason: result.reason }, 'message_dropped');
-        }
-      });
-    }
+    const counts = classify(payload, items, results, rejects);
     await sendToDlq(rejects);
-    processed.inc({ group: options.groupId, topic: batch.topic, result: 'ok' }, okCount);
-    if (rejects.length) processed.inc({ group: options.groupId, topic: batch.topic, result: 'dlq' }, rejects.length);
-    if (dropCount) processed.inc({ group: options.groupId, topic: batch.topic, result: 'drop' }, dropCount);
+    count(batch.topic, counts, rejects.length);
 
     // A rebalance while we worked: another member owns the partition now and will replay; the
     // projections are idempotent, so not committing is safe and committing would be refused.
@@ -197,6 +264,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       consumer.on(consumer.events.FETCH_START, () => {
         lastLoopAt = Date.now();
       });
+      await transactional?.start();
       running = true;
       lastLoopAt = Date.now();
       await consumer.run({
@@ -210,6 +278,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       if (!running) return;
       running = false;
       await consumer.disconnect();
+      await transactional?.stop();
     },
     isHealthy(withinMs = 30_000) {
       return running && Date.now() - lastLoopAt < withinMs;

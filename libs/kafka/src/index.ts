@@ -3,5 +3,6 @@ export * from './producer';
 export * from './results';
 export * from './by-key';
 export * from './batch-consumer';
+export type { BatchSender, TransactionSender } from './transactional';
 export * from './topic-table';
 export * from './projection-input';

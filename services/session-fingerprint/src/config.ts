@@ -21,6 +21,21 @@ export const config = defineConfig({
   LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).default(8),
   /** How often expired salts and old ledger rows are deleted. */
   JANITOR_INTERVAL_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  /**
+   * Produce the enriched records and commit the raw offsets in one Kafka transaction, so a
+   * crash between the two cannot leave a second copy of a batch in events.enriched (read-
+   * committed consumers only see committed batches). Off by default: readers that count
+   * records by high watermark (control markers take offsets) must be transaction-aware first.
+   */
+  EXACTLY_ONCE_OUTPUT: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * Stable per instance, unique across instances (a restart with the same id fences the crashed
+   * incarnation and aborts its open transaction at once). Default: `<group>-<hostname>-<pid>`,
+   * stable in a container (pid 1), unique for several processes on one host.
+   */
+  TRANSACTIONAL_ID: z.string().min(1).optional(),
+  /** Broker-side limit of one batch's transaction; an instance that dies mid-batch blocks read-committed readers of its output partitions this long, unless restarted with the same TRANSACTIONAL_ID. */
+  TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
 export type SessionFingerprintConfig = z.infer<typeof config.schema>;

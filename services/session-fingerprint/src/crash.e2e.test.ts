@@ -1,21 +1,12 @@
-import { topicNames, rawEventKeyOf, type EnrichedEventParsed } from '@sightline/contracts';
-import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
-import { createTestDatabase, json, readAll, startService, testInfra, testKafka, testNamespace, waitFor, type ServiceProcess } from '@sightline/testing';
-import { groupLag, project, rawEvent, recordCount } from '../test/harness';
+import type { EnrichedEventParsed } from '@sightline/contracts';
+import { json, readAll, startService, testInfra, waitFor, type ServiceProcess } from '@sightline/testing';
+import { groupLag, prefilledRaw, rawEvent, recordCount } from '../test/harness';
 
 const EVENTS = 100_000;
 const VISITORS = 10_000;
 
 describe('two instances, one killed with SIGKILL mid-run (real processes)', () => {
   it('enriches every event exactly once after dedupe and never gives a visitor two indexes', async () => {
-    const namespace = testNamespace('sfcrash');
-    const topics = topicNames(namespace);
-    const db = await createTestDatabase('sfcrash');
-    const kafka = testKafka();
-    await ensureTopics(kafka, standardTopicSpecs(topics));
-    const producer = createProducer(kafka);
-    await producer.start();
-    await producer.send(topics.projects, [{ key: 'crash', value: project({ projectId: 'crash' }) }]);
     // Each visitor browses anonymously, logs in once (the userId joins its index), browses on.
     const t0 = Date.now() - 3 * 3600_000;
     const events = Array.from({ length: EVENTS }, (_, i) => {
@@ -32,8 +23,7 @@ describe('two instances, one killed with SIGKILL mid-run (real processes)', () =
         at: new Date(t0 + step * 60_000 + v).toISOString(),
       });
     });
-    for (let i = 0; i < events.length; i += 5000) await producer.send(topics.eventsRaw, events.slice(i, i + 5000).map((e) => ({ key: rawEventKeyOf(e), value: e })));
-    await producer.stop();
+    const { namespace, topics, db } = await prefilledRaw('sfcrash', 'crash', events);
 
     const env = { DATABASE_URL: db.url, TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', PARTITIONS_CONSUMED_CONCURRENTLY: '2' };
     const services: ServiceProcess[] = [];

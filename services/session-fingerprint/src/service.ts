@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { projectConfigValue, topicNames, type ProjectConfig } from '@sightline/contracts';
@@ -32,6 +33,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     logger,
     groupPrefix: `${config.TOPIC_NAMESPACE}${serviceName}`,
   });
+  const groupId = config.CONSUMER_GROUP_ID ?? `${config.TOPIC_NAMESPACE}${serviceName}`;
   const consumer = createIdentityConsumer({
     kafka,
     producer,
@@ -39,7 +41,10 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     salts,
     projects,
     topics,
-    groupId: config.CONSUMER_GROUP_ID ?? `${config.TOPIC_NAMESPACE}${serviceName}`,
+    groupId,
+    transactionalOutput: config.EXACTLY_ONCE_OUTPUT
+      ? { transactionalId: config.TRANSACTIONAL_ID ?? `${groupId}-${hostname()}-${process.pid}`, transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS }
+      : undefined,
     logger,
     retry: { attempts: config.KAFKA_RETRY_ATTEMPTS, backoffMs: config.KAFKA_RETRY_BACKOFF_MS },
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,

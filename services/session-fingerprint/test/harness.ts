@@ -3,7 +3,7 @@ import { parseConfig } from '@sightline/config';
 import { projectConfigValue, rawEventKeyOf, topicNames, type ProjectConfigInput, type RawEvent, type TopicNames } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { createTestDatabase, readAll, testKafka, testNamespace, json, waitFor, type TestDatabase } from '@sightline/testing';
+import { createTestDatabase, readCommitted, testKafka, testNamespace, json, waitFor, type TestDatabase } from '@sightline/testing';
 import { config } from '../src/config';
 import { createSessionFingerprint, migrationsDir } from '../src/service';
 import type { EnrichedEventParsed } from '@sightline/contracts';
@@ -94,7 +94,8 @@ export async function createHarness(prefix: string): Promise<Harness> {
       await producer.send(topics.projects, projects.map((p) => ({ key: p.projectId, value: p })));
     },
     async enriched() {
-      return (await readAll(topics.eventsEnriched, 60_000)).map((m) => json<EnrichedEventParsed>(m));
+      // By position, not by count: a count stops early when the reader gets a message twice.
+      return (await readCommitted(topics.eventsEnriched, 60_000)).map((m) => json<EnrichedEventParsed>(m));
     },
     async startInstance(extraEnv = {}) {
       const logger = createLogger({ service: 'session-fingerprint-test', level: 'warn' });
@@ -117,6 +118,27 @@ export async function createHarness(prefix: string): Promise<Harness> {
       await db.drop();
     },
   };
+}
+
+/**
+ * For process-level tests: a fresh namespace and identity database, the project published and
+ * `events` already in events.raw before any instance starts.
+ */
+export async function prefilledRaw(prefix: string, projectId: string, events: RawEvent[]): Promise<{ namespace: string; topics: TopicNames; db: TestDatabase }> {
+  const namespace = testNamespace(prefix);
+  const topics = topicNames(namespace);
+  const db = await createTestDatabase(prefix);
+  const kafka = testKafka();
+  await ensureTopics(kafka, standardTopicSpecs(topics));
+  const producer = createProducer(kafka);
+  await producer.start();
+  try {
+    await producer.send(topics.projects, [{ key: projectId, value: project({ projectId }) }]);
+    for (let i = 0; i < events.length; i += 5000) await producer.send(topics.eventsRaw, events.slice(i, i + 5000).map((e) => ({ key: rawEventKeyOf(e), value: e })));
+  } finally {
+    await producer.stop();
+  }
+  return { namespace, topics, db };
 }
 
 async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import { enrichedEventKeyOf, erasureValue, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
-import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
+import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type BatchConsumerOptions, type BatchContext, type BatchSender, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
 import { counter, histogram, type Logger } from '@sightline/telemetry';
 import { DUPLICATE_MESSAGE_ID, enrichBatch, toEnriched, type RawSource } from '../handlers/enrich-batch.handler';
 import { saltDayOf } from '../handlers/fingerprint.handler';
@@ -25,6 +25,8 @@ export interface IdentityConsumerOptions {
   retry: { attempts: number; backoffMs: number };
   partitionsConsumedConcurrently: number;
   maxBytesPerPartition: number;
+  /** Enriched records and raw offsets in one Kafka transaction per batch (see config EXACTLY_ONCE_OUTPUT). */
+  transactionalOutput?: BatchConsumerOptions<Incoming>['transactionalOutput'];
 }
 
 const outcomes = counter<'result'>({ name: 'sightline_identity_events_total', help: 'Raw events by outcome (enriched, replayed, or the drop reason).', labelNames: ['result'] });
@@ -47,7 +49,7 @@ function uniqueBy<T>(items: T[], keyOf: (item: T) => string): T[] {
  * produced and acknowledged; the wrapper commits the offsets last.
  */
 export function createIdentityConsumer(options: IdentityConsumerOptions): BatchConsumer {
-  const { pool, producer, topics, logger } = options;
+  const { pool, topics, logger } = options;
 
   async function prepare(events: RawEvent[]): Promise<PreparedEvent[]> {
     const configs = events.map((e) => projectOrDefaults(options.projects.get(e.projectId), e.projectId));
@@ -56,7 +58,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     return events.map((e, i) => prepareEvent(e, configs[i]!, salts));
   }
 
-  async function handleRaw(items: Array<{ event: RawEvent; source: RawSource }>): Promise<HandlerResult[]> {
+  async function handleRaw(items: Array<{ event: RawEvent; source: RawSource }>, producer: BatchSender): Promise<HandlerResult[]> {
     const events = items.map((i) => i.event);
     const stopPrepare = batchSeconds.startTimer({ step: 'prepare' });
     const prepared = await prepare(events);
@@ -116,9 +118,10 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     groupId: options.groupId,
     topics: [topics.eventsRaw, topics.erasures],
     dlqTopic: topics.eventsDlq,
-    producer,
+    producer: options.producer,
     logger,
     retry: options.retry,
+    transactionalOutput: options.transactionalOutput,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     maxBytesPerPartition: options.maxBytesPerPartition,
     decode(message: KafkaMessage, topic: string): DecodeResult<Incoming> {
@@ -129,12 +132,12 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       const decoded = decodeRaw(message);
       return decoded.ok ? { ok: true, value: { kind: 'raw', value: decoded.value } } : decoded;
     },
-    async handleBatch(items: ConsumedItem<Incoming>[]) {
+    async handleBatch(items: ConsumedItem<Incoming>[], ctx: BatchContext) {
       const raw = items.flatMap((i) => (i.value.kind === 'raw' ? [{ event: i.value.value, source: { partition: i.partition, offset: i.offset } }] : []));
       const erasures = items.flatMap((i) => (i.value.kind === 'erasure' ? [i.value.value] : []));
       if (erasures.length) await handleErasures(erasures);
       if (raw.length === 0) return;
-      return handleRaw(raw);
+      return handleRaw(raw, ctx.producer);
     },
   });
 }
