@@ -29,7 +29,7 @@ describe('Segment HTTP API against the real broker', () => {
     expect(record!.key).toBe(`${project.projectId}:u1`);
     const event = rawEventValue.parse(record!.value);
     expect(event).toMatchObject({ projectId: project.projectId, type: 'track', event: 'Signed Up', userId: 'u1', properties: { plan: 'pro' } });
-    expect(event.request).toEqual({ ip: '127.0.0.1', userAgent: 'test-agent', acceptLanguage: 'en-GB', dnt: true, gpc: false });
+    expect(event.request).toEqual({ ip: '127.0.0.1', userAgent: 'test-agent', acceptLanguage: 'en-GB', dnt: true, gpc: false, clientKind: 'server' });
     // Clock-skew correction: the event happened 60 s before the client sent it.
     expect(new Date(event.receivedAt).getTime() - new Date(event.timestamp).getTime()).toBe(60_000);
   });
