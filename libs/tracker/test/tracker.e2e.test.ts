@@ -74,6 +74,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await context.close();
+  // Closing the pages fires their pagehide beacons; let them land here, not in the next test.
+  const closedAt = Date.now();
+  await until(() => Date.now() - Math.max(closedAt, ...collector.received.map((r) => r.at)) > 300, 'beacons of closed pages settled');
   await collector.up();
   // Only the site and the collector were ever asked for anything: no third-party requests.
   for (const url of requests) expect(url.startsWith(site.url) || url.startsWith(site.otherHost) || url.startsWith(collector.url)).toBe(true);
