@@ -14,17 +14,14 @@ import { parseConfig } from '@sightline/config';
 import { rawEventKeyOf, rawEventValue, topicNames, type RawEvent } from '@sightline/contracts';
 import { createBatchConsumer, createProducer, ensureTopics, jsonDecoder, standardTopicSpecs, type OutgoingMessage } from '@sightline/kafka';
 import { createLogger, metricsRegistry } from '@sightline/telemetry';
-import { createTestDatabase, repoRoot, testKafka, testNamespace } from '@sightline/testing';
+import { createTestDatabase, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
 import { config } from '../../services/session-fingerprint/src/config';
 import { createSessionFingerprint } from '../../services/session-fingerprint/src/service';
 import { recordCount } from '../../services/session-fingerprint/test/harness';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
+const cli = benchArgs();
+const arg = cli.number;
+const quick = cli.quick;
 const EVENTS = arg('events', quick ? 100_000 : 1_000_000);
 const VISITORS = arg('visitors', Math.max(1, Math.round(EVENTS / 10)));
 const PROJECT = 'bench';

@@ -10,14 +10,11 @@ import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { enrichedEventKeyOf, topicNames, type EnrichedEvent } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
-import { createTestDatabase, deleteKeys, startService, testInfra, testKafka, testNamespace, testRedis, uniqueId, waitFor, type ServiceProcess } from '@sightline/testing';
+import { createTestDatabase, deleteKeys, startService, testInfra, testKafka, testNamespace, testRedis, uniqueId, waitFor, type ServiceProcess, benchArgs } from '@sightline/testing';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
+const cli = benchArgs();
+const arg = cli.number;
+const quick = cli.quick;
 const EVENTS = arg('events', quick ? 100_000 : 1_000_000);
 const VISITORS = Math.max(10, Math.round(EVENTS / 10));
 const DAY = 86_400_000;

@@ -14,7 +14,7 @@ import { topicNames, enrichedEventKeyOf } from '@sightline/contracts';
 import { listen } from '@sightline/http';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { createTestDatabase, repoRoot, testKafka, testNamespace } from '@sightline/testing';
+import { createTestDatabase, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
 import { enrichedEvent } from '../../services/query/test/enriched-factory';
 import { createApp } from '../../services/query/src/app';
 import { createEventsConsumer } from '../../services/query/src/consumers/events.consumer';
@@ -23,12 +23,9 @@ import { createEventStore } from '../../services/query/src/stores/event.store';
 import { createPartitionStore } from '../../services/query/src/stores/partition.store';
 import { loadEvents } from './load';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
+const cli = benchArgs();
+const arg = cli.number;
+const quick = cli.quick;
 const EVENTS = arg('events', quick ? 1_000_000 : 10_000_000);
 const STREAM = arg('stream', quick ? 50_000 : 200_000);
 const logger = createLogger({ service: 'bench-query', level: 'warn' });
@@ -97,11 +94,11 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function benchQueries(): Promise<void> {
   // --db URL: a database kept by an earlier run (--keep-db), already loaded: skip the load.
-  const reuse = args.includes('--db') ? args[args.indexOf('--db') + 1]! : undefined;
+  const reuse = cli.string('db');
   const db = reuse ? { url: reuse, drop: async () => undefined } : await createTestDatabase('bench_funnel', migrationsDir);
   const pool = new Pool({ connectionString: db.url, max: 4 });
   const visitors = Math.round(EVENTS / 10);
-  const skewed = args.includes('--skewed');
+  const skewed = cli.flag('skewed');
   if (reuse) console.log(`reusing ${reuse} (its events as loaded; --events only labels)`);
   else {
     const [loadMs] = await timeIt(() => loadEvents(pool, { events: EVENTS, visitors, from: T0, days: 90, skewed }));
@@ -122,7 +119,7 @@ async function benchQueries(): Promise<void> {
     answer = body as typeof answer;
   }
   console.log(`funnel (3 steps, 7-day window, sequential, ${EVENTS} events): p50 ${fmt(p50(times))} (runs: ${times.map(fmt).join(', ')}); counts ${answer!.steps.map((s) => s.count).join(' / ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (!args.includes('--skip-selfjoin')) {
+  if (!cli.flag('skip-selfjoin')) {
     try {
       const [ms, rows] = await timeIt(() => selfJoin(pool));
       console.log(`self-join SQL (same funnel, one run): ${fmt(ms)}; counts ${rows.join(' / ')}; self-join / funnel p50 = ${(ms / p50(times)).toFixed(1)}x`);
@@ -141,7 +138,7 @@ async function benchQueries(): Promise<void> {
   console.log(`event-log page (50 rows, name + 1 day): p50 ${fmt(p50(page))}; its count (The Eye's count): p50 ${fmt(p50(count))}`);
   await server.close();
   await pool.end();
-  if (args.includes('--keep-db') || reuse) console.log(`kept database ${db.url}`);
+  if (cli.flag('keep-db') || reuse) console.log(`kept database ${db.url}`);
   else await db.drop();
 }
 
@@ -174,8 +171,8 @@ async function selfJoinOn(pool: PoolClient): Promise<number[]> {
 
 async function main() {
   console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}`);
-  if (!args.includes('--skip-stream')) await benchStore();
-  if (!args.includes('--skip-queries')) await benchQueries();
+  if (!cli.flag('skip-stream')) await benchStore();
+  if (!cli.flag('skip-queries')) await benchQueries();
 }
 
 main().then(

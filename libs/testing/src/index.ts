@@ -3,3 +3,4 @@ export * from './postgres';
 export * from './kafka';
 export * from './process';
 export * from './redis';
+export * from './bench';
