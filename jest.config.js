@@ -4,7 +4,7 @@ const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescri
 const shared = {
   transform: { '^.+\\.(t|j)s$': swc },
   moduleNameMapper: { '^@sightline/([a-z-]+)$': '<rootDir>/libs/$1/src' },
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/setup/environment.js',
   roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/test'],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   setupFilesAfterEnv: ['<rootDir>/test/setup/timeouts.js'],

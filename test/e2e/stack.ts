@@ -26,8 +26,8 @@ export async function startStack(prefix: string): Promise<Stack> {
   const services = {} as Record<ServiceName, ServiceProcess>;
   const order: ServiceName[] = ['session-fingerprint', 'bitmap-aggregator', 'query', 'ingest', 'gateway'];
   try {
-    const started = await Promise.all(order.map((name) => startService(name, env[name])));
-    order.forEach((name, i) => (services[name] = started[i]!));
+    // Each is recorded as soon as it is up, so a sibling's failed start still stops it.
+    await Promise.all(order.map(async (name) => (services[name] = await startService(name, env[name]))));
   } catch (err) {
     await Promise.all(Object.values(services).map((s) => s.kill9()));
     await Promise.all(databases.map((d) => d.drop()));

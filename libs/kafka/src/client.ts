@@ -71,3 +71,43 @@ export function standardTopicSpecs(names: { projects: string; eventsRaw: string;
     { topic: names.erasures, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '-1' }] },
   ];
 }
+
+/**
+ * Runs a Kafka request again while the broker answers with a retriable error. Right after a
+ * topic is created (or a broker restarts) its partitions can briefly have no leader, and
+ * kafkajs's admin calls such as `fetchTopicOffsets` fail with "not the leader" instead of
+ * refreshing metadata and trying again.
+ */
+export async function retryRetriable<T>(fn: () => Promise<T>, options: { attempts?: number; delayMs?: number } = {}): Promise<T> {
+  const attempts = options.attempts ?? 30;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || !isRetriable(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min((options.delayMs ?? 100) * attempt, 1000)));
+    }
+  }
+}
+
+function isRetriable(err: unknown): boolean {
+  type Cause = { retriable?: boolean; originalError?: unknown; cause?: unknown; errors?: unknown[] };
+  for (let e = err as Cause | undefined, depth = 0; e && depth < 5; e = (e.cause ?? e.originalError) as Cause | undefined, depth++) {
+    if (e.retriable === true) return true;
+    if (Array.isArray(e.errors) && e.errors.some(isRetriable)) return true;
+  }
+  return false;
+}
+
+/** A topic's partition offsets, retried while its partitions elect leaders. */
+export async function fetchTopicOffsets(kafka: Kafka, topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
+  return retryRetriable(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@sightline/telemetry';
+import { fetchTopicOffsets } from './client';
 
 export interface TopicTable<V> {
   /** Resolves once the table holds everything the topic had when `start` was called. */
@@ -32,14 +33,11 @@ export function createTopicTable<V>(options: TopicTableOptions<V>): TopicTable<V
   const listeners: Array<(key: string, value: V | null) => void> = [];
   const groupId = `${options.groupPrefix}-table-${randomUUID()}`;
   const consumer = options.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: true });
-  const admin = options.kafka.admin();
   const log = options.logger.child({ table: options.topic });
 
   return {
     async start() {
-      await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(options.topic);
-      await admin.disconnect();
+      const offsets = await fetchTopicOffsets(options.kafka, options.topic);
       const pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high) - 1n]));
       let markReady: () => void = () => undefined;
       const ready = new Promise<void>((resolve) => {

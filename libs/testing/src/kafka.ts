@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { fetchTopicOffsets } from '@sightline/kafka';
 import { testInfra, uniqueId } from './env';
 
 export function testKafka(clientId = 'sightline-test'): Kafka {
@@ -45,10 +46,7 @@ export async function readTopic(topic: string, options: ReadOptions): Promise<Ka
 /** Every message currently in the topic (up to the high watermark at call time). */
 export async function readAll(topic: string, timeoutMs = 30_000): Promise<KafkaMessage[]> {
   const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const offsets = await fetchTopicOffsets(kafka, topic);
   const total = offsets.reduce((sum, o) => sum + Number(BigInt(o.high) - BigInt(o.low)), 0);
   if (total === 0) return [];
   return readTopic(topic, { count: total, timeoutMs });
@@ -68,10 +66,7 @@ export function json<T = unknown>(message: KafkaMessage): T {
  */
 export async function readCommitted(topic: string, timeoutMs = 30_000): Promise<KafkaMessage[]> {
   const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const offsets = await fetchTopicOffsets(kafka, topic);
   const pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high) - 1n]));
   if (pending.size === 0) return [];
   const highs = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));

@@ -26,6 +26,12 @@ export interface ServiceProcess {
   kill9(): Promise<void>;
 }
 
+/**
+ * Service processes started and not yet exited. Kept on the global object so the jest
+ * environment (test/setup/environment.js) can SIGKILL the ones a test file left running.
+ */
+const running: Set<ServiceProcess> = ((globalThis as { __sightlineServices?: Set<ServiceProcess> }).__sightlineServices ??= new Set());
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -54,7 +60,11 @@ export async function startService(name: string, env: Record<string, string>, op
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let dead = false;
-  void exited.then(() => (dead = true));
+  let handle: ServiceProcess | undefined;
+  void exited.then(() => {
+    dead = true;
+    if (handle) running.delete(handle);
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
@@ -69,7 +79,7 @@ export async function startService(name: string, env: Record<string, string>, op
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${output.slice(-4000)}`);
   }
-  return {
+  handle = {
     name,
     port,
     url,
@@ -85,4 +95,6 @@ export async function startService(name: string, env: Record<string, string>, op
       await exited;
     },
   };
+  if (!dead) running.add(handle);
+  return handle;
 }
