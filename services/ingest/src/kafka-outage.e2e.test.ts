@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { json, readAll, repoRoot, startService, testInfra, testNamespace, waitFor, type ServiceProcess } from '@sightline/testing';
 import type { RawEvent } from '@sightline/contracts';
@@ -14,6 +15,19 @@ jest.setTimeout(240_000);
 
 const ACK_TIMEOUT_MS = 2000;
 const infra = (part: string, action: 'start' | 'stop') => execFileSync(join(repoRoot, 'infra', part, action), { stdio: 'ignore', timeout: 120_000 });
+
+/** True while something accepts TCP connections on the broker's address. */
+function listening(address: string): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 interface Outcome {
   id: string;
@@ -67,6 +81,8 @@ describe('Kafka outage', () => {
     const stoppedAt = Date.now();
     infra('kafka', 'stop');
     const brokerDownAt = Date.now();
+    // A broker started by another checkout is reused, not owned, and survives this stop.
+    if (await listening(testInfra.kafkaBrokers[0]!)) throw new Error(`infra/kafka/stop left ${testInfra.kafkaBrokers[0]} serving: a broker this checkout did not start (stop it, then run again)`);
     await waitFor(() => ledger.some((o) => o.status === 503 && o.at >= brokerDownAt), { timeoutMs: 30_000, description: '503 while Kafka is down' });
     const during = ledger.filter((o) => o.at >= brokerDownAt);
 
