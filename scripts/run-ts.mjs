@@ -33,6 +33,8 @@ await build({
   define: { __SCRIPT_DIR__: JSON.stringify(dirname(entry)) },
   plugins: [externalPackages(outDir)],
 });
-const result = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
+// RUN_TS_NODE_ARGS: flags for node itself (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), which NODE_OPTIONS refuses.
+const nodeArgs = (process.env.RUN_TS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const result = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });
 rmSync(outDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

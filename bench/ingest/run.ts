@@ -77,6 +77,9 @@ function machine(): string {
   return `${cpus().length} cores (nproc), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free), load average ${loadavg}, Node ${process.version}`;
 }
 
+/** SERVICE_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) are node flags for the service process. */
+const nodeArgs = process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
 async function main() {
   if (!existsSync(join(repoRoot, 'services/ingest/dist/main.js'))) throw new Error('services/ingest/dist/main.js is missing: run `npm run build` first');
   execFileSync(join(repoRoot, 'infra/wrk/install'), { stdio: 'ignore' });
@@ -105,7 +108,7 @@ async function main() {
   const single = luaScript(dir, 'single', '/v1/track', event(1));
   const batch = luaScript(dir, 'batch', '/v1/batch', { batch: Array.from({ length: 100 }, (_, i) => event(i)) });
 
-  const ingest = await startService('ingest', { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+  const ingest = await startService('ingest', { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', NODE_ENV: 'production' }, { nodeArgs });
   const bare = await startBare();
   const admin = kafka.admin();
   await admin.connect();

@@ -17,12 +17,19 @@ export interface DurableProducer {
   raw: Producer;
 }
 
-export function toKafkaMessage(message: OutgoingMessage): Message {
-  return {
+/**
+ * Messages as kafkajs takes them: JSON values (null stays a tombstone) and the active trace
+ * context in the headers. One call has one active context, so it is injected once and the
+ * carrier shared by every message without headers of its own (per-message injection was a
+ * measurable share of produce CPU at tens of thousands of records per second).
+ */
+export function toKafkaMessages(messages: OutgoingMessage[]): Message[] {
+  const trace = injectTraceHeaders({});
+  return messages.map((message) => ({
     key: message.key,
     value: message.value === null ? null : Buffer.from(JSON.stringify(message.value)),
-    headers: injectTraceHeaders({ ...(message.headers ?? {}) }),
-  };
+    headers: message.headers ? { ...message.headers, ...trace } : trace,
+  }));
 }
 
 /**
@@ -55,10 +62,10 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     },
     async send(topic, messages) {
       if (messages.length === 0) return;
-      await producer.send({ topic, acks: -1, compression, messages: messages.map(toKafkaMessage) });
+      await producer.send({ topic, acks: -1, compression, messages: toKafkaMessages(messages) });
     },
     async sendBatch(batches) {
-      const topicMessages = batches.filter((b) => b.messages.length > 0).map((b) => ({ topic: b.topic, messages: b.messages.map(toKafkaMessage) }));
+      const topicMessages = batches.filter((b) => b.messages.length > 0).map((b) => ({ topic: b.topic, messages: toKafkaMessages(b.messages) }));
       if (topicMessages.length === 0) return;
       await producer.sendBatch({ acks: -1, compression, topicMessages });
     },

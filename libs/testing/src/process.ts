@@ -48,11 +48,11 @@ export async function freePort(): Promise<number> {
  * Starts a built service (`services/<name>/dist/main.js`) as a real process and waits until
  * its /readyz answers 200.
  */
-export async function startService(name: string, env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+export async function startService(name: string, env: Record<string, string>, options: { readyTimeoutMs?: number; /** Flags for node itself, e.g. `--cpu-prof`. */ nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const entry = join(repoRoot, 'services', name, 'dist', 'main.js');
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', entry], {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', ...(options.nodeArgs ?? []), entry], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
