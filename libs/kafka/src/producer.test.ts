@@ -1,5 +1,5 @@
 import { currentTraceIds, initTelemetry, withSpan } from '@sightline/telemetry';
-import { toKafkaMessages } from './producer';
+import { splitBatchesBySize, splitBySize, toKafkaMessages } from './producer';
 
 describe('toKafkaMessages', () => {
   beforeAll(() => initTelemetry({ serviceName: 'producer-test' }));
@@ -18,5 +18,26 @@ describe('toKafkaMessages', () => {
     for (const m of messages) expect(String((m.headers as Record<string, string>).traceparent)).toContain(traceId);
     expect(messages[2]!.headers).toMatchObject({ origin: 'test' });
     expect(messages[0]!.headers).not.toHaveProperty('origin');
+  });
+});
+
+describe('splitBySize / splitBatchesBySize', () => {
+  const of = (n: number, bytes: number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: 'x'.repeat(bytes) }));
+  const values = (runs: Array<Array<{ value?: unknown }>>) => runs.map((run) => run.length);
+
+  it('keeps a call below the limit in one request', () => {
+    expect(values(splitBySize(toKafkaMessages(of(10, 100)), 10_000))).toEqual([10]);
+  });
+
+  it('cuts a large call into consecutive requests under the limit, in order, and sends an oversize message alone', () => {
+    const messages = toKafkaMessages([...of(5, 3000), { key: 'big', value: 'y'.repeat(20_000) }, ...of(2, 3000)]);
+    const runs = splitBySize(messages, 10_000);
+    expect(values(runs)).toEqual([3, 2, 1, 2]);
+    expect(runs.flat()).toEqual(messages);
+  });
+
+  it('splits several topics the same way, keeping each topic in order', () => {
+    const requests = splitBatchesBySize([{ topic: 'a', messages: of(4, 3000) }, { topic: 'b', messages: of(3, 3000) }], 10_000);
+    expect(requests.map((r) => r.map((t) => `${t.topic}:${t.messages.length}`))).toEqual([['a:3'], ['a:1', 'b:2'], ['b:1']]);
   });
 });

@@ -33,6 +33,62 @@ export function toKafkaMessages(messages: OutgoingMessage[]): Message[] {
 }
 
 /**
+ * Uncompressed bytes per produce request. The broker refuses a partition's record batch over
+ * `max.message.bytes` (1 MB by default) measured after compression, and events near the 32 KB
+ * limit with little redundancy hardly compress: a call is sent as consecutive requests below
+ * this size, in order, so one large call can never be refused as a whole, forever.
+ */
+export const MAX_REQUEST_BYTES = 768 * 1024;
+
+/** Splits serialised messages into runs of at most `maxBytes` (a larger single message goes alone). */
+export function splitBySize(messages: Message[], maxBytes = MAX_REQUEST_BYTES): Message[][] {
+  const runs: Message[][] = [];
+  let run: Message[] = [];
+  let size = 0;
+  for (const message of messages) {
+    const bytes = recordBytes(message);
+    if (run.length > 0 && size + bytes > maxBytes) {
+      runs.push(run);
+      run = [];
+      size = 0;
+    }
+    run.push(message);
+    size += bytes;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** Several topics' messages as requests below `maxBytes` each, in order (see `splitBySize`). */
+export function splitBatchesBySize(batches: Array<{ topic: string; messages: OutgoingMessage[] }>, maxBytes = MAX_REQUEST_BYTES): Array<Array<{ topic: string; messages: Message[] }>> {
+  const requests: Array<Array<{ topic: string; messages: Message[] }>> = [];
+  let request: Array<{ topic: string; messages: Message[] }> = [];
+  let size = 0;
+  for (const batch of batches) {
+    for (const message of toKafkaMessages(batch.messages)) {
+      const bytes = recordBytes(message);
+      if (size > 0 && size + bytes > maxBytes) {
+        requests.push(request);
+        request = [];
+        size = 0;
+      }
+      const last = request[request.length - 1];
+      if (last?.topic === batch.topic) last.messages.push(message);
+      else request.push({ topic: batch.topic, messages: [message] });
+      size += bytes;
+    }
+  }
+  if (size > 0) requests.push(request);
+  return requests;
+}
+
+function recordBytes(message: Message): number {
+  let bytes = 32 + (message.value ? (message.value as Buffer).length : 0) + (message.key ? Buffer.byteLength(message.key as string) : 0);
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + String(value).length + 4;
+  return bytes;
+}
+
+/**
  * Idempotent producer with acks from all in-sync replicas: a resolved `send` is the promise
  * behind every 2xx and every committed offset.
  */
@@ -62,12 +118,10 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     },
     async send(topic, messages) {
       if (messages.length === 0) return;
-      await producer.send({ topic, acks: -1, compression, messages: toKafkaMessages(messages) });
+      for (const run of splitBySize(toKafkaMessages(messages))) await producer.send({ topic, acks: -1, compression, messages: run });
     },
     async sendBatch(batches) {
-      const topicMessages = batches.filter((b) => b.messages.length > 0).map((b) => ({ topic: b.topic, messages: toKafkaMessages(b.messages) }));
-      if (topicMessages.length === 0) return;
-      await producer.sendBatch({ acks: -1, compression, topicMessages });
+      for (const topicMessages of splitBatchesBySize(batches)) await producer.sendBatch({ acks: -1, compression, topicMessages });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { CompressionTypes, Partitioners, type Kafka, type Offsets, type Producer } from 'kafkajs';
-import { toKafkaMessages, type DurableProducer } from './producer';
+import { splitBatchesBySize, splitBySize, toKafkaMessages, type DurableProducer } from './producer';
 
 /** What a batch handler produces through: a DurableProducer, or the batch's transaction. */
 export type BatchSender = Pick<DurableProducer, 'send' | 'sendBatch'>;
@@ -58,11 +58,10 @@ export function createTransactionalSenders(kafka: Kafka, options: { transactiona
         const tx = await producer.transaction();
         const sender: TransactionSender = {
           async send(topic, messages) {
-            if (messages.length) await tx.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: toKafkaMessages(messages) });
+            for (const run of splitBySize(toKafkaMessages(messages))) await tx.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: run });
           },
           async sendBatch(batches) {
-            const topicMessages = batches.filter((b) => b.messages.length > 0).map((b) => ({ topic: b.topic, messages: toKafkaMessages(b.messages) }));
-            if (topicMessages.length) await tx.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
+            for (const topicMessages of splitBatchesBySize(batches)) await tx.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
           },
           sendOffsets: (offsets) => tx.sendOffsets(offsets),
         };

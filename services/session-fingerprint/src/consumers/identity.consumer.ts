@@ -34,7 +34,6 @@ const newVisitors = counter<'project'>({ name: 'sightline_identity_new_visitors_
 const duplicates = counter<'project'>({ name: 'sightline_identity_duplicate_messages_total', help: 'Client duplicates dropped: a messageId the ledger knows from another events.raw offset.', labelNames: ['project'] });
 const batchSeconds = histogram<'step'>({ name: 'sightline_identity_batch_seconds', help: 'Time per batch step.', labelNames: ['step'], buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
-const PRODUCE_CHUNK = 1000;
 const decodeRaw = jsonDecoder(rawEventValue);
 const decodeErasure = jsonDecoder(erasureValue);
 
@@ -91,9 +90,9 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     stopDb();
     const stopProduce = batchSeconds.startTimer({ step: 'produce' });
     const records = result.decisions.flatMap((d) => (d.kind === 'enriched' ? [toEnriched(d)] : [])).map((event) => ({ key: enrichedEventKeyOf(event), value: event }));
-    // One fetch can hold tens of thousands of events; a single produce request that large is
-    // refused by the broker (max.message.bytes), so send in order, a slice at a time.
-    for (let i = 0; i < records.length; i += PRODUCE_CHUNK) await producer.send(topics.eventsEnriched, records.slice(i, i + PRODUCE_CHUNK));
+    // One fetch can hold tens of thousands of events: the producer sends them as consecutive
+    // requests below the broker's record-batch limit, in order.
+    await producer.send(topics.eventsEnriched, records);
     stopProduce();
     return result.decisions.map((d, i) => {
       if (d.kind === 'drop' && d.reason === DUPLICATE_MESSAGE_ID) duplicates.inc({ project: events[i]!.projectId });
