@@ -31,9 +31,15 @@ export function emptyPlan(): WritePlan {
   return { bits: new Map(), totals: new Map(), expiries: new Map(), touched: new Map(), ids: new Map() };
 }
 
+/** One bucket label's share of a plan: its dimension → visitors and dimension → event count maps. */
+interface LabelMaps {
+  bits: Map<string, Set<number>>;
+  totals: Map<string, number>;
+}
+
 interface HourBuckets {
-  /** The hour's labels that are still kept, with their expiry (null = kept forever). */
-  coarse: Array<{ label: string; expiry: number | null }>;
+  /** The maps of the hour's labels that are still kept (found once per hour, not per event). */
+  coarse: LabelMaps[];
   minutesKept: boolean;
 }
 
@@ -45,11 +51,11 @@ export function planEvents(plan: WritePlan, events: ProjectedEvent[], settings: 
     const local = toLocal(event.utcMs, settings.timeZone);
     const hour = Math.floor(local / durations.HOUR);
     let buckets = hours.get(hour);
-    if (!buckets) hours.set(hour, (buckets = hourBuckets(hour, local, event.utcMs, settings, nowMs)));
-    for (const { label, expiry } of buckets.coarse) addEvent(plan, label, expiry, event);
+    if (!buckets) hours.set(hour, (buckets = hourBuckets(plan, hour, local, event.utcMs, settings, nowMs)));
+    for (const maps of buckets.coarse) addEvent(maps, event);
     if (buckets.minutesKept) {
       const minuteExpiry = expiryOf('minute', event.utcMs - (local % durations.MINUTE) + durations.MINUTE, settings)!;
-      if (minuteExpiry * 1000 > nowMs) addEvent(plan, labelOf(local, 'minute'), minuteExpiry, event);
+      if (minuteExpiry * 1000 > nowMs) addEvent(labelMaps(plan, labelOf(local, 'minute'), minuteExpiry), event);
     }
     const touched = getOr(plan.touched, event.visitor, () => new Set<number>());
     for (const dim of event.dims) touched.add(touchedDim(dimIds.get(dim)!));
@@ -67,22 +73,22 @@ export function splitTouched(members: number[]): { dimIds: number[]; hours: numb
   return { dimIds: members.filter((m) => m < 0).map((m) => -m - 1), hours: members.filter((m) => m >= 0) };
 }
 
-function hourBuckets(hour: number, local: number, utcMs: number, settings: ProjectSettings, nowMs: number): HourBuckets {
+function hourBuckets(plan: WritePlan, hour: number, local: number, utcMs: number, settings: ProjectSettings, nowMs: number): HourBuckets {
   const hourLabel = labelOf(hour * durations.HOUR, 'hour');
-  const coarse: HourBuckets['coarse'] = [];
+  const coarse: LabelMaps[] = [];
   for (const granularity of ['year', 'month', 'day', 'hour'] as const) {
     const endLocal = nextStart(floorTo(local, granularity), granularity);
     const expiry = expiryOf(granularity, utcMs + (endLocal - local), settings);
     if (expiry !== null && expiry * 1000 <= nowMs) continue;
-    coarse.push({ label: labelsOfMinute(hourLabel)[granularity], expiry });
+    coarse.push(labelMaps(plan, labelsOfMinute(hourLabel)[granularity], expiry));
   }
   // Some minute of the hour may still be kept when the hour's last minute is.
   const hourEndUtc = utcMs + ((hour + 1) * durations.HOUR - local);
   return { coarse, minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
 }
 
-function addEvent(plan: WritePlan, label: string, expiry: number | null, event: ProjectedEvent): void {
-  // Hot path (dimensions × granularities per event): no closures, few allocations.
+/** The plan's maps of a label, created (with its expiry, if any) on first use. */
+function labelMaps(plan: WritePlan, label: string, expiry: number | null): LabelMaps {
   let bits = plan.bits.get(label);
   let totals = plan.totals.get(label);
   if (!bits || !totals) {
@@ -90,6 +96,11 @@ function addEvent(plan: WritePlan, label: string, expiry: number | null, event: 
     plan.totals.set(label, (totals = new Map()));
     if (expiry !== null) plan.expiries.set(label, expiry);
   }
+  return { bits, totals };
+}
+
+function addEvent({ bits, totals }: LabelMaps, event: ProjectedEvent): void {
+  // Hot path (dimensions × granularities per event): no closures, few allocations.
   for (const dim of event.dims) {
     const visitors = bits.get(dim);
     if (visitors) visitors.add(event.visitor);

@@ -4,22 +4,51 @@
  * offset watermark land together or not at all.
  */
 
+/**
+ * Lua: reads the bits of `key` at ARGV[first .. first + n - 1] with one BITFIELD GET per
+ * thousand offsets (a redis.call per bit cost more than the bits themselves), as a table of
+ * 0/1 in order. A missing key or an offset past its end reads 0, and nothing is written.
+ */
+const BITS_OF = `
+local function bitsOf(key, offsets, first, n)
+  local out, args, m = {}, {}, 0
+  local function run()
+    local got = redis.call('BITFIELD', key, unpack(args, 1, m))
+    for j = 1, #got do out[#out + 1] = got[j] end
+    m = 0
+  end
+  for i = first, first + n - 1 do
+    args[m + 1] = 'GET'; args[m + 2] = 'u1'; args[m + 3] = offsets[i]
+    m = m + 3
+    if m >= 3000 then run() end
+  end
+  if m > 0 then run() end
+  return out
+end
+`;
+
 /** KEYS offsets merged canon erased dimIds dimNames; ARGV field nVisitors visitors… dims… → {watermark, canonical visitors (-1 = erased), dim ids}. */
-export const RESOLVE = `
+export const RESOLVE = `${BITS_OF}
 local wm = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 local n = tonumber(ARGV[2])
+local merged = bitsOf(KEYS[2], ARGV, 3, n)
 local visitors = {}
 for i = 1, n do
   local v = tonumber(ARGV[2 + i])
-  local hops = 0
-  while hops < 64 and redis.call('GETBIT', KEYS[2], v) == 1 do
-    local next = redis.call('HGET', KEYS[3], v)
-    if not next then break end
-    v = tonumber(next)
-    hops = hops + 1
+  if merged[i] == 1 then
+    local hops = 0
+    while hops < 64 and redis.call('GETBIT', KEYS[2], v) == 1 do
+      local next = redis.call('HGET', KEYS[3], v)
+      if not next then break end
+      v = tonumber(next)
+      hops = hops + 1
+    end
   end
-  if redis.call('GETBIT', KEYS[4], v) == 1 then v = -1 end
   visitors[i] = v
+end
+local erased = bitsOf(KEYS[4], visitors, 1, n)
+for i = 1, n do
+  if erased[i] == 1 then visitors[i] = -1 end
 end
 local ids = {}
 for i = 3 + n, #ARGV do
@@ -42,11 +71,14 @@ return {wm, visitors, ids}
  * Returns 0 without writing when the watermark moved or a visitor got merged/erased since the
  * caller resolved them (the caller re-resolves and retries).
  */
-export const APPLY = `
+export const APPLY = `${BITS_OF}
 if (redis.call('HGET', KEYS[1], ARGV[1]) or '') ~= ARGV[2] then return 0 end
 local n = tonumber(ARGV[4])
-for i = 5, 4 + n do
-  if redis.call('GETBIT', KEYS[2], ARGV[i]) == 1 or redis.call('GETBIT', KEYS[3], ARGV[i]) == 1 then return 0 end
+for _, key in ipairs({KEYS[2], KEYS[3]}) do
+  local bits = bitsOf(key, ARGV, 5, n)
+  for i = 1, n do
+    if bits[i] == 1 then return 0 end
+  end
 end
 local i = 5 + n
 local last = #ARGV
