@@ -6,7 +6,8 @@
 //     each event unchanged (gzip, acks=-1) to another topic — the floor of any consumer here;
 //  2. the service (in-process, real Postgres identity store, fresh database), to events.enriched.
 // Rates are measured from the first to the last output record, so group joins are excluded.
-// MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment tune the service.
+// MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment tune the service;
+// BENCH_KEEP_DB=1 keeps the identity database for EXPLAIN afterwards.
 import { cpus, freemem, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -155,7 +156,7 @@ async function main() {
   console.log(`ratio service / pass-through: ${((enriched.rate / pass.rate) * 100).toFixed(0)} %`);
   console.log(`machine: nproc=${cpus().length}, cpu=${cpus()[0]?.model}, memory=${(totalmem() / 2 ** 30).toFixed(1)} GiB (free ${(freemem() / 2 ** 30).toFixed(1)}), load=${execSync('cat /proc/loadavg').toString().trim()}`);
   await producer.stop();
-  await db.drop();
+  if (!process.env.BENCH_KEEP_DB) await db.drop();
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [...Object.values(topics), passthroughTopic] }).catch(() => undefined);
