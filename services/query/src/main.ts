@@ -37,20 +37,23 @@ async function main() {
   await projects.start();
   const producer = createProducer(kafka);
   await producer.start();
-  const consumer = createEventsConsumer({
-    kafka,
-    topics,
-    groupId: env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}query`,
-    producer,
-    logger,
-    events: createEventStore(pool, partitions),
-    erasures: createErasureStore(pool),
-    retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
-    sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
-    // Stay below the pool size so that API queries always find a connection.
-    partitionsConcurrently: Math.max(1, Math.min(env.CONSUMER_CONCURRENCY, env.DATABASE_POOL_SIZE - 2)),
-  });
-  await consumer.start();
+  // Stay below the pool size so that API queries always find a connection.
+  const storing = Math.max(1, Math.min(env.CONSUMER_CONCURRENCY, env.DATABASE_POOL_SIZE - 2));
+  const consumers = Array.from({ length: env.CONSUMER_INSTANCES }, () =>
+    createEventsConsumer({
+      kafka,
+      topics,
+      groupId: env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}query`,
+      producer,
+      logger,
+      events: createEventStore(pool, partitions),
+      erasures: createErasureStore(pool),
+      retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+      partitionsConcurrently: Math.max(1, Math.floor(storing / env.CONSUMER_INSTANCES)),
+    }),
+  );
+  await Promise.all(consumers.map((c) => c.start()));
 
   // Hourly: keep partitions ahead of the clock, and drop the ones past retention.
   const housekeeping = setInterval(() => {
@@ -71,7 +74,7 @@ async function main() {
     funnelShards: env.FUNNEL_SHARDS,
     checks: {
       postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
-      consumer: () => consumer.isHealthy(),
+      consumer: () => consumers.every((c) => c.isHealthy()),
     },
   });
   const server = await listen(app, env.PORT, env.HOST);
@@ -79,7 +82,7 @@ async function main() {
 
   handleShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, [
     ['http', () => server.close()],
-    ['consumer', () => consumer.stop()],
+    ['consumer', () => Promise.all(consumers.map((c) => c.stop())).then(() => undefined)],
     ['producer', () => producer.stop()],
     ['projects', () => projects.stop()],
     ['postgres', () => pool.end()],

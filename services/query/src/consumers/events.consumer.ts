@@ -25,6 +25,8 @@ export interface EventsConsumerOptions {
   sessionTimeoutMs?: number;
   /** Partitions whose batches are stored at once (each holds one Postgres connection). */
   partitionsConcurrently?: number;
+  /** Fetch size per partition, which bounds one insert transaction (see config MAX_BYTES_PER_PARTITION). */
+  maxBytesPerPartition?: number;
 }
 
 /** pg data errors (class 22) and constraint errors (23) do not heal by retrying. */
@@ -73,6 +75,7 @@ export function createEventsConsumer(options: EventsConsumerOptions): BatchConsu
     retry: options.retry,
     sessionTimeoutMs: options.sessionTimeoutMs,
     partitionsConsumedConcurrently: options.partitionsConcurrently,
+    maxBytesPerPartition: options.maxBytesPerPartition,
     decode: projectionDecoder(options.topics.erasures),
     async handleBatch(items) {
       if (items[0]?.value.kind === 'erasure') {

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { CONTEXT_FIELDS } from '../handlers/request.schemas';
 import type { EventCursor } from '../handlers/cursor.handler';
+import type { EventAttributeColumns } from './event-columns';
 import { SqlParams, whereOf, type EventFilter } from './event-filter';
 
 export const EVENT_COLUMNS = `e.project_id, e.message_id, e."timestamp", e.received_at, e.type, e.name, e.category, e.visitor_index,
@@ -8,7 +9,7 @@ export const EVENT_COLUMNS = `e.project_id, e.message_id, e."timestamp", e.recei
   e.medium, e.campaign, e.country, e.browser, e.os, e.device_type, e.is_bot,
   ((extract(epoch FROM e."timestamp") * 1000000)::bigint)::text AS ts_us`;
 
-export interface EventRow {
+export interface EventRow extends EventAttributeColumns {
   message_id: string;
   timestamp: Date;
   received_at: Date;
@@ -17,21 +18,8 @@ export interface EventRow {
   category: string | null;
   visitor_index: number;
   visitor_id: string;
-  user_id: string | null;
-  anonymous_id: string | null;
-  session_id: string;
   properties: Record<string, unknown>;
   context: Record<string, unknown>;
-  page_path: string | null;
-  referrer_domain: string | null;
-  source: string | null;
-  medium: string | null;
-  campaign: string | null;
-  country: string | null;
-  browser: string | null;
-  os: string | null;
-  device_type: string;
-  is_bot: boolean;
   ts_us: string;
 }
 
