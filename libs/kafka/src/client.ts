@@ -46,19 +46,22 @@ export interface TopicSpec {
 
 /** Creates the topics that are missing; a no-op for existing ones. */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 4, replicationFactor: -1, configEntries: s.configEntries })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  // Retried like the offset reads: a broker that has just started may answer with retriable errors.
+  await retryRetriable(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 4, replicationFactor: -1, configEntries: s.configEntries })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  });
 }
 
 /** The standard topic set of a namespace: compacted projects, everything else retained by time. */
