@@ -6,14 +6,21 @@
  *   node scripts/run-ts.mjs bench/aggregator/run.ts [--visitors=100000] [--days=90] [--full]
  *
  * `--full` = 1,000,000 visitors × 90 days (the issue's size; minutes of CPU and GBs of RAM).
+ * Then the service's own consumer over the first --consumer-events (default 500,000) events
+ * through Kafka (--skip-consumer to leave it out; CONSUMER_INSTANCES from the environment).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import type { EnrichedEventParsed } from '@sightline/contracts';
-import { createTestDatabase, freePort, waitFor } from '@sightline/testing';
+import { parseConfig } from '@sightline/config';
+import { enrichedEventKeyOf, projectConfigValue, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
+import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createLogger } from '@sightline/telemetry';
+import { createTestDatabase, freePort, testInfra, testKafka, testNamespace, waitFor } from '@sightline/testing';
+import { createAggregator } from '../../services/bitmap-aggregator/src/aggregator';
+import { config as aggregatorConfig } from '../../services/bitmap-aggregator/src/config';
 import { enrichedEvent } from '../../services/bitmap-aggregator/test/events';
 import { createBitmapReader } from '../../services/bitmap-aggregator/src/stores/bitmap-reader.store';
 import { createBitmapWriter, type PositionedEvent } from '../../services/bitmap-aggregator/src/stores/bitmap-writer.store';
@@ -207,6 +214,67 @@ async function loadPostgres(pg: Client): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * The service's own consumer (in-process, `createAggregator`) over the first N events of the
+ * same workload pre-filled into events.enriched of a fresh namespace (gzip, 4 partitions, keyed
+ * as the fingerprint keys them): Kafka fetch, JSON + zod decoding and the writer together.
+ * Rate from the first commit past a tenth of the events to the last.
+ */
+async function consume(redisPort: number, count: number): Promise<void> {
+  const ns = testNamespace('bench_agg_consumer');
+  const topics = topicNames(ns);
+  const kafka = testKafka('bench-aggregator');
+  await ensureTopics(kafka, standardTopicSpecs(topics));
+  const producer = createProducer(kafka);
+  await producer.start();
+  const project = projectConfigValue.parse({
+    projectId: PROJECT, accountId: 'bench', name: 'bench', accountSlug: 'bench', slug: 'bench', writeKeys: [],
+    retention: { minuteBucketDays: SETTINGS.minuteBucketDays, hourBucketDays: SETTINGS.hourBucketDays }, updatedAt: new Date().toISOString(),
+  });
+  await producer.send(topics.projects, [{ key: PROJECT, value: project }]);
+  let sent = 0;
+  let chunk: Array<{ key: string; value: EnrichedEventParsed }> = [];
+  for (const r of rows()) {
+    if (sent >= count) break;
+    const event = toEvent(r);
+    chunk.push({ key: enrichedEventKeyOf(event), value: event });
+    sent++;
+    if (chunk.length === 5000) {
+      await producer.send(topics.eventsEnriched, chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length) await producer.send(topics.eventsEnriched, chunk);
+  await producer.stop();
+  const instances = process.env.CONSUMER_INSTANCES;
+  const env = parseConfig(aggregatorConfig.schema, {
+    TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: 'consumer:', LOG_LEVEL: 'warn',
+    ...(instances ? { CONSUMER_INSTANCES: instances } : {}),
+  });
+  const aggregator = createAggregator(env, createLogger({ service: 'bench-aggregator', level: 'warn' }));
+  const admin = kafka.admin();
+  await admin.connect();
+  const committed = async () => {
+    const [entry] = await admin.fetchOffsets({ groupId: `${ns}bitmap-aggregator`, topics: [topics.eventsEnriched] });
+    return entry!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  };
+  const started = Date.now();
+  await aggregator.start();
+  let tenth: { at: number; n: number } | null = null;
+  for (;;) {
+    const n = await committed();
+    if (n >= sent / 10 && !tenth) tenth = { at: Date.now(), n };
+    if (n >= sent) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const done = Date.now();
+  await aggregator.stop();
+  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+  await admin.disconnect();
+  const steady = tenth && tenth.n < sent ? Math.round((sent - tenth.n) / ((done - tenth.at) / 1000)) : Math.round(sent / ((done - started) / 1000));
+  console.log(`service consumer (Kafka fetch + JSON/zod decode + writer, ${env.CONSUMER_INSTANCES} consumer instance${env.CONSUMER_INSTANCES > 1 ? 's' : ''}): ${sent.toLocaleString('en')} events, ${steady.toLocaleString('en')} events/s past the first tenth (${Math.round(sent / ((done - started) / 1000)).toLocaleString('en')} incl. group join)`);
+}
+
 async function main() {
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   console.log(`machine: ${execFileSync('nproc').toString().trim()} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, shared with other work`);
@@ -268,6 +336,14 @@ async function main() {
     await pg.end();
     await db.drop();
     stop();
+  }
+  if (!args['skip-consumer']) {
+    const { redis: consumerRedis, stop: stopConsumerRedis } = await startRedis();
+    try {
+      await consume(Number(consumerRedis.options.port), Math.min(1_000_000, Number(args['consumer-events'] ?? 500_000)));
+    } finally {
+      stopConsumerRedis();
+    }
   }
   const status = readFileSync('/proc/loadavg', 'utf8').trim();
   console.log(`load average at the end: ${status}`);

@@ -30,19 +30,21 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
   const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}bitmap-aggregator`;
   const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);
   const producer = createProducer(kafka);
-  const consumer = createProjectionConsumer({
-    kafka,
-    topics,
-    groupId,
-    producer,
-    writer,
-    projects,
-    logger,
-    concurrency: env.CONSUMER_CONCURRENCY,
-    partitionsConcurrently: env.PARTITIONS_CONCURRENTLY,
-    maxBytesPerPartition: env.MAX_BYTES_PER_PARTITION,
-    retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
-  });
+  const consumers = Array.from({ length: env.CONSUMER_INSTANCES }, () =>
+    createProjectionConsumer({
+      kafka,
+      topics,
+      groupId,
+      producer,
+      writer,
+      projects,
+      logger,
+      concurrency: env.CONSUMER_CONCURRENCY,
+      partitionsConcurrently: Math.max(1, Math.ceil(env.PARTITIONS_CONCURRENTLY / env.CONSUMER_INSTANCES)),
+      maxBytesPerPartition: env.MAX_BYTES_PER_PARTITION,
+      retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
+    }),
+  );
   const app = createApp({
     reader,
     settingsOf: (projectId) => projects.get(projectId),
@@ -50,7 +52,7 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
     checks: {
       redis: async () => (await redis.ping()) === 'PONG',
       projects: () => projects.isLoaded(),
-      consumer: () => consumer.isHealthy(),
+      consumer: () => consumers.every((c) => c.isHealthy()),
     },
   });
 
@@ -61,11 +63,11 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
       await ensureTopics(kafka, standardTopicSpecs(topics));
       await producer.start();
       await projects.start();
-      await consumer.start();
+      await Promise.all(consumers.map((c) => c.start()));
       logger.info({ groupId, topics: [topics.eventsEnriched, topics.erasures], cluster: !!env.REDIS_CLUSTER_NODES?.length }, 'aggregator_started');
     },
     async stop() {
-      await consumer.stop();
+      await Promise.all(consumers.map((c) => c.stop()));
       await projects.stop();
       await producer.stop();
       redis.disconnect();

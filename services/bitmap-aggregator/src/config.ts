@@ -15,8 +15,14 @@ export const config = defineConfig({
    * products send high-cardinality traits (email, name, ids), which would cost keys per visitor.
    */
   BITMAP_TRAIT_KEYS: env.csv.optional(),
-  /** How many partitions are projected at once. */
+  /** How many partitions are projected at once (shared among CONSUMER_INSTANCES). */
   PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * kafkajs consumers of the group in this process. One hands over every partition's batch of
+   * a fetch at once, so decoding (Node) and projecting (Redis) take turns; two run out of step
+   * (bench/aggregator, 1M events through the service's consumer: 27,545 → 30,615 events/s).
+   */
+  CONSUMER_INSTANCES: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 export type AggregatorConfig = z.infer<typeof config.schema>;
