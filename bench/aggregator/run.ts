@@ -18,7 +18,7 @@ import { parseConfig } from '@sightline/config';
 import { enrichedEventKeyOf, projectConfigValue, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { createTestDatabase, freePort, testInfra, testKafka, testNamespace, waitFor } from '@sightline/testing';
+import { createTestDatabase, followCommits, freePort, prefill, testInfra, testKafka, testNamespace, waitFor } from '@sightline/testing';
 import { createAggregator } from '../../services/bitmap-aggregator/src/aggregator';
 import { config as aggregatorConfig } from '../../services/bitmap-aggregator/src/config';
 import { enrichedEvent } from '../../services/bitmap-aggregator/test/events';
@@ -232,19 +232,15 @@ async function consume(redisPort: number, count: number): Promise<void> {
     retention: { minuteBucketDays: SETTINGS.minuteBucketDays, hourBucketDays: SETTINGS.hourBucketDays }, updatedAt: new Date().toISOString(),
   });
   await producer.send(topics.projects, [{ key: PROJECT, value: project }]);
-  let sent = 0;
-  let chunk: Array<{ key: string; value: EnrichedEventParsed }> = [];
-  for (const r of rows()) {
-    if (sent >= count) break;
-    const event = toEvent(r);
-    chunk.push({ key: enrichedEventKeyOf(event), value: event });
-    sent++;
-    if (chunk.length === 5000) {
-      await producer.send(topics.eventsEnriched, chunk);
-      chunk = [];
+  function* events() {
+    let n = 0;
+    for (const r of rows()) {
+      if (n++ >= count) return;
+      const event = toEvent(r);
+      yield { key: enrichedEventKeyOf(event), value: event };
     }
   }
-  if (chunk.length) await producer.send(topics.eventsEnriched, chunk);
+  const sent = await prefill(producer, topics.eventsEnriched, events());
   await producer.stop();
   const instances = process.env.CONSUMER_INSTANCES;
   const env = parseConfig(aggregatorConfig.schema, {
@@ -252,27 +248,15 @@ async function consume(redisPort: number, count: number): Promise<void> {
     ...(instances ? { CONSUMER_INSTANCES: instances } : {}),
   });
   const aggregator = createAggregator(env, createLogger({ service: 'bench-aggregator', level: 'warn' }));
-  const admin = kafka.admin();
-  await admin.connect();
-  const committed = async () => {
-    const [entry] = await admin.fetchOffsets({ groupId: `${ns}bitmap-aggregator`, topics: [topics.eventsEnriched] });
-    return entry!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  };
   const started = Date.now();
   await aggregator.start();
-  let tenth: { at: number; n: number } | null = null;
-  for (;;) {
-    const n = await committed();
-    if (n >= sent / 10 && !tenth) tenth = { at: Date.now(), n };
-    if (n >= sent) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const done = Date.now();
+  const rates = await followCommits(kafka, `${ns}bitmap-aggregator`, topics.eventsEnriched, sent, started);
   await aggregator.stop();
+  const admin = kafka.admin();
+  await admin.connect();
   await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
   await admin.disconnect();
-  const steady = tenth && tenth.n < sent ? Math.round((sent - tenth.n) / ((done - tenth.at) / 1000)) : Math.round(sent / ((done - started) / 1000));
-  console.log(`service consumer (Kafka fetch + JSON/zod decode + writer, ${env.CONSUMER_INSTANCES} consumer instance${env.CONSUMER_INSTANCES > 1 ? 's' : ''}): ${sent.toLocaleString('en')} events, ${steady.toLocaleString('en')} events/s past the first tenth (${Math.round(sent / ((done - started) / 1000)).toLocaleString('en')} incl. group join)`);
+  console.log(`service consumer (Kafka fetch + JSON/zod decode + writer, ${env.CONSUMER_INSTANCES} consumer instance${env.CONSUMER_INSTANCES > 1 ? 's' : ''}): ${sent.toLocaleString('en')} events, ${rates.steady.toLocaleString('en')} events/s past the first tenth (${rates.overall.toLocaleString('en')} incl. group join)`);
 }
 
 async function main() {

@@ -13,9 +13,9 @@ import { execSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseConfig } from '@sightline/config';
 import { rawEventKeyOf, rawEventValue, topicNames, type RawEvent } from '@sightline/contracts';
-import { createBatchConsumer, createProducer, ensureTopics, jsonDecoder, standardTopicSpecs, type OutgoingMessage } from '@sightline/kafka';
+import { createBatchConsumer, createProducer, ensureTopics, jsonDecoder, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger, metricsRegistry } from '@sightline/telemetry';
-import { createTestDatabase, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
+import { createTestDatabase, prefill, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
 import { config } from '../../services/session-fingerprint/src/config';
 import { createSessionFingerprint } from '../../services/session-fingerprint/src/service';
 import { recordCount } from '../../services/session-fingerprint/test/harness';
@@ -111,15 +111,9 @@ async function main() {
   await producer.start();
   await producer.send(topics.projects, [{ key: PROJECT, value: { projectId: PROJECT, accountId: 'a', name: 'bench', accountSlug: 'a', slug: 'bench', writeKeys: [], updatedAt: new Date().toISOString() } }]);
   const fillStart = Date.now();
-  let chunk: OutgoingMessage[] = [];
-  for (const event of generate()) {
-    chunk.push({ key: rawEventKeyOf(event), value: event });
-    if (chunk.length === 5000) {
-      await producer.send(topics.eventsRaw, chunk);
-      chunk = [];
-    }
-  }
-  await producer.send(topics.eventsRaw, chunk);
+  await prefill(producer, topics.eventsRaw, (function* () {
+    for (const event of generate()) yield { key: rawEventKeyOf(event), value: event };
+  })());
   console.log(`pre-filled ${EVENTS} events from ${VISITORS} visitors in ${((Date.now() - fillStart) / 1000).toFixed(1)} s`);
 
   const passthrough = createBatchConsumer({

@@ -16,7 +16,7 @@ import { topicNames, enrichedEventKeyOf } from '@sightline/contracts';
 import { listen } from '@sightline/http';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { createTestDatabase, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
+import { createTestDatabase, followCommits, prefill, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
 import { enrichedEvent } from '../../services/query/test/enriched-factory';
 import { createApp } from '../../services/query/src/app';
 import { createEventsConsumer } from '../../services/query/src/consumers/events.consumer';
@@ -52,19 +52,19 @@ async function benchStore(): Promise<void> {
   const producer = createProducer(kafka);
   await producer.start();
   const started = Date.now();
-  for (let i = 0; i < STREAM; i += 5000) {
-    const batch = Array.from({ length: Math.min(5000, STREAM - i) }, (_, k) => {
-      const n = i + k;
-      const visitors = Math.max(1, Math.round(STREAM / 10));
+  const visitors = Math.max(1, Math.round(STREAM / 10));
+  function* events() {
+    for (let n = 0; n < STREAM; n++) {
       const v = n % visitors;
       // Every visitor's k-th event is event v + k·visitors: 10 events each, in sessions of 5
       // whatever the size (a fixed 50,000-event session period made every event of a 1M run a
       // session of its own).
       const session = Math.floor(Math.floor(n / visitors) / 5);
-      return enrichedEvent({ projectId: 'bench', messageId: `m${n}`, visitorIndex: v, name: n % 3 ? '$pageview' : 'Clicked', timestamp: new Date(T0 + n * 1000).toISOString(), sessionId: `s-${v}-${session}`, path: `/p${n % 20}`, properties: { plan: n % 4 ? 'free' : 'pro', n } });
-    });
-    await producer.send(topics.eventsEnriched, batch.map((e) => ({ key: enrichedEventKeyOf(e), value: e })));
+      const e = enrichedEvent({ projectId: 'bench', messageId: `m${n}`, visitorIndex: v, name: n % 3 ? '$pageview' : 'Clicked', timestamp: new Date(T0 + n * 1000).toISOString(), sessionId: `s-${v}-${session}`, path: `/p${n % 20}`, properties: { plan: n % 4 ? 'free' : 'pro', n } });
+      yield { key: enrichedEventKeyOf(e), value: e };
+    }
   }
+  await prefill(producer, topics.eventsEnriched, events());
   console.log(`prefilled ${STREAM} enriched events in ${fmt(Date.now() - started)}`);
   // As the service runs them (config CONSUMER_INSTANCES, default 2; pool of 8 less 2 for API queries).
   const instances = Number(process.env.CONSUMER_INSTANCES ?? 2);
@@ -79,34 +79,16 @@ async function benchStore(): Promise<void> {
   );
   const t0 = Date.now();
   await Promise.all(consumers.map((c) => c.start()));
-  // Progress from the group's committed offsets (the consumer commits after the rows are
-  // durable): counting the table every 100 ms made Postgres scan up to 1M rows ten times a
-  // second beside the inserts it was measuring, which took the 1M-event figure from ~58k to ~16k.
-  const admin = kafka.admin();
-  await admin.connect();
-  const committed = async () => {
-    const [entry] = await admin.fetchOffsets({ groupId: `${ns}query`, topics: [topics.eventsEnriched] });
-    return entry!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  };
-  let firstRowAt = 0;
-  let tenth: { at: number; n: number } | null = null;
-  for (;;) {
-    const n = await committed();
-    if (n > 0 && !firstRowAt) firstRowAt = Date.now();
-    if (n >= STREAM / 10 && !tenth) tenth = { at: Date.now(), n };
-    if (n >= STREAM) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const total = Date.now() - t0;
-  const steady = Date.now() - firstRowAt;
+  // Progress from the group's committed offsets: counting the table every 100 ms made Postgres
+  // scan up to 1M rows ten times a second beside the inserts it was measuring.
+  const rates = await followCommits(kafka, `${ns}query`, topics.eventsEnriched, STREAM, t0);
   const stored = Number((await pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
   if (stored !== STREAM) throw new Error(`offsets say ${STREAM} events are stored, the table holds ${stored}`);
-  // Steady rate: from the first commit past a tenth of the events to the last, so that
-  // neither the group join nor the first (largest) fetch is in it.
-  const settled = tenth && tenth.n < STREAM ? Math.round((STREAM - tenth.n) / ((Date.now() - tenth.at) / 1000)) : Math.round(STREAM / (steady / 1000));
-  console.log(`store throughput: ${STREAM} events in ${fmt(total)} = ${Math.round(STREAM / (total / 1000))} events/s incl. group join; ${Math.round(STREAM / (steady / 1000))} events/s from the first row; ${settled} events/s past the first tenth (${consumers.length} consumer instance${consumers.length > 1 ? 's' : ''})`);
+  console.log(`store throughput: ${STREAM} events in ${rates.seconds.toFixed(2)} s = ${rates.overall} events/s incl. group join; ${rates.fromFirstCommit} events/s from the first row; ${rates.steady} events/s past the first tenth (${consumers.length} consumer instance${consumers.length > 1 ? 's' : ''})`);
   await Promise.all(consumers.map((c) => c.stop()));
   await producer.stop();
+  const admin = kafka.admin();
+  await admin.connect();
   await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
   await admin.disconnect();
   await pool.end();

@@ -40,26 +40,10 @@ export function toKafkaMessages(messages: OutgoingMessage[]): Message[] {
  */
 export const MAX_REQUEST_BYTES = 768 * 1024;
 
-/** Splits serialised messages into runs of at most `maxBytes` (a larger single message goes alone). */
-export function splitBySize(messages: Message[], maxBytes = MAX_REQUEST_BYTES): Message[][] {
-  const runs: Message[][] = [];
-  let run: Message[] = [];
-  let size = 0;
-  for (const message of messages) {
-    const bytes = recordBytes(message);
-    if (run.length > 0 && size + bytes > maxBytes) {
-      runs.push(run);
-      run = [];
-      size = 0;
-    }
-    run.push(message);
-    size += bytes;
-  }
-  if (run.length > 0) runs.push(run);
-  return runs;
-}
-
-/** Several topics' messages as requests below `maxBytes` each, in order (see `splitBySize`). */
+/**
+ * Messages of one or several topics as consecutive requests of at most `maxBytes` each, in
+ * order; a message larger than that goes alone.
+ */
 export function splitBatchesBySize(batches: Array<{ topic: string; messages: OutgoingMessage[] }>, maxBytes = MAX_REQUEST_BYTES): Array<Array<{ topic: string; messages: Message[] }>> {
   const requests: Array<Array<{ topic: string; messages: Message[] }>> = [];
   let request: Array<{ topic: string; messages: Message[] }> = [];
@@ -118,7 +102,7 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     },
     async send(topic, messages) {
       if (messages.length === 0) return;
-      for (const run of splitBySize(toKafkaMessages(messages))) await producer.send({ topic, acks: -1, compression, messages: run });
+      for (const [run] of splitBatchesBySize([{ topic, messages }])) await producer.send({ topic, acks: -1, compression, messages: run!.messages });
     },
     async sendBatch(batches) {
       for (const topicMessages of splitBatchesBySize(batches)) await producer.sendBatch({ acks: -1, compression, topicMessages });

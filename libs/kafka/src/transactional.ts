@@ -1,5 +1,5 @@
 import { CompressionTypes, Partitioners, type Kafka, type Offsets, type Producer } from 'kafkajs';
-import { splitBatchesBySize, splitBySize, toKafkaMessages, type DurableProducer } from './producer';
+import { splitBatchesBySize, type DurableProducer } from './producer';
 
 /** What a batch handler produces through: a DurableProducer, or the batch's transaction. */
 export type BatchSender = Pick<DurableProducer, 'send' | 'sendBatch'>;
@@ -58,7 +58,7 @@ export function createTransactionalSenders(kafka: Kafka, options: { transactiona
         const tx = await producer.transaction();
         const sender: TransactionSender = {
           async send(topic, messages) {
-            for (const run of splitBySize(toKafkaMessages(messages))) await tx.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: run });
+            for (const [run] of splitBatchesBySize([{ topic, messages }])) await tx.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: run!.messages });
           },
           async sendBatch(batches) {
             for (const topicMessages of splitBatchesBySize(batches)) await tx.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });

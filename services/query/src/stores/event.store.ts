@@ -26,7 +26,7 @@ interface InputRow extends EventAttributeColumns {
  * instead of 26 arrays that pg escapes element by element in JavaScript (3 of them of
  * JSON strings): the serialising was as much CPU as Postgres's insert.
  */
-export function toInputJson(events: EnrichedEventParsed[]): string {
+function toInputJson(events: EnrichedEventParsed[]): string {
   return JSON.stringify(
     events.map(
       (e): InputRow => ({
@@ -62,7 +62,7 @@ export function toInputJson(events: EnrichedEventParsed[]): string {
 }
 
 /** Events per INSERT_BATCH statement: Node serialises the next chunk while Postgres runs this one. */
-export const INSERT_CHUNK = 5000;
+const INSERT_CHUNK = 5000;
 
 /**
  * One statement per chunk: insert the events (duplicates and erased visitors skipped), then
