@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { Pool } from 'pg';
 import { findSchemaDrift } from '@sightline/migrate';
 import { createTestDatabase, waitFor, type TestDatabase } from '@sightline/testing';
-import { enrichedEvent } from '../../test/enriched-factory';
+import { enrichedEvent, type EventSeed } from '../../test/enriched-factory';
 import { migrationsDir, schemaPath } from '../migrations-dir';
 import { createErasureStore } from './erasure.store';
 import { createEventStore, ERASURE_LOCK } from './event.store';
@@ -46,6 +47,87 @@ describe('event store', () => {
     expect(visitor).toMatchObject({ event_count: 3, traits: { plan: 'pro' } });
     const parts = await count(`SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'events'::regclass AND inhrelid::regclass::text IN ('events_y2026m10', 'events_y2026m11')`, []);
     expect(parts).toBe(2);
+  });
+
+  it('folds sessions and visitors as a plain reference does, for batches in time order with ties, shuffles, duplicates and replays', async () => {
+    const store = createEventStore(pool, createPartitionStore(pool));
+    const T0 = Date.UTC(2026, 9, 1);
+    let run = 0;
+    type Seed = EventSeed & { source: string | null; entryPage: string | null; anonymousId: string | null };
+    const byTime = (a: Seed, b: Seed) => a.timestamp.localeCompare(b.timestamp) || a.messageId.localeCompare(b.messageId);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(
+          fc.record({
+            id: fc.integer({ min: 0, max: 60 }),
+            visitor: fc.integer({ min: 0, max: 2 }),
+            session: fc.integer({ min: 0, max: 1 }),
+            t: fc.integer({ min: 0, max: 8 }),
+            page: fc.boolean(),
+            path: fc.option(fc.constantFrom('/a', '/b', '/c'), { nil: undefined }),
+            entryPage: fc.option(fc.constantFrom('/landing', '/promo'), { nil: null }),
+            source: fc.option(fc.constantFrom('google', 'newsletter'), { nil: null }),
+            userId: fc.option(fc.constantFrom('u1', 'u2'), { nil: null }),
+            anonymous: fc.option(fc.constantFrom('x1', 'x2'), { nil: null }),
+            plan: fc.constantFrom('free', 'pro', 'team'),
+          }),
+          { selector: (e) => e.id, minLength: 1, maxLength: 30 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 }),
+        fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })),
+        async (drawn, cuts, random) => {
+          const p = `p_fold_${run++}`;
+          const seeds: Seed[] = drawn.map((d) => ({
+            projectId: p, messageId: `m${String(d.id).padStart(2, '0')}`, visitorIndex: d.visitor, sessionId: `s${d.visitor}-${d.session}`,
+            name: d.page ? '$pageview' : 'Clicked', timestamp: new Date(T0 + d.t * 60_000).toISOString(), path: d.path,
+            userId: d.userId, anonymousId: d.anonymous, source: d.source, entryPage: d.entryPage, traits: { plan: d.plan },
+          }));
+          const eventOf = (s: Seed) => ({ ...enrichedEvent(s), anonymousId: s.anonymousId, source: s.source, entryPage: s.entryPage });
+          const rnd = () => random.next().value as number;
+          const shuffled = <T>(xs: T[]) => xs.map((x) => [rnd(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+          // Batches cut from the events in time order (ties included), each shuffled with a duplicate.
+          const ordered = [...seeds].sort(byTime);
+          const batches: Seed[][] = [];
+          let from = 0;
+          for (const cut of [...cuts, ordered.length]) {
+            if (from >= ordered.length) break;
+            const batch = ordered.slice(from, from + cut);
+            batches.push(shuffled([...batch, batch[Math.floor(rnd() * batch.length)]!]));
+            from += cut;
+          }
+          for (const batch of batches) await store.insertBatch(batch.map(eventOf));
+          // A replay of everything, in any order, changes nothing.
+          expect((await store.insertBatch(shuffled(seeds).map(eventOf))).inserted).toBe(0);
+
+          const sessions = (await pool.query('SELECT * FROM sessions WHERE project_id = $1 ORDER BY session_id', [p])).rows;
+          const expectedSessions = [...new Set(seeds.map((s) => s.sessionId!))].sort().map((id) => {
+            const es = seeds.filter((s) => s.sessionId === id).sort(byTime);
+            const first = es[0]!;
+            return {
+              session_id: id, visitor_index: first.visitorIndex, visitor_id: `v-${first.visitorIndex}`,
+              started_at: new Date(first.timestamp), ended_at: new Date(es.at(-1)!.timestamp),
+              entry_page: es.map((e) => e.path ?? e.entryPage).find((x) => x != null) ?? null,
+              exit_page: [...es].reverse().map((e) => e.path).find((x) => x != null) ?? null,
+              page_count: es.filter((e) => e.name === '$pageview').length, event_count: es.length, source: first.source,
+            };
+          });
+          expect(sessions.map((r) => ({ session_id: r.session_id, visitor_index: r.visitor_index, visitor_id: r.visitor_id, started_at: r.started_at, ended_at: r.ended_at, entry_page: r.entry_page, exit_page: r.exit_page, page_count: r.page_count, event_count: r.event_count, source: r.source }))).toEqual(expectedSessions);
+
+          const visitors = (await pool.query('SELECT * FROM visitors WHERE project_id = $1 ORDER BY visitor_index', [p])).rows;
+          const expectedVisitors = [...new Set(seeds.map((s) => s.visitorIndex))].sort((a, b) => a - b).map((v) => {
+            const es = seeds.filter((s) => s.visitorIndex === v).sort(byTime);
+            const last = es.at(-1)!;
+            return {
+              visitor_index: v, traits: last.traits, first_seen: new Date(es[0]!.timestamp), last_seen: new Date(last.timestamp), event_count: es.length,
+              user_id: [...es].reverse().map((e) => e.userId).find((x) => x != null) ?? null,
+              anonymous_id: [...es].reverse().map((e) => e.anonymousId).find((x) => x != null) ?? null,
+            };
+          });
+          expect(visitors.map((r) => ({ visitor_index: r.visitor_index, traits: r.traits, first_seen: r.first_seen, last_seen: r.last_seen, event_count: r.event_count, user_id: r.user_id, anonymous_id: r.anonymous_id }))).toEqual(expectedVisitors);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('waits for an erasure in progress and then respects it', async () => {

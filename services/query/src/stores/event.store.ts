@@ -76,7 +76,7 @@ WITH input AS (
     AS t(project_id text, message_id text, ts timestamptz, received_at timestamptz, type text, name text, category text,
          visitor_index int, visitor_id text, user_id text, anonymous_id text, session_id text, properties jsonb, context jsonb,
          page_path text, referrer_domain text, source text, medium text, campaign text, country text, browser text, os text,
-         device_type text, is_bot bool, traits jsonb, entry_page text)
+         device_type text, is_bot bool, traits json, entry_page text)
   WHERE NOT EXISTS (
     SELECT 1 FROM erased_ids x
     WHERE x.project_id = t.project_id AND x.id IN (t.visitor_id, t.user_id, t.anonymous_id) AND t.received_at <= x.requested_at)
@@ -93,22 +93,29 @@ ins AS (
   RETURNING project_id, message_id, "timestamp"
 ),
 fresh AS (
-  SELECT i.* FROM input i JOIN ins ON ins.project_id = i.project_id AND ins.message_id = i.message_id AND ins."timestamp" = i.ts
+  SELECT i.project_id, i.message_id, i.ts, i.name, i.visitor_index, i.visitor_id, i.user_id, i.anonymous_id, i.session_id,
+         i.page_path, i.entry_page, i.referrer_domain, i.source, i.medium, i.campaign, i.country, i.browser, i.os,
+         i.device_type, i.traits
+  FROM input i JOIN ins ON ins.project_id = i.project_id AND ins.message_id = i.message_id AND ins."timestamp" = i.ts
 ),
 sess AS (
   INSERT INTO sessions AS s (project_id, session_id, visitor_index, visitor_id, started_at, ended_at, entry_page, exit_page,
                              page_count, event_count, referrer_domain, source, medium, campaign, device_type, browser, os, country)
-  SELECT project_id, session_id,
-         (array_agg(visitor_index ORDER BY ts, message_id))[1], (array_agg(visitor_id ORDER BY ts, message_id))[1],
-         min(ts), max(ts),
-         (array_agg(coalesce(page_path, entry_page) ORDER BY ts, message_id) FILTER (WHERE coalesce(page_path, entry_page) IS NOT NULL))[1],
-         (array_agg(page_path ORDER BY ts DESC, message_id DESC) FILTER (WHERE page_path IS NOT NULL))[1],
-         count(*) FILTER (WHERE name = '$pageview'), count(*),
-         (array_agg(referrer_domain ORDER BY ts, message_id))[1], (array_agg(source ORDER BY ts, message_id))[1],
-         (array_agg(medium ORDER BY ts, message_id))[1], (array_agg(campaign ORDER BY ts, message_id))[1],
-         (array_agg(device_type ORDER BY ts, message_id))[1], (array_agg(browser ORDER BY ts, message_id))[1],
-         (array_agg(os ORDER BY ts, message_id))[1], (array_agg(country ORDER BY ts, message_id))[1]
-  FROM fresh GROUP BY project_id, session_id
+  SELECT project_id, session_id, visitor_index, visitor_id, started_at, ended_at, first_entry, last_page, page_count, event_count,
+         referrer_domain, source, medium, campaign, device_type, browser, os, country
+  FROM (
+    SELECT f.*,
+           row_number() OVER w AS nth,
+           min(ts) OVER s AS started_at, max(ts) OVER s AS ended_at,
+           count(*) FILTER (WHERE name = '$pageview') OVER s AS page_count, count(*) OVER s AS event_count,
+           first_value(coalesce(page_path, entry_page)) OVER (PARTITION BY project_id, session_id
+             ORDER BY coalesce(page_path, entry_page) IS NULL, ts, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_entry,
+           first_value(page_path) OVER (PARTITION BY project_id, session_id
+             ORDER BY page_path IS NULL, ts DESC, message_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_page
+    FROM fresh f
+    WINDOW s AS (PARTITION BY project_id, session_id), w AS (PARTITION BY project_id, session_id ORDER BY ts, message_id)
+  ) firsts
+  WHERE nth = 1
   ON CONFLICT (project_id, session_id) DO UPDATE SET
     entry_page = CASE WHEN excluded.started_at < s.started_at THEN coalesce(excluded.entry_page, s.entry_page) ELSE coalesce(s.entry_page, excluded.entry_page) END,
     exit_page = CASE WHEN excluded.ended_at >= s.ended_at THEN coalesce(excluded.exit_page, s.exit_page) ELSE coalesce(s.exit_page, excluded.exit_page) END,
@@ -124,12 +131,19 @@ sess AS (
 ),
 vis AS (
   INSERT INTO visitors AS v (project_id, visitor_index, visitor_id, user_id, anonymous_id, traits, traits_at, first_seen, last_seen, event_count)
-  SELECT project_id, visitor_index,
-         (array_agg(visitor_id ORDER BY ts DESC, message_id DESC))[1],
-         (array_agg(user_id ORDER BY ts DESC, message_id DESC) FILTER (WHERE user_id IS NOT NULL))[1],
-         (array_agg(anonymous_id ORDER BY ts DESC, message_id DESC) FILTER (WHERE anonymous_id IS NOT NULL))[1],
-         (array_agg(traits ORDER BY ts DESC, message_id DESC))[1], max(ts), min(ts), max(ts), count(*)
-  FROM fresh GROUP BY project_id, visitor_index
+  SELECT project_id, visitor_index, visitor_id, last_user_id, last_anonymous_id, traits::jsonb, ts, first_seen, ts, event_count
+  FROM (
+    SELECT f.project_id, f.visitor_index, f.visitor_id, f.traits, f.ts,
+           row_number() OVER w AS nth,
+           min(ts) OVER v AS first_seen, count(*) OVER v AS event_count,
+           first_value(user_id) OVER (PARTITION BY project_id, visitor_index
+             ORDER BY user_id IS NULL, ts DESC, message_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_user_id,
+           first_value(anonymous_id) OVER (PARTITION BY project_id, visitor_index
+             ORDER BY anonymous_id IS NULL, ts DESC, message_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_anonymous_id
+    FROM fresh f
+    WINDOW v AS (PARTITION BY project_id, visitor_index), w AS (PARTITION BY project_id, visitor_index ORDER BY ts DESC, message_id DESC)
+  ) lasts
+  WHERE nth = 1
   ON CONFLICT (project_id, visitor_index) DO UPDATE SET
     visitor_id = CASE WHEN excluded.traits_at >= v.traits_at THEN excluded.visitor_id ELSE v.visitor_id END,
     user_id = CASE WHEN excluded.traits_at >= v.traits_at THEN coalesce(excluded.user_id, v.user_id) ELSE coalesce(v.user_id, excluded.user_id) END,
