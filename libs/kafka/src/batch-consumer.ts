@@ -80,8 +80,11 @@ const batchRetries = counter<'group' | 'topic'>({
   labelNames: ['group', 'topic'],
 });
 
-/** JSON decode + zod parse, the usual `decode` for a topic contract. */
-export function jsonDecoder<S extends z.ZodType>(schema: S) {
+/**
+ * JSON decode + zod parse, the usual `decode` for a topic contract. `isPlain`, when given, is a
+ * cheaper check that accepts only values the schema would return unchanged; those skip zod.
+ */
+export function jsonDecoder<S extends z.ZodType>(schema: S, isPlain?: (value: unknown) => value is z.infer<S>) {
   return (message: KafkaMessage): DecodeResult<z.infer<S>> => {
     if (!message.value) return { ok: false, reason: 'empty value' };
     let data: unknown;
@@ -90,6 +93,7 @@ export function jsonDecoder<S extends z.ZodType>(schema: S) {
     } catch (err) {
       return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
     }
+    if (isPlain?.(data)) return { ok: true, value: data };
     const parsed = schema.safeParse(data);
     return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: `schema: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` };
   };

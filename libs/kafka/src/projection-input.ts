@@ -1,11 +1,11 @@
 import type { KafkaMessage } from 'kafkajs';
-import { enrichedEventValue, erasureValue, type EnrichedEventParsed, type Erasure } from '@sightline/contracts';
+import { enrichedEventValue, erasureValue, isPlainEnrichedEvent, type EnrichedEventParsed, type Erasure } from '@sightline/contracts';
 import { jsonDecoder, type DecodeResult } from './batch-consumer';
 
 /** What a projection (aggregator, query) consumes: enriched events and erasure requests. */
 export type ProjectionInput = { kind: 'event'; event: EnrichedEventParsed } | { kind: 'erasure'; erasure: Erasure };
 
-const decodeEvent = jsonDecoder(enrichedEventValue);
+const decodeEvent = jsonDecoder(enrichedEventValue, isPlainEnrichedEvent);
 const decodeErasure = jsonDecoder(erasureValue);
 
 /** The `decode` of a projection's consumer: erasures from the erasures topic, events from any other. */

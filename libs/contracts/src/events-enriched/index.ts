@@ -51,3 +51,4 @@ export type EnrichedEventParsed = z.infer<typeof enrichedEventValue>;
 export function enrichedEventKeyOf(event: Pick<EnrichedEvent, 'projectId' | 'visitorIndex'>): string {
   return `${event.projectId}:${event.visitorIndex}`;
 }
+export * from './plain';

@@ -1,6 +1,6 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
-import { enrichedEventKeyOf, erasureValue, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
+import { enrichedEventKeyOf, erasureValue, isPlainRawEvent, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
 import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type BatchConsumerOptions, type BatchContext, type BatchSender, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
 import { counter, histogram, type Logger } from '@sightline/telemetry';
 import { DUPLICATE_MESSAGE_ID, enrichBatch, toEnriched, type RawSource } from '../handlers/enrich-batch.handler';
@@ -34,7 +34,7 @@ const newVisitors = counter<'project'>({ name: 'sightline_identity_new_visitors_
 const duplicates = counter<'project'>({ name: 'sightline_identity_duplicate_messages_total', help: 'Client duplicates dropped: a messageId the ledger knows from another events.raw offset.', labelNames: ['project'] });
 const batchSeconds = histogram<'step'>({ name: 'sightline_identity_batch_seconds', help: 'Time per batch step.', labelNames: ['step'], buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
-const decodeRaw = jsonDecoder(rawEventValue);
+const decodeRaw = jsonDecoder(rawEventValue, isPlainRawEvent);
 const decodeErasure = jsonDecoder(erasureValue);
 
 function uniqueBy<T>(items: T[], keyOf: (item: T) => string): T[] {
