@@ -2,8 +2,9 @@
 //   node scripts/run-ts.mjs bench/fingerprint/run.ts [--events N] [--visitors M] [--quick]
 // Pre-fills events.raw of a fresh namespace with N events from M visitors (identify, alias and
 // cookieless traffic mixed in), then, one after the other:
-//  1. pass-through: the same libs/kafka batch consumer, same decode (JSON + zod), re-producing
-//     each event unchanged (gzip, acks=-1) to another topic — the floor of any consumer here;
+//  1. pass-through: the same libs/kafka batch consumer, the service's decode (JSON, then the
+//     plain check or zod), re-producing each event unchanged (gzip, acks=-1) to another topic —
+//     the floor of any consumer here;
 //  2. the service (in-process, real Postgres identity store, fresh database), to events.enriched.
 // Rates are measured from the first to the last output record, so group joins are excluded.
 // MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment tune the service;
@@ -12,7 +13,7 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseConfig } from '@sightline/config';
-import { rawEventKeyOf, rawEventValue, topicNames, type RawEvent } from '@sightline/contracts';
+import { isPlainRawEvent, rawEventKeyOf, rawEventValue, topicNames, type RawEvent } from '@sightline/contracts';
 import { createBatchConsumer, createProducer, ensureTopics, jsonDecoder, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger, metricsRegistry } from '@sightline/telemetry';
 import { createTestDatabase, prefill, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
@@ -123,7 +124,7 @@ async function main() {
     dlqTopic: topics.eventsDlq,
     producer,
     logger,
-    decode: jsonDecoder(rawEventValue),
+    decode: jsonDecoder(rawEventValue, isPlainRawEvent),
     async handleBatch(items) {
       for (let i = 0; i < items.length; i += 1000) await producer.send(passthroughTopic, items.slice(i, i + 1000).map((item) => ({ key: item.key, value: item.value })));
     },
