@@ -49,7 +49,7 @@ describe('event store', () => {
     expect(parts).toBe(2);
   });
 
-  it('folds sessions and visitors as a plain reference does, for batches in time order with ties, shuffles, duplicates and replays', async () => {
+  it('folds sessions and visitors as a plain reference does, for batches in or out of time order, with ties, duplicates and replays', async () => {
     const store = createEventStore(pool, createPartitionStore(pool));
     const T0 = Date.UTC(2026, 9, 1);
     let run = 0;
@@ -75,7 +75,8 @@ describe('event store', () => {
         ),
         fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 }),
         fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })),
-        async (drawn, cuts, random) => {
+        fc.boolean(),
+        async (drawn, cuts, random, inOrder) => {
           const p = `p_fold_${run++}`;
           const seeds: Seed[] = drawn.map((d) => ({
             projectId: p, messageId: `m${String(d.id).padStart(2, '0')}`, visitorIndex: d.visitor, sessionId: `s${d.visitor}-${d.session}`,
@@ -85,8 +86,9 @@ describe('event store', () => {
           const eventOf = (s: Seed) => ({ ...enrichedEvent(s), anonymousId: s.anonymousId, source: s.source, entryPage: s.entryPage });
           const rnd = () => random.next().value as number;
           const shuffled = <T>(xs: T[]) => xs.map((x) => [rnd(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
-          // Batches cut from the events in time order (ties included), each shuffled with a duplicate.
-          const ordered = [...seeds].sort(byTime);
+          // Batches cut from the events in time order or in any order (a mobile SDK flushing old
+          // events after newer ones were stored), ties included, each shuffled with a duplicate.
+          const ordered = inOrder ? [...seeds].sort(byTime) : shuffled(seeds);
           const batches: Seed[][] = [];
           let from = 0;
           for (const cut of [...cuts, ordered.length]) {
@@ -126,7 +128,7 @@ describe('event store', () => {
           expect(visitors.map((r) => ({ visitor_index: r.visitor_index, traits: r.traits, first_seen: r.first_seen, last_seen: r.last_seen, event_count: r.event_count, user_id: r.user_id, anonymous_id: r.anonymous_id }))).toEqual(expectedVisitors);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 

@@ -99,30 +99,49 @@ fresh AS (
   FROM input i JOIN ins ON ins.project_id = i.project_id AND ins.message_id = i.message_id AND ins."timestamp" = i.ts
 ),
 sess AS (
-  INSERT INTO sessions AS s (project_id, session_id, visitor_index, visitor_id, started_at, ended_at, entry_page, exit_page,
-                             page_count, event_count, referrer_domain, source, medium, campaign, device_type, browser, os, country)
-  SELECT project_id, session_id, visitor_index, visitor_id, started_at, ended_at, first_entry, last_page, page_count, event_count,
-         referrer_domain, source, medium, campaign, device_type, browser, os, country
+  INSERT INTO sessions AS s (project_id, session_id, visitor_index, visitor_id, started_at, ended_at, first_message_id,
+                             entry_page, entry_at, entry_message_id, exit_page, exit_at, exit_message_id, page_count,
+                             event_count, referrer_domain, source, medium, campaign, device_type, browser, os, country)
+  SELECT project_id, session_id, visitor_index, visitor_id, started_at, ended_at, message_id,
+         entry, CASE WHEN entry IS NOT NULL THEN entry_at END, CASE WHEN entry IS NOT NULL THEN entry_mid END,
+         exit, CASE WHEN exit IS NOT NULL THEN exit_at END, CASE WHEN exit IS NOT NULL THEN exit_mid END,
+         page_count, event_count, referrer_domain, source, medium, campaign, device_type, browser, os, country
   FROM (
     SELECT f.*,
            row_number() OVER w AS nth,
            min(ts) OVER s AS started_at, max(ts) OVER s AS ended_at,
            count(*) FILTER (WHERE name = '$pageview') OVER s AS page_count, count(*) OVER s AS event_count,
-           first_value(coalesce(page_path, entry_page)) OVER (PARTITION BY project_id, session_id
-             ORDER BY coalesce(page_path, entry_page) IS NULL, ts, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_entry,
-           first_value(page_path) OVER (PARTITION BY project_id, session_id
-             ORDER BY page_path IS NULL, ts DESC, message_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_page
+           first_value(coalesce(page_path, entry_page)) OVER en AS entry, first_value(ts) OVER en AS entry_at,
+           first_value(message_id) OVER en AS entry_mid,
+           first_value(page_path) OVER ex AS exit, first_value(ts) OVER ex AS exit_at, first_value(message_id) OVER ex AS exit_mid
     FROM fresh f
-    WINDOW s AS (PARTITION BY project_id, session_id), w AS (PARTITION BY project_id, session_id ORDER BY ts, message_id)
+    WINDOW s AS (PARTITION BY project_id, session_id), w AS (PARTITION BY project_id, session_id ORDER BY ts, message_id),
+           en AS (PARTITION BY project_id, session_id ORDER BY coalesce(page_path, entry_page) IS NULL, ts, message_id
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+           ex AS (PARTITION BY project_id, session_id ORDER BY page_path IS NULL, ts DESC, message_id DESC
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ) firsts
   WHERE nth = 1
+  -- Each value is kept from the event it came from that is first (or, for the exit, last) by
+  -- (time, messageId), whichever batch stored it: out-of-order batches merge exactly.
   ON CONFLICT (project_id, session_id) DO UPDATE SET
-    entry_page = CASE WHEN excluded.started_at < s.started_at THEN coalesce(excluded.entry_page, s.entry_page) ELSE coalesce(s.entry_page, excluded.entry_page) END,
-    exit_page = CASE WHEN excluded.ended_at >= s.ended_at THEN coalesce(excluded.exit_page, s.exit_page) ELSE coalesce(s.exit_page, excluded.exit_page) END,
-    referrer_domain = CASE WHEN excluded.started_at < s.started_at THEN excluded.referrer_domain ELSE s.referrer_domain END,
-    source = CASE WHEN excluded.started_at < s.started_at THEN excluded.source ELSE s.source END,
-    medium = CASE WHEN excluded.started_at < s.started_at THEN excluded.medium ELSE s.medium END,
-    campaign = CASE WHEN excluded.started_at < s.started_at THEN excluded.campaign ELSE s.campaign END,
+    visitor_index = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.visitor_index ELSE s.visitor_index END,
+    visitor_id = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.visitor_id ELSE s.visitor_id END,
+    referrer_domain = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.referrer_domain ELSE s.referrer_domain END,
+    source = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.source ELSE s.source END,
+    medium = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.medium ELSE s.medium END,
+    campaign = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.campaign ELSE s.campaign END,
+    device_type = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.device_type ELSE s.device_type END,
+    browser = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.browser ELSE s.browser END,
+    os = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.os ELSE s.os END,
+    country = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.country ELSE s.country END,
+    first_message_id = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.first_message_id ELSE s.first_message_id END,
+    entry_page = CASE WHEN excluded.entry_page IS NOT NULL AND (s.entry_page IS NULL OR (excluded.entry_at, excluded.entry_message_id) < (s.entry_at, s.entry_message_id)) THEN excluded.entry_page ELSE s.entry_page END,
+    entry_at = CASE WHEN excluded.entry_page IS NOT NULL AND (s.entry_page IS NULL OR (excluded.entry_at, excluded.entry_message_id) < (s.entry_at, s.entry_message_id)) THEN excluded.entry_at ELSE s.entry_at END,
+    entry_message_id = CASE WHEN excluded.entry_page IS NOT NULL AND (s.entry_page IS NULL OR (excluded.entry_at, excluded.entry_message_id) < (s.entry_at, s.entry_message_id)) THEN excluded.entry_message_id ELSE s.entry_message_id END,
+    exit_page = CASE WHEN excluded.exit_page IS NOT NULL AND (s.exit_page IS NULL OR (excluded.exit_at, excluded.exit_message_id) > (s.exit_at, s.exit_message_id)) THEN excluded.exit_page ELSE s.exit_page END,
+    exit_at = CASE WHEN excluded.exit_page IS NOT NULL AND (s.exit_page IS NULL OR (excluded.exit_at, excluded.exit_message_id) > (s.exit_at, s.exit_message_id)) THEN excluded.exit_at ELSE s.exit_at END,
+    exit_message_id = CASE WHEN excluded.exit_page IS NOT NULL AND (s.exit_page IS NULL OR (excluded.exit_at, excluded.exit_message_id) > (s.exit_at, s.exit_message_id)) THEN excluded.exit_message_id ELSE s.exit_message_id END,
     started_at = least(s.started_at, excluded.started_at),
     ended_at = greatest(s.ended_at, excluded.ended_at),
     page_count = s.page_count + excluded.page_count,
@@ -130,26 +149,37 @@ sess AS (
   RETURNING 1
 ),
 vis AS (
-  INSERT INTO visitors AS v (project_id, visitor_index, visitor_id, user_id, anonymous_id, traits, traits_at, first_seen, last_seen, event_count)
-  SELECT project_id, visitor_index, visitor_id, last_user_id, last_anonymous_id, traits::jsonb, ts, first_seen, ts, event_count
+  INSERT INTO visitors AS v (project_id, visitor_index, visitor_id, traits, traits_at, traits_message_id, user_id, user_id_at,
+                             user_id_message_id, anonymous_id, anonymous_id_at, anonymous_id_message_id, first_seen, last_seen, event_count)
+  SELECT project_id, visitor_index, visitor_id, traits::jsonb, ts, message_id,
+         last_user_id, CASE WHEN last_user_id IS NOT NULL THEN user_at END, CASE WHEN last_user_id IS NOT NULL THEN user_mid END,
+         last_anonymous_id, CASE WHEN last_anonymous_id IS NOT NULL THEN anon_at END, CASE WHEN last_anonymous_id IS NOT NULL THEN anon_mid END,
+         first_seen, ts, event_count
   FROM (
-    SELECT f.project_id, f.visitor_index, f.visitor_id, f.traits, f.ts,
+    SELECT f.project_id, f.visitor_index, f.visitor_id, f.traits, f.ts, f.message_id,
            row_number() OVER w AS nth,
            min(ts) OVER v AS first_seen, count(*) OVER v AS event_count,
-           first_value(user_id) OVER (PARTITION BY project_id, visitor_index
-             ORDER BY user_id IS NULL, ts DESC, message_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_user_id,
-           first_value(anonymous_id) OVER (PARTITION BY project_id, visitor_index
-             ORDER BY anonymous_id IS NULL, ts DESC, message_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_anonymous_id
+           first_value(user_id) OVER u AS last_user_id, first_value(ts) OVER u AS user_at, first_value(message_id) OVER u AS user_mid,
+           first_value(anonymous_id) OVER a AS last_anonymous_id, first_value(ts) OVER a AS anon_at, first_value(message_id) OVER a AS anon_mid
     FROM fresh f
-    WINDOW v AS (PARTITION BY project_id, visitor_index), w AS (PARTITION BY project_id, visitor_index ORDER BY ts DESC, message_id DESC)
+    WINDOW v AS (PARTITION BY project_id, visitor_index), w AS (PARTITION BY project_id, visitor_index ORDER BY ts DESC, message_id DESC),
+           u AS (PARTITION BY project_id, visitor_index ORDER BY user_id IS NULL, ts DESC, message_id DESC
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+           a AS (PARTITION BY project_id, visitor_index ORDER BY anonymous_id IS NULL, ts DESC, message_id DESC
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ) lasts
   WHERE nth = 1
   ON CONFLICT (project_id, visitor_index) DO UPDATE SET
-    visitor_id = CASE WHEN excluded.traits_at >= v.traits_at THEN excluded.visitor_id ELSE v.visitor_id END,
-    user_id = CASE WHEN excluded.traits_at >= v.traits_at THEN coalesce(excluded.user_id, v.user_id) ELSE coalesce(v.user_id, excluded.user_id) END,
-    anonymous_id = CASE WHEN excluded.traits_at >= v.traits_at THEN coalesce(excluded.anonymous_id, v.anonymous_id) ELSE coalesce(v.anonymous_id, excluded.anonymous_id) END,
-    traits = CASE WHEN excluded.traits_at >= v.traits_at THEN excluded.traits ELSE v.traits END,
-    traits_at = greatest(v.traits_at, excluded.traits_at),
+    visitor_id = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.visitor_id ELSE v.visitor_id END,
+    traits = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.traits ELSE v.traits END,
+    traits_at = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.traits_at ELSE v.traits_at END,
+    traits_message_id = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.traits_message_id ELSE v.traits_message_id END,
+    user_id = CASE WHEN excluded.user_id IS NOT NULL AND (v.user_id IS NULL OR (excluded.user_id_at, excluded.user_id_message_id) > (v.user_id_at, v.user_id_message_id)) THEN excluded.user_id ELSE v.user_id END,
+    user_id_at = CASE WHEN excluded.user_id IS NOT NULL AND (v.user_id IS NULL OR (excluded.user_id_at, excluded.user_id_message_id) > (v.user_id_at, v.user_id_message_id)) THEN excluded.user_id_at ELSE v.user_id_at END,
+    user_id_message_id = CASE WHEN excluded.user_id IS NOT NULL AND (v.user_id IS NULL OR (excluded.user_id_at, excluded.user_id_message_id) > (v.user_id_at, v.user_id_message_id)) THEN excluded.user_id_message_id ELSE v.user_id_message_id END,
+    anonymous_id = CASE WHEN excluded.anonymous_id IS NOT NULL AND (v.anonymous_id IS NULL OR (excluded.anonymous_id_at, excluded.anonymous_id_message_id) > (v.anonymous_id_at, v.anonymous_id_message_id)) THEN excluded.anonymous_id ELSE v.anonymous_id END,
+    anonymous_id_at = CASE WHEN excluded.anonymous_id IS NOT NULL AND (v.anonymous_id IS NULL OR (excluded.anonymous_id_at, excluded.anonymous_id_message_id) > (v.anonymous_id_at, v.anonymous_id_message_id)) THEN excluded.anonymous_id_at ELSE v.anonymous_id_at END,
+    anonymous_id_message_id = CASE WHEN excluded.anonymous_id IS NOT NULL AND (v.anonymous_id IS NULL OR (excluded.anonymous_id_at, excluded.anonymous_id_message_id) > (v.anonymous_id_at, v.anonymous_id_message_id)) THEN excluded.anonymous_id_message_id ELSE v.anonymous_id_message_id END,
     first_seen = least(v.first_seen, excluded.first_seen),
     last_seen = greatest(v.last_seen, excluded.last_seen),
     event_count = v.event_count + excluded.event_count
