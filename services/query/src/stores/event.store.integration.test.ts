@@ -74,7 +74,7 @@ describe('event store', () => {
           { selector: (e) => e.id, minLength: 1, maxLength: 30 },
         ),
         fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 }),
-        fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })),
+        fc.infiniteStream(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })),
         fc.boolean(),
         async (drawn, cuts, random, inOrder) => {
           const p = `p_fold_${run++}`;
