@@ -108,7 +108,9 @@ async function main() {
   const single = luaScript(dir, 'single', '/v1/track', event(1));
   const batch = luaScript(dir, 'batch', '/v1/batch', { batch: Array.from({ length: 100 }, (_, i) => event(i)) });
 
-  const ingest = await startService('ingest', { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', NODE_ENV: 'production' }, { nodeArgs });
+  // PUBLISH_* settings of the service (docs/ingest.md) pass through from the environment, to compare them.
+  const publishSettings = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('PUBLISH_') && v !== undefined)) as Record<string, string>;
+  const ingest = await startService('ingest', { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', NODE_ENV: 'production', ...publishSettings }, { nodeArgs });
   const bare = await startBare();
   const admin = kafka.admin();
   await admin.connect();
