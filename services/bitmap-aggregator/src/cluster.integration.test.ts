@@ -108,7 +108,9 @@ describe('Redis Cluster', () => {
         expect((candidates as { visitorIndexes: number[] }).visitorIndexes).toEqual(await reader.candidates(p, defaultSettings, { from, to }, ['event:signup', 'event:purchase']));
       }
     } finally {
-      await deleteKeys(testRedis(), `${singlePrefix}*`);
+      const cleanup = testRedis();
+      await deleteKeys(cleanup, `${singlePrefix}*`);
+      cleanup.disconnect();
       single.disconnect();
     }
 
