@@ -13,12 +13,11 @@ const dimIds = new Map([
 describe('projection plan', () => {
   it('writes every granularity of a fresh event, with expiries on minute and hour buckets only', () => {
     const plan = planEvents(emptyPlan(), [{ visitor: 7, utcMs: now - 5 * 60_000, dims: ['$active', 'event:a'], ids: ['v7'] }], defaultSettings, dimIds, now);
-    expect([...plan.bits.keys()]).toEqual(['2026', '2026-11', '2026-11-25', '2026-11-25T12', '2026-11-25T12:25']);
-    expect([...plan.bits.get('2026-11-25')!.entries()]).toEqual([
-      ['$active', new Set([7])],
-      ['event:a', new Set([7])],
+    expect([...plan.cells.keys()]).toEqual(['2026', '2026-11', '2026-11-25', '2026-11-25T12', '2026-11-25T12:25']);
+    expect([...plan.cells.get('2026-11-25')!.entries()]).toEqual([
+      ['$active', { visitors: new Set([7]), events: 1 }],
+      ['event:a', { visitors: new Set([7]), events: 1 }],
     ]);
-    expect(plan.totals.get('2026-11')).toEqual(new Map([['$active', 1], ['event:a', 1]]));
     expect(plan.expiries).toEqual(new Map([['2026-11-25T12', (Date.UTC(2026, 10, 25, 13) + 90 * DAY) / 1000], ['2026-11-25T12:25', (Date.UTC(2026, 10, 25, 12, 26) + 2 * DAY) / 1000]]));
     expect(splitTouched([...plan.touched.get(7)!])).toEqual({ dimIds: [0, 1], hours: [Math.floor(now / HOUR)] });
     expect(plan.ids).toEqual(new Map([['v7', 7]]));
@@ -26,7 +25,7 @@ describe('projection plan', () => {
 
   it('does not write buckets that have already expired', () => {
     const plan = planEvents(emptyPlan(), [{ visitor: 1, utcMs: now - 100 * DAY, dims: ['$active'], ids: [] }], defaultSettings, dimIds, now);
-    expect([...plan.bits.keys()]).toEqual(['2026', '2026-08', '2026-08-17']);
+    expect([...plan.cells.keys()]).toEqual(['2026', '2026-08', '2026-08-17']);
     expect(plan.expiries.size).toBe(0);
   });
 

@@ -16,10 +16,8 @@ export interface ProjectedEvent {
  * key becomes one command (keys are only spelled out when the plan is encoded).
  */
 export interface WritePlan {
-  /** label → dim → visitor indexes. */
-  bits: Map<string, Map<string, Set<number>>>;
-  /** label → dim → event count. */
-  totals: Map<string, Map<string, number>>;
+  /** label → dim → the visitors with a bit in the (dim, label) bitmap and the events it counts. */
+  cells: Map<string, Map<string, Cell>>;
   /** label → epoch seconds; minute and hour buckets only. */
   expiries: Map<string, number>;
   /** visitor → touched-set members (see `ProjectKeys.touched`). */
@@ -28,14 +26,17 @@ export interface WritePlan {
 }
 
 export function emptyPlan(): WritePlan {
-  return { bits: new Map(), totals: new Map(), expiries: new Map(), touched: new Map(), ids: new Map() };
+  return { cells: new Map(), expiries: new Map(), touched: new Map(), ids: new Map() };
 }
 
-/** One bucket label's share of a plan: its dimension → visitors and dimension → event count maps. */
-interface LabelMaps {
-  bits: Map<string, Set<number>>;
-  totals: Map<string, number>;
+/** One (label, dimension) of a plan: one bitmap key and one field of the label's totals hash. */
+export interface Cell {
+  visitors: Set<number>;
+  events: number;
 }
+
+/** One bucket label's share of a plan. */
+type LabelMaps = Map<string, Cell>;
 
 interface HourBuckets {
   /** The maps of the hour's labels that are still kept (found once per hour, not per event). */
@@ -89,23 +90,22 @@ function hourBuckets(plan: WritePlan, hour: number, local: number, utcMs: number
 
 /** The plan's maps of a label, created (with its expiry, if any) on first use. */
 function labelMaps(plan: WritePlan, label: string, expiry: number | null): LabelMaps {
-  let bits = plan.bits.get(label);
-  let totals = plan.totals.get(label);
-  if (!bits || !totals) {
-    plan.bits.set(label, (bits = new Map()));
-    plan.totals.set(label, (totals = new Map()));
+  let cells = plan.cells.get(label);
+  if (!cells) {
+    plan.cells.set(label, (cells = new Map()));
     if (expiry !== null) plan.expiries.set(label, expiry);
   }
-  return { bits, totals };
+  return cells;
 }
 
-function addEvent({ bits, totals }: LabelMaps, event: ProjectedEvent): void {
-  // Hot path (dimensions × granularities per event): no closures, few allocations.
+function addEvent(cells: LabelMaps, event: ProjectedEvent): void {
+  // Hot path (dimensions × granularities per event): one map lookup per dimension, no closures.
   for (const dim of event.dims) {
-    const visitors = bits.get(dim);
-    if (visitors) visitors.add(event.visitor);
-    else bits.set(dim, new Set([event.visitor]));
-    totals.set(dim, (totals.get(dim) ?? 0) + 1);
+    const cell = cells.get(dim);
+    if (cell) {
+      cell.visitors.add(event.visitor);
+      cell.events++;
+    } else cells.set(dim, { visitors: new Set([event.visitor]), events: 1 });
   }
 }
 

@@ -156,16 +156,16 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys): { dataKeys: stri
     return i;
   };
   const ops: Array<string | number> = [];
-  for (const [label, dims] of plan.bits) {
-    for (const [dim, visitors] of dims) ops.push('B', ref(keys.bitmap(dim, label)), visitors.size, [...visitors].join(','));
+  for (const [label, cells] of plan.cells) {
+    for (const [dim, { visitors }] of cells) ops.push('B', ref(keys.bitmap(dim, label)), visitors.size, [...visitors].join(','));
   }
-  for (const [label, fields] of plan.totals) {
-    ops.push('H', ref(keys.totals(label)), fields.size);
-    for (const [field, n] of fields) ops.push(field, n);
+  for (const [label, cells] of plan.cells) {
+    ops.push('H', ref(keys.totals(label)), cells.size);
+    for (const [dim, { events }] of cells) ops.push(dim, events);
   }
   for (const [label, at] of plan.expiries) {
     ops.push('E', ref(keys.totals(label)), at);
-    for (const dim of plan.bits.get(label)?.keys() ?? []) ops.push('E', ref(keys.bitmap(dim, label)), at);
+    for (const dim of plan.cells.get(label)?.keys() ?? []) ops.push('E', ref(keys.bitmap(dim, label)), at);
   }
   for (const [visitor, touched] of plan.touched) ops.push('S', ref(keys.touched(visitor)), touched.size, [...touched].join(','));
   if (plan.ids.size) {
