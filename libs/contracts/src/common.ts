@@ -3,7 +3,8 @@ import { z } from 'zod';
 export const isoTimestamp = z.iso.datetime({ offset: true });
 export const jsonObject = z.record(z.string(), z.unknown());
 
-export const projectId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
+export const PROJECT_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+export const projectId = z.string().min(1).max(64).regex(PROJECT_ID_PATTERN, 'letters, digits, _ and - only');
 
 export const eventType = z.enum(['track', 'page', 'screen', 'identify', 'alias', 'group']);
 export type EventType = z.infer<typeof eventType>;

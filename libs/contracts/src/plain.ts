@@ -1,4 +1,5 @@
-import { isoTimestamp } from './common';
+import { z } from 'zod';
+import { PROJECT_ID_PATTERN, campaignContext, eventContext, eventType, isoTimestamp, pageContext, projectId } from './common';
 
 /*
  * Hand-written checks of the topic contracts for the consumers' hot path (see
@@ -7,18 +8,28 @@ import { isoTimestamp } from './common';
  * which gives the reason or the normalised copy. Property tests hold them to zod's answers.
  */
 
-const PROJECT_ID = /^[A-Za-z0-9_-]+$/;
-const EVENT_TYPES = new Set(['track', 'page', 'screen', 'identify', 'alias', 'group']);
+// Enums, patterns and limits come from the zod schemas themselves, so the two cannot drift apart.
+const EVENT_TYPES = new Set<string>(eventType.options);
 /** zod's own pattern for `z.iso.datetime({ offset: true })`; without it, no fast path. */
-export const ISO_TIMESTAMP: RegExp | undefined = (isoTimestamp as unknown as { _zod?: { def?: { pattern?: unknown } } })._zod?.def?.pattern instanceof RegExp
+const ISO_TIMESTAMP: RegExp | undefined = (isoTimestamp as unknown as { _zod?: { def?: { pattern?: unknown } } })._zod?.def?.pattern instanceof RegExp
   ? ((isoTimestamp as unknown as { _zod: { def: { pattern: RegExp } } })._zod.def.pattern)
   : undefined;
 
+/** Field → maximum length of the (optional) string fields of a zod object schema. */
+function stringLimits(schema: z.ZodObject): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const inner = field instanceof z.ZodOptional ? field.unwrap() : field;
+    if (inner instanceof z.ZodString) limits[key] = inner.maxLength ?? Infinity;
+  }
+  return limits;
+}
+
 /** The typed parts of Segment's context with their limits; other keys pass through as zod's `.loose()` does. */
-const CONTEXT_STRINGS: Record<string, number> = { userAgent: 1024, locale: 64, timezone: 64 };
-const PAGE_STRINGS: Record<string, number> = { url: 4096, path: 4096, referrer: 4096, title: 1024, search: 4096 };
-const CAMPAIGN_STRINGS: Record<string, number> = { source: 256, medium: 256, name: 256, term: 256, content: 256 };
-const LIBRARY_STRINGS: Record<string, number> = { name: 128, version: 64 };
+const CONTEXT_STRINGS = stringLimits(eventContext);
+const PAGE_STRINGS = stringLimits(pageContext);
+const CAMPAIGN_STRINGS = stringLimits(campaignContext);
+const LIBRARY_STRINGS = stringLimits(eventContext.shape.library.unwrap());
 
 export function isPlainContext(value: unknown): boolean {
   if (!isObject(value)) return false;
@@ -89,7 +100,7 @@ export function hasOnlyKeys(value: unknown, known: Set<string>, required: number
 export function hasPlainEventBasics(e: Record<string, unknown>): boolean {
   return (
     isString(e.messageId, 1, 256) &&
-    isString(e.projectId, 1, 64) && PROJECT_ID.test(e.projectId as string) &&
+    isString(e.projectId, projectId.minLength ?? 0, projectId.maxLength ?? Infinity) && PROJECT_ID_PATTERN.test(e.projectId as string) &&
     EVENT_TYPES.has(e.type as string) &&
     isNullableString(e.category, 256) &&
     isObject(e.properties) &&

@@ -51,4 +51,3 @@ export type EnrichedEventParsed = z.infer<typeof enrichedEventValue>;
 export function enrichedEventKeyOf(event: Pick<EnrichedEvent, 'projectId' | 'visitorIndex'>): string {
   return `${event.projectId}:${event.visitorIndex}`;
 }
-export * from './plain';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { BASIC_PATHS, CONTEXT_PATHS, eventBasics, expectSameAsZod, nullable, str, timestamp } from '../../test/plain-arbitraries';
-import { enrichedEventValue, isPlainEnrichedEvent } from './index';
+import { enrichedEventValue } from './index';
+import { isPlainEnrichedEvent } from './plain';
 
 /** Events as the fingerprint service writes them. */
 const validEvent = fc.record({

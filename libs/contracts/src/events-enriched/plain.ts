@@ -1,5 +1,5 @@
 import { hasOnlyKeys, hasPlainEventBasics, isIndex, isNullableString, isString, isTimestamp } from '../plain';
-import type { EnrichedEventParsed } from './index';
+import { deviceInfo, type EnrichedEventParsed } from './index';
 
 /**
  * A hand-written check of the enriched-event contract for the projections' hot path: true only
@@ -42,7 +42,7 @@ const TOP_KEYS = new Set([
   'visitorIndex', 'mergedVisitorIndexes', 'sessionId', 'isNewVisitor', 'isNewSession', 'timestamp', 'receivedAt', 'context',
   'device', 'country', 'referrerDomain', 'source', 'medium', 'campaign', 'entryPage', 'previousExitPage', 'isBot',
 ]);
-const DEVICE_TYPES = new Set(['desktop', 'mobile', 'tablet', 'bot', 'other']);
+const DEVICE_TYPES = new Set<string>(deviceInfo.shape.deviceType.options);
 const DEVICE_KEYS = new Set(['browser', 'browserVersion', 'os', 'deviceType']);
 
 function isPlainDevice(value: unknown): boolean {

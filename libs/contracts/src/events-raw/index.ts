@@ -60,4 +60,3 @@ export function correctedTimestamp(receivedAt: Date, originalTimestamp: Date | n
   if (!sentAt) return originalTimestamp;
   return new Date(receivedAt.getTime() - (sentAt.getTime() - originalTimestamp.getTime()));
 }
-export * from './plain';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { BASIC_PATHS, CONTEXT_PATHS, eventBasics, expectSameAsZod, nullable, str, timestamp } from '../../test/plain-arbitraries';
-import { isPlainRawEvent, rawEventValue } from './index';
+import { rawEventValue } from './index';
+import { isPlainRawEvent } from './plain';
 
 /** Raw events as the ingest service writes them. */
 const validEvent = fc.record({
