@@ -65,6 +65,21 @@ function toInputJson(events: EnrichedEventParsed[]): string {
 const INSERT_CHUNK = 5000;
 
 /**
+ * ON CONFLICT assignments that take each column from the incoming fold (`excluded`) when
+ * `condition` holds, else keep the stored row's (`alias`): values that came from one event move together.
+ */
+function takeIf(condition: string, alias: string, columns: string[]): string {
+  return columns.map((c) => `${c} = CASE WHEN ${condition} THEN excluded.${c} ELSE ${alias}.${c} END`).join(',\n    ');
+}
+/** Which value wins when a fold meets the stored row: by the (time, messageId) of the event it came from. */
+const FIRST_EVENT_EARLIER = '(excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id)';
+const ENTRY_EARLIER = 'excluded.entry_page IS NOT NULL AND (s.entry_page IS NULL OR (excluded.entry_at, excluded.entry_message_id) < (s.entry_at, s.entry_message_id))';
+const EXIT_LATER = 'excluded.exit_page IS NOT NULL AND (s.exit_page IS NULL OR (excluded.exit_at, excluded.exit_message_id) > (s.exit_at, s.exit_message_id))';
+const LAST_EVENT_LATER = '(excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id)';
+const USER_ID_LATER = 'excluded.user_id IS NOT NULL AND (v.user_id IS NULL OR (excluded.user_id_at, excluded.user_id_message_id) > (v.user_id_at, v.user_id_message_id))';
+const ANONYMOUS_ID_LATER = 'excluded.anonymous_id IS NOT NULL AND (v.anonymous_id IS NULL OR (excluded.anonymous_id_at, excluded.anonymous_id_message_id) > (v.anonymous_id_at, v.anonymous_id_message_id))';
+
+/**
  * One statement per chunk: insert the events (duplicates and erased visitors skipped), then
  * fold only the rows that were really inserted into sessions and visitors. Because the
  * aggregates only ever see new rows, a replayed batch changes nothing.
@@ -125,23 +140,9 @@ sess AS (
   -- Each value is kept from the event it came from that is first (or, for the exit, last) by
   -- (time, messageId), whichever batch stored it: out-of-order batches merge exactly.
   ON CONFLICT (project_id, session_id) DO UPDATE SET
-    visitor_index = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.visitor_index ELSE s.visitor_index END,
-    visitor_id = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.visitor_id ELSE s.visitor_id END,
-    referrer_domain = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.referrer_domain ELSE s.referrer_domain END,
-    source = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.source ELSE s.source END,
-    medium = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.medium ELSE s.medium END,
-    campaign = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.campaign ELSE s.campaign END,
-    device_type = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.device_type ELSE s.device_type END,
-    browser = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.browser ELSE s.browser END,
-    os = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.os ELSE s.os END,
-    country = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.country ELSE s.country END,
-    first_message_id = CASE WHEN (excluded.started_at, excluded.first_message_id) < (s.started_at, s.first_message_id) THEN excluded.first_message_id ELSE s.first_message_id END,
-    entry_page = CASE WHEN excluded.entry_page IS NOT NULL AND (s.entry_page IS NULL OR (excluded.entry_at, excluded.entry_message_id) < (s.entry_at, s.entry_message_id)) THEN excluded.entry_page ELSE s.entry_page END,
-    entry_at = CASE WHEN excluded.entry_page IS NOT NULL AND (s.entry_page IS NULL OR (excluded.entry_at, excluded.entry_message_id) < (s.entry_at, s.entry_message_id)) THEN excluded.entry_at ELSE s.entry_at END,
-    entry_message_id = CASE WHEN excluded.entry_page IS NOT NULL AND (s.entry_page IS NULL OR (excluded.entry_at, excluded.entry_message_id) < (s.entry_at, s.entry_message_id)) THEN excluded.entry_message_id ELSE s.entry_message_id END,
-    exit_page = CASE WHEN excluded.exit_page IS NOT NULL AND (s.exit_page IS NULL OR (excluded.exit_at, excluded.exit_message_id) > (s.exit_at, s.exit_message_id)) THEN excluded.exit_page ELSE s.exit_page END,
-    exit_at = CASE WHEN excluded.exit_page IS NOT NULL AND (s.exit_page IS NULL OR (excluded.exit_at, excluded.exit_message_id) > (s.exit_at, s.exit_message_id)) THEN excluded.exit_at ELSE s.exit_at END,
-    exit_message_id = CASE WHEN excluded.exit_page IS NOT NULL AND (s.exit_page IS NULL OR (excluded.exit_at, excluded.exit_message_id) > (s.exit_at, s.exit_message_id)) THEN excluded.exit_message_id ELSE s.exit_message_id END,
+    ${takeIf(FIRST_EVENT_EARLIER, 's', ['visitor_index', 'visitor_id', 'referrer_domain', 'source', 'medium', 'campaign', 'device_type', 'browser', 'os', 'country', 'first_message_id'])},
+    ${takeIf(ENTRY_EARLIER, 's', ['entry_page', 'entry_at', 'entry_message_id'])},
+    ${takeIf(EXIT_LATER, 's', ['exit_page', 'exit_at', 'exit_message_id'])},
     started_at = least(s.started_at, excluded.started_at),
     ended_at = greatest(s.ended_at, excluded.ended_at),
     page_count = s.page_count + excluded.page_count,
@@ -170,16 +171,9 @@ vis AS (
   ) lasts
   WHERE nth = 1
   ON CONFLICT (project_id, visitor_index) DO UPDATE SET
-    visitor_id = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.visitor_id ELSE v.visitor_id END,
-    traits = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.traits ELSE v.traits END,
-    traits_at = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.traits_at ELSE v.traits_at END,
-    traits_message_id = CASE WHEN (excluded.traits_at, excluded.traits_message_id) > (v.traits_at, v.traits_message_id) THEN excluded.traits_message_id ELSE v.traits_message_id END,
-    user_id = CASE WHEN excluded.user_id IS NOT NULL AND (v.user_id IS NULL OR (excluded.user_id_at, excluded.user_id_message_id) > (v.user_id_at, v.user_id_message_id)) THEN excluded.user_id ELSE v.user_id END,
-    user_id_at = CASE WHEN excluded.user_id IS NOT NULL AND (v.user_id IS NULL OR (excluded.user_id_at, excluded.user_id_message_id) > (v.user_id_at, v.user_id_message_id)) THEN excluded.user_id_at ELSE v.user_id_at END,
-    user_id_message_id = CASE WHEN excluded.user_id IS NOT NULL AND (v.user_id IS NULL OR (excluded.user_id_at, excluded.user_id_message_id) > (v.user_id_at, v.user_id_message_id)) THEN excluded.user_id_message_id ELSE v.user_id_message_id END,
-    anonymous_id = CASE WHEN excluded.anonymous_id IS NOT NULL AND (v.anonymous_id IS NULL OR (excluded.anonymous_id_at, excluded.anonymous_id_message_id) > (v.anonymous_id_at, v.anonymous_id_message_id)) THEN excluded.anonymous_id ELSE v.anonymous_id END,
-    anonymous_id_at = CASE WHEN excluded.anonymous_id IS NOT NULL AND (v.anonymous_id IS NULL OR (excluded.anonymous_id_at, excluded.anonymous_id_message_id) > (v.anonymous_id_at, v.anonymous_id_message_id)) THEN excluded.anonymous_id_at ELSE v.anonymous_id_at END,
-    anonymous_id_message_id = CASE WHEN excluded.anonymous_id IS NOT NULL AND (v.anonymous_id IS NULL OR (excluded.anonymous_id_at, excluded.anonymous_id_message_id) > (v.anonymous_id_at, v.anonymous_id_message_id)) THEN excluded.anonymous_id_message_id ELSE v.anonymous_id_message_id END,
+    ${takeIf(LAST_EVENT_LATER, 'v', ['visitor_id', 'traits', 'traits_at', 'traits_message_id'])},
+    ${takeIf(USER_ID_LATER, 'v', ['user_id', 'user_id_at', 'user_id_message_id'])},
+    ${takeIf(ANONYMOUS_ID_LATER, 'v', ['anonymous_id', 'anonymous_id_at', 'anonymous_id_message_id'])},
     first_seen = least(v.first_seen, excluded.first_seen),
     last_seen = greatest(v.last_seen, excluded.last_seen),
     event_count = v.event_count + excluded.event_count
