@@ -25,10 +25,14 @@ export interface DurableProducer {
  */
 export function toKafkaMessages(messages: OutgoingMessage[]): Message[] {
   const trace = injectTraceHeaders({});
+  const tracing = Object.keys(trace).length > 0;
   return messages.map((message) => ({
     key: message.key,
-    value: message.value === null ? null : Buffer.from(JSON.stringify(message.value)),
-    headers: message.headers ? { ...message.headers, ...trace } : trace,
+    // A string, not a Buffer: kafkajs writes strings straight into its request buffer, and one
+    // small Buffer per record was ~9 % of the collector's CPU (allocation, copy, GC).
+    value: message.value === null ? null : JSON.stringify(message.value),
+    // A message's own trace headers (a request's context passed explicitly) win over the active one.
+    headers: message.headers ? (tracing ? { ...trace, ...message.headers } : message.headers) : trace,
   }));
 }
 
@@ -67,7 +71,7 @@ export function splitBatchesBySize(batches: Array<{ topic: string; messages: Out
 }
 
 function recordBytes(message: Message): number {
-  let bytes = 32 + (message.value ? (message.value as Buffer).length : 0) + (message.key ? Buffer.byteLength(message.key as string) : 0);
+  let bytes = 32 + (message.value ? Buffer.byteLength(message.value as string) : 0) + (message.key ? Buffer.byteLength(message.key as string) : 0);
   for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + String(value).length + 4;
   return bytes;
 }
