@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { requestSpanOf } from './request-spans';
 import type { Logger } from '@sightline/telemetry';
 
 export interface FieldError {
@@ -80,7 +81,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') httpError = new HttpError(415, 'unsupported_encoding', err.message);
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) httpError = new HttpError(err.status, 'invalid_request', err.message);
     else {
-      logger.error({ err, method: req.method, path: req.path }, 'request_failed');
+      logger.error({ err, method: req.method, path: req.path, ...requestSpanOf(res)?.traceIds }, 'request_failed');
       httpError = new HttpError(500, 'internal', 'internal error');
     }
     res.status(httpError.status).set(httpError.headers).json(errorBody(httpError));

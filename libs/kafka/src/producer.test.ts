@@ -19,6 +19,14 @@ describe('toKafkaMessages', () => {
     expect(messages[2]!.headers).toMatchObject({ origin: 'test' });
     expect(messages[0]!.headers).not.toHaveProperty('origin');
   });
+
+  it("keeps a message's own traceparent (a request's context passed explicitly) over the active one", async () => {
+    const own = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const messages = await withSpan('send', async () => toKafkaMessages([{ key: 'a', value: 1, headers: { traceparent: own } }, { key: 'b', value: 2 }]));
+    expect((messages[0]!.headers as Record<string, string>).traceparent).toBe(own);
+    expect((messages[1]!.headers as Record<string, string>).traceparent).not.toBe(own);
+    expect(toKafkaMessages([{ key: 'c', value: 3, headers: { traceparent: own } }])[0]!.headers).toEqual({ traceparent: own });
+  });
 });
 
 describe('splitBatchesBySize', () => {

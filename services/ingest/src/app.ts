@@ -1,5 +1,5 @@
 import express, { Router, type Express, type RequestHandler } from 'express';
-import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from '@sightline/http';
+import { errorHandler, healthRouter, notFoundHandler, requestSpans, type ReadinessCheck } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
 import type { IntakeDeps } from './routes/intake';
 import { bodyReader } from './routes/body-reader';
@@ -25,11 +25,13 @@ export function createApp(options: AppOptions): Express {
   app.set('etag', false);
   app.set('trust proxy', false);
   // One body reader for every content type: Segment sends application/json, sendBeacon
-  // text/plain, HiiTrack forms; each route parses what it expects. The shutdown hook runs in
-  // the same layer: every express layer costs a tracing span on the hot path.
+  // text/plain, HiiTrack forms; each route parses what it expects. The request's span (made
+  // here, not by the automatic instrumentation: see instrument.ts) and the shutdown hook run
+  // in the same layer.
   const reader = bodyReader(options.maxBatchBytes);
   const before = options.before;
-  app.use(before ? (req, res, next) => before(req, res, () => reader(req, res, next)) : reader);
+  const spans = requestSpans();
+  app.use((req, res, next) => spans(req, res, () => (before ? before(req, res, () => reader(req, res, next)) : reader(req, res, next))));
   // One router for all collector routes, ahead of health: every express layer a request
   // passes costs a tracing span, and the hot path should pass as few as possible.
   const intake = Router();

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
 import { rawEventKeyOf, type EventType, type ProjectConfig, type RawEvent } from '@sightline/contracts';
-import { HttpError, type FieldError } from '@sightline/http';
-import type { Logger } from '@sightline/telemetry';
+import { HttpError, requestContextOf, type FieldError } from '@sightline/http';
+import { injectTraceHeaders, type Context, type Logger } from '@sightline/telemetry';
 import { toRawEvent, type Converted } from '../handlers/segment-event.handler';
 import { requestFacts } from '../handlers/request-facts.handler';
 import type { RateLimiter } from '../handlers/rate-limit.handler';
@@ -31,6 +31,8 @@ export interface Resolved {
   project: ProjectConfig;
   /** The bucket the rate limit charges: the write key, or the project when none was given. */
   limiterKey: string;
+  /** The request's span: every event it publishes carries it in `traceparent`. */
+  trace?: Context;
 }
 
 export interface Rejected {
@@ -81,13 +83,13 @@ export function resolveByKey(deps: IntakeDeps, req: Request, res: Response, body
     const match = deps.projects.byWriteKey(key);
     if (!match) throw unauthorized('unknown write key');
     admitProject(req, res, match.project);
-    return { project: match.project, limiterKey: `key:${key}` };
+    return { project: match.project, limiterKey: `key:${key}`, trace: requestContextOf(res) };
   }
   if (!fallbackToDefault) throw unauthorized('missing write key: send it as the HTTP Basic username, `writeKey` in the body, or `?key=`');
   const project = deps.projects.byId(deps.settings.defaultProjectId);
   if (!project) throw unauthorized(`no write key given and the default project "${deps.settings.defaultProjectId}" is not configured`);
   admitProject(req, res, project);
-  return { project, limiterKey: `project:${project.projectId}` };
+  return { project, limiterKey: `project:${project.projectId}`, trace: requestContextOf(res) };
 }
 
 export interface ConvertRequest {
@@ -137,7 +139,8 @@ export async function publishEvents(deps: IntakeDeps, resolved: Resolved, events
   const taken = deps.limiter.take(resolved.limiterKey, events.length, resolved.project.rateLimit);
   if (!taken.ok) throw HttpError.tooManyRequests(taken.retryAfterSeconds);
   try {
-    await deps.publisher.publish(events.map((event) => ({ key: rawEventKeyOf(event), value: event })));
+    const headers = resolved.trace ? injectTraceHeaders({}, resolved.trace) : undefined;
+    await deps.publisher.publish(events.map((event) => ({ key: rawEventKeyOf(event), value: event, headers })));
   } catch (err) {
     if (err instanceof PublishUnavailableError) throw HttpError.unavailable(`events not stored: ${err.message}; retry later`, Math.max(1, Math.ceil(deps.settings.ackTimeoutMs / 1000)));
     throw err;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { HttpError, validate } from '@sightline/http';
+import { HttpError, requestContextOf, validate } from '@sightline/http';
 import { decodeBase64Json, fromTheEye, fromUserAnalytics, hiiTrackEvent, hiiTrackProperties, jsonpCallback, parseHiiTrackBatch, theEyeEvent, userAnalyticsQuery } from '../handlers/seed-messages.handler';
 import { admitProject, convertAll, jsonBody, publishEvents, resolveByKey, singleOrThrow, throwIfNoneAccepted, type IntakeDeps, type Resolved } from './intake';
 
@@ -32,7 +32,7 @@ function resolveByPath(deps: IntakeDeps, req: Request, res: Response): Resolved 
   const project = deps.projects.byPath(String(req.params.account), String(req.params.project));
   if (!project) throw HttpError.notFound(`no project ${req.params.account}/${req.params.project}`);
   admitProject(req, res, project);
-  return { project, limiterKey: `project:${project.projectId}` };
+  return { project, limiterKey: `project:${project.projectId}`, trace: requestContextOf(res) };
 }
 
 /** HiiTrack answered JSON, with the request_id echoed and JSONP when a callback is named. */

@@ -17,13 +17,14 @@ export async function deleteNamespaceTopics(topics: TopicNames): Promise<void> {
 }
 
 /** Reads events.raw from the start for as long as the test runs; call `disconnect` at the end. */
-export async function readRawTopic(topic: string, onRecord: (key: string, value: RawEvent) => void) {
+export async function readRawTopic(topic: string, onRecord: (key: string, value: RawEvent, headers: Record<string, string>) => void) {
   const reader = testKafka().consumer({ groupId: uniqueId('ingest-reader'), maxWaitTimeInMs: 50 });
   await reader.connect();
   await reader.subscribe({ topic, fromBeginning: true });
   await reader.run({
     eachMessage: async ({ message }) => {
-      onRecord(message.key!.toString('utf8'), json<RawEvent>(message));
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+      onRecord(message.key!.toString('utf8'), json<RawEvent>(message), headers);
     },
   });
   return reader;
@@ -38,10 +39,19 @@ export async function namespaceTopics(namespace: string, options: { read?: boole
   const producer = createProducer(kafka);
   await producer.start();
   const records: RawEvent[] = [];
-  const reader = options.read === false ? null : await readRawTopic(topics.eventsRaw, (_key, value) => records.push(value));
+  /** The traceparent each record carried, by messageId. */
+  const traceparents = new Map<string, string | undefined>();
+  const reader =
+    options.read === false
+      ? null
+      : await readRawTopic(topics.eventsRaw, (_key, value, headers) => {
+          records.push(value);
+          traceparents.set(value.messageId, headers.traceparent);
+        });
   return {
     topics,
     records,
+    traceparents,
     putProject: (project: ProjectConfig) => producer.send(topics.projects, [{ key: project.projectId, value: project }]),
     async close() {
       await reader?.disconnect();
