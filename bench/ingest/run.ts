@@ -16,6 +16,7 @@ import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { projectConfigValue, topicNames } from '@sightline/contracts';
 import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { workerCount } from '@sightline/http';
 import { createLogger } from '@sightline/telemetry';
 import { freePort, repoRoot, startService, testInfra, testNamespace, waitFor } from '@sightline/testing';
 
@@ -61,11 +62,16 @@ function luaScript(dir: string, name: string, path: string, body: unknown): stri
   return file;
 }
 
-/** The baseline: express, no body parsing, no work, 200. */
-async function startBare(): Promise<{ url: string; process: ChildProcess }> {
+/**
+ * The baseline: express, no body parsing, no work, 200, in as many cluster workers as the
+ * service runs (so the ratio compares like with like).
+ */
+async function startBare(dir: string, workers: number): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
-  const code = `const express = require('express'); const app = express(); app.post(/.*/, (req, res) => res.json({ success: true })); app.listen(${port}, '127.0.0.1');`;
-  const child = spawn(process.execPath, ['-e', code], { cwd: repoRoot, stdio: 'ignore' });
+  const code = `const cluster = require('node:cluster'); if (cluster.isPrimary && ${workers} > 1) { for (let i = 0; i < ${workers}; i++) cluster.fork(); process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill(); }); } else { const express = require('express'); const app = express(); app.post(/.*/, (req, res) => res.json({ success: true })); app.listen(${port}, '127.0.0.1'); }`;
+  const file = join(dir, `bare-${workers}.js`); // a file, not -e: cluster workers re-run the primary's script
+  writeFileSync(file, code);
+  const child = spawn(process.execPath, [file], { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, NODE_PATH: join(repoRoot, 'node_modules') } });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/x`, { method: 'POST' }).catch(() => null))?.ok, { description: 'bare express up' });
   return { url, process: child };
@@ -109,23 +115,28 @@ async function main() {
   const batch = luaScript(dir, 'batch', '/v1/batch', { batch: Array.from({ length: 100 }, (_, i) => event(i)) });
 
   // PUBLISH_* settings of the service (docs/ingest.md) pass through from the environment, to compare them.
-  const publishSettings = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('PUBLISH_') && v !== undefined)) as Record<string, string>;
+  // So do HTTP_WORKERS (default: one per core in production).
+  const publishSettings = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => (k.startsWith('PUBLISH_') || k === 'HTTP_WORKERS') && v !== undefined)) as Record<string, string>;
+  const workers = workerCount(publishSettings.HTTP_WORKERS === undefined ? 'auto' : Number(publishSettings.HTTP_WORKERS), 'production');
   const ingest = await startService('ingest', { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', NODE_ENV: 'production', ...publishSettings }, { nodeArgs });
-  const bare = await startBare();
+  const bare = await startBare(dir, workers);
+  const bareOne = workers > 1 ? await startBare(dir, 1) : null;
   const admin = kafka.admin();
   await admin.connect();
   try {
     const storedBefore = await rawCount(admin, topics.eventsRaw);
     wrk(`${ingest.url}/v1/track`, single, '2s'); // warm-up of the JIT and the producer, discarded
     const bareSingle = wrk(`${bare.url}/v1/track`, single);
+    const bareOneSingle = bareOne ? wrk(`${bareOne.url}/v1/track`, single) : null;
     const ingestSingle = wrk(`${ingest.url}/v1/track`, single);
     const bareBatch = wrk(`${bare.url}/v1/batch`, batch);
     const ingestBatch = wrk(`${ingest.url}/v1/batch`, batch);
     const stored = (await rawCount(admin, topics.eventsRaw)) - storedBefore;
 
     const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
-    console.log(`\ningest benchmark (${quick ? 'quick, 3 s' : '10 s'} per run, wrk -t1 -c${connections})`);
+    console.log(`\ningest benchmark (${quick ? 'quick, 3 s' : '10 s'} per run, wrk -t1 -c${connections}; service and bare handler in ${workers} worker process${workers > 1 ? 'es' : ''})`);
     console.log(`machine: ${machine()}`);
+    if (bareOneSingle) console.log(`bare express, 1 process, single: ${bareOneSingle.rps.toFixed(0)} req/s  (for reference: the service at ${pct(ingestSingle.rps, bareOneSingle.rps)} of it)`);
     console.log(`bare express        single: ${bareSingle.rps.toFixed(0)} req/s  p50 ${bareSingle.p50ms.toFixed(2)} ms  p99 ${bareSingle.p99ms.toFixed(2)} ms`);
     console.log(`ingest /v1/track    single: ${ingestSingle.rps.toFixed(0)} req/s  p50 ${ingestSingle.p50ms.toFixed(2)} ms  p99 ${ingestSingle.p99ms.toFixed(2)} ms  (${pct(ingestSingle.rps, bareSingle.rps)} of bare; non-2xx ${ingestSingle.non2xx})`);
     console.log(`bare express        batch of 100: ${bareBatch.rps.toFixed(0)} req/s = ${(bareBatch.rps * 100).toFixed(0)} events/s`);
@@ -133,6 +144,7 @@ async function main() {
     console.log(`events in ${topics.eventsRaw}: ${stored} (acknowledged requests: warm-up + ${ingestSingle.requests - ingestSingle.non2xx} single + ${(ingestBatch.requests - ingestBatch.non2xx) * 100} batched events)`);
   } finally {
     bare.process.kill('SIGTERM');
+    bareOne?.process.kill('SIGTERM');
     await ingest.stop();
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();

@@ -2,4 +2,5 @@ export * from './errors';
 export * from './health';
 export * from './server';
 export * from './lifecycle';
+export * from './workers';
 export * from './request-spans';

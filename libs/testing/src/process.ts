@@ -19,6 +19,8 @@ export interface ServiceProcess {
   name: string;
   port: number;
   url: string;
+  /** The process started (with HTTP_WORKERS > 1, the cluster primary). */
+  pid: number;
   logs(): string;
   /** SIGTERM and wait for a clean exit. */
   stop(): Promise<number | null>;
@@ -83,6 +85,7 @@ export async function startService(name: string, env: Record<string, string>, op
     name,
     port,
     url,
+    pid: child.pid!,
     logs: () => output,
     async stop() {
       if (dead) return exited;

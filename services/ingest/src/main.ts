@@ -1,6 +1,6 @@
 import { env, telemetry } from './instrument';
 import { topicNames } from '@sightline/contracts';
-import { handleShutdown, listen } from '@sightline/http';
+import { handleShutdown, listen, runWorkers, workerCount } from '@sightline/http';
 import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -11,8 +11,9 @@ import { createRawEventPublisher } from './publisher/raw-event.publisher';
 import { createDrain } from './routes/drain';
 import { createTrackerSource, resolveTrackerPath } from './routes/tracker-source';
 
+const logger = createLogger({ service: 'ingest', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+
 async function main() {
-  const logger = createLogger({ service: 'ingest', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
   const topics = topicNames(env.TOPIC_NAMESPACE);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'ingest', logger });
   await ensureTopics(kafka, standardTopicSpecs(topics));
@@ -55,7 +56,7 @@ async function main() {
     },
   });
   const server = await listen(app, env.PORT, env.HOST);
-  logger.info({ port: server.port, projects: projects.size(), topic: topics.eventsRaw }, 'ingest_listening');
+  logger.info({ port: server.port, pid: process.pid, projects: projects.size(), topic: topics.eventsRaw }, 'ingest_listening');
 
   handleShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, [
     [
@@ -71,7 +72,4 @@ async function main() {
   ]);
 }
 
-main().catch((err) => {
-  process.stderr.write(`ingest failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runWorkers('ingest', workerCount(env.HTTP_WORKERS, env.NODE_ENV), logger, main);
