@@ -9,6 +9,7 @@
  * Then the service's own consumer over the first --consumer-events (default 500,000) events
  * through Kafka (--skip-consumer to leave it out; CONSUMER_INSTANCES from the environment).
  */
+import '../instrument';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

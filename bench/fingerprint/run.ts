@@ -9,6 +9,7 @@
 // Rates are measured from the first to the last output record, so group joins are excluded.
 // MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment tune the service;
 // BENCH_KEEP_DB=1 keeps the identity database for EXPLAIN afterwards.
+import '../instrument';
 import { cpus, freemem, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';

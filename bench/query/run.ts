@@ -9,6 +9,7 @@
 //    indexes built after the load), then a 3-step sequential funnel with a 7-day window over
 //    the 90 days through the HTTP API (p50 of 5, or --runs), the obvious self-join SQL on the same data
 //    (one run), and a 50-row event-log page filtered by name and one day (p50 of 50).
+import '../instrument';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
