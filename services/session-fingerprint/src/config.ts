@@ -17,6 +17,12 @@ export const config = defineConfig({
   PARTITIONS_CONSUMED_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   /** Fetch size per partition: bounds the batch (one transaction, one produce run) to a few thousand events. */
   MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(16_384).default(1_048_576),
+  /**
+   * A directory with a GeoLite2-style Country database in CSV format (`*-Country-Locations-en.csv`,
+   * `*-Country-Blocks-IPv4.csv`, `*-Country-Blocks-IPv6.csv`): enriched events then carry the
+   * IP's country. Off when unset; the IP itself is never stored either way.
+   */
+  GEOIP_COUNTRY_DIR: z.string().min(1).optional(),
   /** Ledger rows (message → ids) are kept this long; longer than the raw topic's 7 days so any replay of it is exact. */
   LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).default(8),
   /** How often expired salts and old ledger rows are deleted. */

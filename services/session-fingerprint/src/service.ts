@@ -8,6 +8,7 @@ import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
 import type { SessionFingerprintConfig } from './config';
 import { createIdentityConsumer } from './consumers/identity.consumer';
+import { loadCountryDatabase } from './stores/country-database.store';
 import { createJanitor } from './stores/janitor.store';
 import { createSaltStore } from './stores/salt.store';
 
@@ -33,6 +34,8 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     logger,
     groupPrefix: `${config.TOPIC_NAMESPACE}${serviceName}`,
   });
+  const countries = config.GEOIP_COUNTRY_DIR ? loadCountryDatabase(config.GEOIP_COUNTRY_DIR) : null;
+  if (countries) logger.info({ networks: countries.size }, 'country_database_loaded');
   const groupId = config.CONSUMER_GROUP_ID ?? `${config.TOPIC_NAMESPACE}${serviceName}`;
   const consumer = createIdentityConsumer({
     kafka,
@@ -42,6 +45,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     projects,
     topics,
     groupId,
+    countryOf: countries ? (ip) => countries.countryOf(ip) : undefined,
     transactionalOutput: config.EXACTLY_ONCE_OUTPUT
       ? { transactionalId: config.TRANSACTIONAL_ID ?? `${groupId}-${hostname()}-${process.pid}`, transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS }
       : undefined,

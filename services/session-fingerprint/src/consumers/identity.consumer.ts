@@ -25,6 +25,8 @@ export interface IdentityConsumerOptions {
   retry: { attempts: number; backoffMs: number };
   partitionsConsumedConcurrently: number;
   maxBytesPerPartition: number;
+  /** Country of an IP (GEOIP_COUNTRY_DIR); without it, enriched events have no country. */
+  countryOf?: (ip: string | null) => string | null;
   /** Enriched records and raw offsets in one Kafka transaction per batch (see config EXACTLY_ONCE_OUTPUT). */
   transactionalOutput?: BatchConsumerOptions<Incoming>['transactionalOutput'];
 }
@@ -89,7 +91,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     });
     stopDb();
     const stopProduce = batchSeconds.startTimer({ step: 'produce' });
-    const records = result.decisions.flatMap((d) => (d.kind === 'enriched' ? [toEnriched(d)] : [])).map((event) => ({ key: enrichedEventKeyOf(event), value: event }));
+    const records = result.decisions.flatMap((d) => (d.kind === 'enriched' ? [toEnriched(d, options.countryOf)] : [])).map((event) => ({ key: enrichedEventKeyOf(event), value: event }));
     // One fetch can hold tens of thousands of events: the producer sends them as consecutive
     // requests below the broker's record-batch limit, in order.
     await producer.send(topics.eventsEnriched, records);

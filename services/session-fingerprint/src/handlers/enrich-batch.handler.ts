@@ -46,9 +46,10 @@ export interface EnrichBatchResult {
 
 /**
  * The enriched record. Drops the transient request facts (IP, Accept-Language, DNT/GPC) and
- * anything else that must not travel on. Runs after the commit, outside the project lock.
+ * anything else that must not travel on; the IP's country (when a country database is
+ * configured) is all that is kept of it. Runs after the commit, outside the project lock.
  */
-export function toEnriched({ event, entry, traits, attribution }: Extract<Decision, { kind: 'enriched' }>): EnrichedEvent {
+export function toEnriched({ event, entry, traits, attribution }: Extract<Decision, { kind: 'enriched' }>, countryOf?: (ip: string | null) => string | null): EnrichedEvent {
   // A server SDK's own User-Agent says nothing of the visitor (and reads as a bot): only the
   // one the client put in context describes the visitor then.
   const visitorAgent = event.request.clientKind === 'server' ? (event.context.userAgent ?? null) : (event.request.userAgent ?? event.context.userAgent);
@@ -73,7 +74,7 @@ export function toEnriched({ event, entry, traits, attribution }: Extract<Decisi
     receivedAt: new Date(event.receivedAt).toISOString(),
     context: event.context,
     device: ua.device,
-    country: null,
+    country: countryOf ? countryOf(event.request.ip) : null,
     ...attribution,
     entryPage: entry.entryPage,
     previousExitPage: entry.previousExitPage,
