@@ -15,12 +15,18 @@ export function workerCount(setting: number | 'auto', nodeEnv: string): number {
  * Runs `start` in `count` cluster workers that share the listening port (the primary hands out
  * connections round-robin), or in this process when count is 1. The primary only supervises:
  * it passes SIGTERM/SIGINT on to every worker, waits for each to drain and exit, and exits with
- * a failure code if any worker did. A worker that dies while the service is running is
+ * a failure code if any worker did; `primary` hooks let workers share state kept there (the
+ * ingest's rate-limit buckets). A worker that dies while the service is running is
  * replaced, so a crash costs that worker's in-flight requests (never answered 2xx, so the
  * clients retry) and not the service's capacity; one that dies before it listened stops the
  * service, as a start failure of a single process does.
  */
-export function runWorkers(service: string, count: number, logger: Logger, start: () => Promise<void>): void {
+export interface PrimaryHooks {
+  /** A message a worker sent with `process.send`; `reply` answers that worker. */
+  onWorkerMessage?(message: unknown, reply: (message: unknown) => void): void;
+}
+
+export function runWorkers(service: string, count: number, logger: Logger, start: () => Promise<void>, primary?: () => PrimaryHooks): void {
   if (count <= 1 || !cluster.isPrimary) {
     start().catch((err) => {
       process.stderr.write(`${service} failed to start: ${(err as Error).stack ?? String(err)}\n`);
@@ -30,6 +36,11 @@ export function runWorkers(service: string, count: number, logger: Logger, start
   }
   let stopping = false;
   let failed = false;
+  const hooks = primary?.() ?? {};
+  if (hooks.onWorkerMessage) {
+    const onMessage = hooks.onWorkerMessage;
+    cluster.on('message', (worker: Worker, message: unknown) => onMessage(message, (answer) => worker.isConnected() && worker.send(answer as object)));
+  }
   const listening = new Set<number>();
   const fork = () => cluster.fork();
   cluster.on('listening', (worker: Worker) => listening.add(worker.id));

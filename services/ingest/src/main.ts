@@ -1,11 +1,13 @@
 import { env, telemetry } from './instrument';
+import cluster from 'node:cluster';
 import { topicNames } from '@sightline/contracts';
 import { handleShutdown, listen, runWorkers, workerCount } from '@sightline/http';
 import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
 import { createApp } from './app';
-import { createRateLimiter } from './handlers/rate-limit.handler';
+import { createLeasedRateLimiter, createRateLimiter } from './handlers/rate-limit.handler';
 import { trustedProxyList } from './handlers/request-facts.handler';
+import { askPrimary, serveRateGrants } from './limits/worker-grants';
 import { createProjectDirectory } from './projects/project-directory';
 import { createRawEventPublisher } from './publisher/raw-event.publisher';
 import { createDrain } from './routes/drain';
@@ -28,7 +30,8 @@ async function main() {
     maxMessages: env.PUBLISH_MAX_MESSAGES,
     maxPending: env.PUBLISH_MAX_PENDING,
   });
-  const limiter = createRateLimiter();
+  // Workers of one instance draw on one set of buckets in the primary.
+  const limiter = cluster.isWorker ? createLeasedRateLimiter(askPrimary()) : createRateLimiter();
   const sweeper = setInterval(() => limiter.sweep(10 * 60_000), 60_000);
   sweeper.unref();
   await publisher.start();
@@ -72,4 +75,4 @@ async function main() {
   ]);
 }
 
-runWorkers('ingest', workerCount(env.HTTP_WORKERS, env.NODE_ENV), logger, main);
+runWorkers('ingest', workerCount(env.HTTP_WORKERS, env.NODE_ENV), logger, main, () => ({ onWorkerMessage: serveRateGrants() }));

@@ -20,6 +20,7 @@ describe('ingest in two cluster workers (HTTP_WORKERS=2)', () => {
   let ingest: ServiceProcess;
   let kafka: Awaited<ReturnType<typeof namespaceTopics>>;
   const project = testProject();
+  const limited = testProject({ rateLimit: { eventsPerSecond: 1, burst: 10 } });
   const auth = { authorization: basicAuth(project.writeKeys[0]!), 'content-type': 'application/json' };
   const track = (id: string, headers: Record<string, string> = {}) =>
     fetch(`${ingest.url}/v1/track`, { method: 'POST', headers: { ...auth, ...headers }, body: JSON.stringify({ userId: `u-${id}`, event: 'workers', messageId: id }) })
@@ -29,6 +30,7 @@ describe('ingest in two cluster workers (HTTP_WORKERS=2)', () => {
   beforeAll(async () => {
     kafka = await namespaceTopics(namespace);
     await kafka.putProject(project);
+    await kafka.putProject(limited);
     ingest = await startService('ingest', { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'info', HTTP_WORKERS: '2' });
     // /readyz answered by one worker; the other may still be starting.
     await waitFor(() => workerPids(ingest.pid).length === 2, { description: 'two workers' });
@@ -55,6 +57,25 @@ describe('ingest in two cluster workers (HTTP_WORKERS=2)', () => {
     expect(sent.every((r) => r.status === 200)).toBe(true);
     await waitFor(() => sent.every((r) => kafka.traceparents.has(r.id)), { description: 'every event in events.raw' });
     for (const [id, traceId] of traceIds) expect(kafka.traceparents.get(id)).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
+  });
+
+  it("admits one write key's token bucket across both workers, not a bucket per worker", async () => {
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${ingest.url}/v1/track`, {
+          method: 'POST',
+          headers: { authorization: basicAuth(limited.writeKeys[0]!), 'content-type': 'application/json' },
+          body: JSON.stringify({ userId: `rl-${i}`, event: 'limited', messageId: `rl-${i}` }),
+        }).then((r) => ({ status: r.status, retryAfter: r.headers.get('retry-after') })),
+      ),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    const admitted = results.filter((r) => r.status === 200).length;
+    // burst 10, refilled at 1/s while the requests ran; a bucket per worker would admit ~20.
+    expect(admitted).toBeGreaterThanOrEqual(10);
+    expect(admitted).toBeLessThanOrEqual(10 + Math.ceil(seconds));
+    expect(results.filter((r) => r.status !== 200).every((r) => r.status === 429 && Number(r.retryAfter) >= 1)).toBe(true);
   });
 
   it('replaces a worker killed with SIGKILL, and keeps answering meanwhile', async () => {

@@ -1,4 +1,5 @@
-import { createRateLimiter } from './rate-limit.handler';
+import fc from 'fast-check';
+import { createLeasedRateLimiter, createRateLimiter, type RateLimit } from './rate-limit.handler';
 
 describe('token bucket per write key', () => {
   it('allows the burst, then refills at the rate and says when to retry', () => {
@@ -15,5 +16,58 @@ describe('token bucket per write key', () => {
   it('charges an oversized request the burst so it can pass once full', () => {
     const limiter = createRateLimiter(() => 0);
     expect(limiter.take('k', 500, { eventsPerSecond: 1, burst: 100 })).toEqual({ ok: true });
+  });
+});
+
+describe('leased token buckets (HTTP workers sharing one bucket per key)', () => {
+  /** Workers drawing on one primary bucket; `delay` lets asks overlap. */
+  function cluster(workers: number, now: () => number) {
+    const primary = createRateLimiter(now);
+    let asks = 0;
+    const ask = async (key: string, min: number, want: number, limit: RateLimit) => {
+      asks++;
+      await new Promise((r) => setImmediate(r));
+      return primary.grant(key, min, want, limit);
+    };
+    return { limiters: Array.from({ length: workers }, () => createLeasedRateLimiter(ask, now)), asks: () => asks };
+  }
+
+  it('admits across workers exactly what one bucket admits', async () => {
+    let now = 0;
+    const { limiters } = cluster(3, () => now);
+    const limit = { eventsPerSecond: 10, burst: 20 };
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => limiters[i % 3]!.take('k', 1, limit)));
+    expect(results.filter((r) => r.ok)).toHaveLength(20);
+    const refused = results.find((r) => !r.ok);
+    expect(refused).toEqual({ ok: false, retryAfterSeconds: 0.1 });
+    now = 1000; // ten tokens later
+    const later = await Promise.all(Array.from({ length: 15 }, (_, i) => limiters[i % 3]!.take('k', 1, limit)));
+    expect(later.filter((r) => r.ok)).toHaveLength(10);
+  });
+
+  it('never admits more than the bucket under random interleavings, and asks once per lease at high rates', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ worker: fc.nat(2), cost: fc.integer({ min: 1, max: 30 }), at: fc.nat(3000) }), { maxLength: 60 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 100 }), async (requests, rate, burst) => {
+        let now = 0;
+        const { limiters } = cluster(3, () => now);
+        const limit = { eventsPerSecond: rate, burst };
+        let admitted = 0;
+        const sorted = [...requests].sort((a, b) => a.at - b.at);
+        for (let i = 0; i < sorted.length; ) {
+          now = sorted[i]!.at;
+          const same = sorted.filter((r) => r.at === now); // requests of one instant race
+          const results = await Promise.all(same.map((r) => limiters[r.worker]!.take('k', r.cost, limit)));
+          results.forEach((r, j) => (admitted += r.ok ? Math.min(same[j]!.cost, burst) : 0));
+          i += same.length;
+        }
+        // One bucket can have handed out at most its burst plus what refilled since the start.
+        const last = sorted.length ? sorted[sorted.length - 1]!.at : 0;
+        expect(admitted).toBeLessThanOrEqual(burst + (last / 1000) * rate + 1e-9);
+      }),
+      { numRuns: 200 },
+    );
+    const { limiters, asks } = cluster(2, () => 0);
+    for (let i = 0; i < 1000; i++) expect(await limiters[i % 2]!.take('k', 1, { eventsPerSecond: 100_000, burst: 200_000 })).toEqual({ ok: true });
+    expect(asks()).toBeLessThanOrEqual(2);
   });
 });

@@ -136,7 +136,7 @@ export function convertAll(deps: IntakeDeps, req: Request, resolved: Resolved, c
 /** Rate limit, then hand the events to Kafka and wait for the acknowledgement (or 503). */
 export async function publishEvents(deps: IntakeDeps, resolved: Resolved, events: RawEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const taken = deps.limiter.take(resolved.limiterKey, events.length, resolved.project.rateLimit);
+  const taken = await deps.limiter.take(resolved.limiterKey, events.length, resolved.project.rateLimit);
   if (!taken.ok) throw HttpError.tooManyRequests(taken.retryAfterSeconds);
   try {
     const headers = resolved.trace ? injectTraceHeaders({}, resolved.trace) : undefined;
