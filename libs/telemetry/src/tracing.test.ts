@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import { currentTraceIds, extractTraceContext, initTelemetry, injectTraceHeaders, startRequestSpan, withSpan } from './tracing';
+import { currentTraceIds, extractTraceContext, initTelemetry, injectTraceHeaders, startRequestSpan, traceHeadersOf, withSpan } from './tracing';
 
 describe('trace context across Kafka headers', () => {
   beforeAll(() => initTelemetry({ serviceName: 'telemetry-test' }));
@@ -49,5 +49,15 @@ describe('startRequestSpan', () => {
     expect(a.traceIds.trace_id).not.toBe(b.traceIds.trace_id);
     a.end(204);
     b.end(500);
+  });
+});
+
+describe('traceHeadersOf', () => {
+  it('passes on the W3C headers a Kafka message carried, and nothing else', () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(traceHeadersOf({ traceparent: Buffer.from(traceparent), other: Buffer.from('x') })).toEqual({ traceparent });
+    expect(traceHeadersOf({ traceparent: [traceparent], tracestate: 'k=v' })).toEqual({ traceparent, tracestate: 'k=v' });
+    expect(traceHeadersOf({ other: 'x' })).toBeUndefined();
+    expect(traceHeadersOf(undefined)).toBeUndefined();
   });
 });

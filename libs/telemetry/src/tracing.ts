@@ -107,6 +107,19 @@ export function extractTraceContext(headers: Record<string, HeaderValue> | undef
   return propagation.extract(context.active(), carrier);
 }
 
+/**
+ * The W3C trace headers (`traceparent`, `tracestate`) a message carried, for a record made
+ * from it to carry on, so each event's trace continues past a consumer that handles it in a
+ * batch (the batch's own span can only have one parent).
+ */
+export function traceHeadersOf(headers: Record<string, HeaderValue> | undefined): Record<string, string> | undefined {
+  const first = (value: HeaderValue) => (Array.isArray(value) ? value[0] : value)?.toString();
+  const traceparent = first(headers?.traceparent);
+  if (!traceparent) return undefined;
+  const tracestate = first(headers?.tracestate);
+  return tracestate ? { traceparent, tracestate } : { traceparent };
+}
+
 export function currentTraceIds(): { trace_id: string; span_id: string } | Record<string, never> {
   const span = trace.getActiveSpan();
   if (!span) return {};

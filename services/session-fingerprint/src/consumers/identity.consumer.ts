@@ -2,7 +2,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import { enrichedEventKeyOf, erasureValue, isPlainRawEvent, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
 import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type BatchConsumerOptions, type BatchContext, type BatchSender, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
-import { counter, histogram, type Logger } from '@sightline/telemetry';
+import { counter, histogram, traceHeadersOf, type Logger } from '@sightline/telemetry';
 import { DUPLICATE_MESSAGE_ID, enrichBatch, toEnriched, type RawSource } from '../handlers/enrich-batch.handler';
 import { saltDayOf } from '../handlers/fingerprint.handler';
 import { aliasIdsOf } from '../handlers/identity.handler';
@@ -59,7 +59,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     return events.map((e, i) => prepareEvent(e, configs[i]!, salts));
   }
 
-  async function handleRaw(items: Array<{ event: RawEvent; source: RawSource }>, producer: BatchSender): Promise<HandlerResult[]> {
+  async function handleRaw(items: Array<{ event: RawEvent; source: RawSource; trace?: Record<string, string> }>, producer: BatchSender): Promise<HandlerResult[]> {
     const events = items.map((i) => i.event);
     const stopPrepare = batchSeconds.startTimer({ step: 'prepare' });
     const prepared = await prepare(events);
@@ -91,7 +91,12 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     });
     stopDb();
     const stopProduce = batchSeconds.startTimer({ step: 'produce' });
-    const records = result.decisions.flatMap((d) => (d.kind === 'enriched' ? [toEnriched(d, options.countryOf)] : [])).map((event) => ({ key: enrichedEventKeyOf(event), value: event }));
+    // Each record carries on the trace of the raw event it was made from.
+    const records = result.decisions.flatMap((d, i) => {
+      if (d.kind !== 'enriched') return [];
+      const event = toEnriched(d, options.countryOf);
+      return [{ key: enrichedEventKeyOf(event), value: event, headers: items[i]!.trace }];
+    });
     // One fetch can hold tens of thousands of events: the producer sends them as consecutive
     // requests below the broker's record-batch limit, in order.
     await producer.send(topics.eventsEnriched, records);
@@ -134,7 +139,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       return decoded.ok ? { ok: true, value: { kind: 'raw', value: decoded.value } } : decoded;
     },
     async handleBatch(items: ConsumedItem<Incoming>[], ctx: BatchContext) {
-      const raw = items.flatMap((i) => (i.value.kind === 'raw' ? [{ event: i.value.value, source: { partition: i.partition, offset: i.offset } }] : []));
+      const raw = items.flatMap((i) => (i.value.kind === 'raw' ? [{ event: i.value.value, source: { partition: i.partition, offset: i.offset }, trace: traceHeadersOf(i.headers) }] : []));
       const erasures = items.flatMap((i) => (i.value.kind === 'erasure' ? [i.value.value] : []));
       if (erasures.length) await handleErasures(erasures);
       if (raw.length === 0) return;
