@@ -6,7 +6,7 @@
  *   node scripts/run-ts.mjs bench/aggregator/run.ts [--visitors=100000] [--days=90] [--full]
  *
  * `--full` = 1,000,000 visitors × 90 days (the issue's size; minutes of CPU and GBs of RAM).
- * Then the service's own consumer over the first --consumer-events (default 500,000) events
+ * Then the service's own consumer over the first --consumer-events (default and at most 1,000,000) events
  * through Kafka (--skip-consumer to leave it out; CONSUMER_INSTANCES from the environment).
  */
 import '../instrument';
@@ -325,7 +325,7 @@ async function main() {
   if (!args['skip-consumer']) {
     const { redis: consumerRedis, stop: stopConsumerRedis } = await startRedis();
     try {
-      await consume(Number(consumerRedis.options.port), Math.min(1_000_000, Number(args['consumer-events'] ?? 500_000)));
+      await consume(Number(consumerRedis.options.port), Math.min(1_000_000, Number(args['consumer-events'] ?? 1_000_000)));
     } finally {
       stopConsumerRedis();
     }
