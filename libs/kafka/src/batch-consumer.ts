@@ -13,7 +13,6 @@ export interface ConsumedItem<T> {
   value: T;
   headers: IHeaders;
   timestamp: string;
-  traceContext: Context;
 }
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -79,6 +78,15 @@ const batchRetries = counter<'group' | 'topic'>({
   help: 'Batches retried after a retriable failure.',
   labelNames: ['group', 'topic'],
 });
+
+/**
+ * The batch's span continues the trace of its first message (a span has one parent; records a
+ * handler makes from later messages carry those messages' own headers, see traceHeadersOf).
+ * Read once per batch, not per message.
+ */
+function batchParent(items: ConsumedItem<unknown>[]): Context | undefined {
+  return items.length ? extractTraceContext(items[0]!.headers as Record<string, Buffer | string | undefined>) : undefined;
+}
 
 /**
  * JSON decode + zod parse, the usual `decode` for a topic contract. `isPlain`, when given, is a
@@ -201,7 +209,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       try {
         const committed = await transactional!.run(async (tx) => {
           const results = items.length
-            ? await withSpan(`consume ${batch.topic}`, () => options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: tx }), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, items[0]?.traceContext)
+            ? await withSpan(`consume ${batch.topic}`, () => options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: tx }), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, batchParent(items))
             : undefined;
           const counts = classify(payload, items, results, rejects);
           await sendToDlq(rejects, tx);
@@ -240,11 +248,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         value: decoded.value,
         headers: message.headers ?? {},
         timestamp: message.timestamp,
-        traceContext: extractTraceContext(message.headers as Record<string, Buffer | string | undefined>),
       });
     }
     if (transactional) return eachBatchInTransaction(payload, items, rejects);
-    const parent = items[0]?.traceContext;
+    const parent = batchParent(items);
     const results = items.length
       ? await withSpan(`consume ${batch.topic}`, () => handleWithRetry(items, payload), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, parent)
       : undefined;

@@ -99,25 +99,27 @@ type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
 /** The context a Kafka message carried, for consumers to continue its trace. */
 export function extractTraceContext(headers: Record<string, HeaderValue> | undefined): Context {
-  const carrier: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) carrier[key] = first.toString();
-  }
-  return propagation.extract(context.active(), carrier);
+  return propagation.extract(context.active(), traceHeadersOf(headers) ?? {});
 }
 
+/** The headers the registered propagators read (W3C trace context and baggage). */
+const contextHeaders = ['traceparent', 'tracestate', 'baggage'] as const;
+
 /**
- * The W3C trace headers (`traceparent`, `tracestate`) a message carried, for a record made
- * from it to carry on, so each event's trace continues past a consumer that handles it in a
- * batch (the batch's own span can only have one parent).
+ * The W3C context headers (`traceparent`, `tracestate`, `baggage`) a message carried, as
+ * strings: what `extractTraceContext` reads, and what a record made from the message carries
+ * on, so each event's trace continues past a consumer that handles it in a batch (the batch's
+ * own span can only have one parent).
  */
 export function traceHeadersOf(headers: Record<string, HeaderValue> | undefined): Record<string, string> | undefined {
-  const first = (value: HeaderValue) => (Array.isArray(value) ? value[0] : value)?.toString();
-  const traceparent = first(headers?.traceparent);
-  if (!traceparent) return undefined;
-  const tracestate = first(headers?.tracestate);
-  return tracestate ? { traceparent, tracestate } : { traceparent };
+  if (!headers?.traceparent) return undefined;
+  const found: Record<string, string> = {};
+  for (const name of contextHeaders) {
+    const value = headers[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) found[name] = first.toString();
+  }
+  return found;
 }
 
 export function currentTraceIds(): { trace_id: string; span_id: string } | Record<string, never> {
