@@ -11,6 +11,11 @@ export function workerCount(setting: number | 'auto', nodeEnv: string): number {
   return nodeEnv === 'production' ? availableParallelism() : 1;
 }
 
+export interface PrimaryHooks {
+  /** A message a worker sent with `process.send`; `reply` answers that worker. */
+  onWorkerMessage?(message: unknown, reply: (message: unknown) => void): void;
+}
+
 /**
  * Runs `start` in `count` cluster workers that share the listening port (the primary hands out
  * connections round-robin), or in this process when count is 1. The primary only supervises:
@@ -21,11 +26,6 @@ export function workerCount(setting: number | 'auto', nodeEnv: string): number {
  * clients retry) and not the service's capacity; one that dies before it listened stops the
  * service, as a start failure of a single process does.
  */
-export interface PrimaryHooks {
-  /** A message a worker sent with `process.send`; `reply` answers that worker. */
-  onWorkerMessage?(message: unknown, reply: (message: unknown) => void): void;
-}
-
 export function runWorkers(service: string, count: number, logger: Logger, start: () => Promise<void>, primary?: () => PrimaryHooks): void {
   if (count <= 1 || !cluster.isPrimary) {
     start().catch((err) => {
@@ -45,19 +45,21 @@ export function runWorkers(service: string, count: number, logger: Logger, start
   const fork = () => cluster.fork();
   cluster.on('listening', (worker: Worker) => listening.add(worker.id));
   cluster.on('exit', (worker: Worker, code, signal) => {
-    if (!stopping && !listening.has(worker.id)) {
+    const served = listening.has(worker.id);
+    if (!stopping && served) {
+      logger.error({ workerId: worker.id, code, signal }, 'worker_died');
+      fork();
+      return;
+    }
+    if (!stopping) {
       // It never got as far as listening (bad config, Kafka unreachable at start): another
       // fork would fail the same way, so the service fails to start as one process would.
       logger.error({ workerId: worker.id, code, signal }, 'worker_failed_to_start');
       failed = true;
       stop('SIGTERM');
-    } else if (!stopping) {
-      logger.error({ workerId: worker.id, code, signal }, 'worker_died');
-      fork();
-      return;
+    } else if (code !== 0 && served) {
+      failed = true; // one stopped while still starting had nothing to drain
     }
-    // One stopped before it listened (still starting) had nothing to drain.
-    if (code !== 0 && listening.has(worker.id)) failed = true;
     logger.info({ workerId: worker.id, code, signal }, 'worker_exited');
     if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
   });

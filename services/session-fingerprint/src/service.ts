@@ -45,7 +45,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     projects,
     topics,
     groupId,
-    countryOf: countries ? (ip) => countries.countryOf(ip) : undefined,
+    countryOf: countries?.countryOf,
     transactionalOutput: config.EXACTLY_ONCE_OUTPUT
       ? { transactionalId: config.TRANSACTIONAL_ID ?? `${groupId}-${hostname()}-${process.pid}`, transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS }
       : undefined,

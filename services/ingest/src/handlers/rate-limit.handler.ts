@@ -86,7 +86,7 @@ export function createLeasedRateLimiter(ask: (key: string, min: number, want: nu
     async take(key, cost, limit) {
       for (let waiting = asking.get(key); waiting; waiting = asking.get(key)) await waiting;
       const charge = Math.min(cost, limit.burst);
-      const lease = leases.get(key) ?? { tokens: 0, at: now() };
+      const lease = leases.get(key) ?? { tokens: 0, at: 0 };
       leases.set(key, lease);
       lease.at = now();
       if (lease.tokens >= charge) {
