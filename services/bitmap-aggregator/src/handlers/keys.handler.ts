@@ -28,6 +28,8 @@ export interface ProjectKeys {
   /** Per visitor: the indexes merged into it. */
   members(visitor: number): string;
   temp(id: string): string;
+  /** Written and deleted within one APPLY script (a patch to OR into a bitmap). */
+  scratch: string;
   /** Pattern matching every key of the project (SCAN MATCH). */
   pattern: string;
 }
@@ -47,6 +49,7 @@ export function projectKeys(prefix: string, projectId: string): ProjectKeys {
     touched: (v) => `${base}v:${v}`,
     members: (v) => `${base}v:${v}:m`,
     temp: (id) => `${base}tmp:${id}`,
+    scratch: `${base}scratch`,
     pattern: `${escapeGlob(base)}*`,
   };
 }

@@ -20,7 +20,8 @@ const prefix = `${uniqueId('aggprop')}:`;
 const NOW = Date.now();
 const START = Math.floor(NOW / 3_600_000) * 3_600_000 - 5 * 86_400_000;
 const SPAN_MIN = 4 * 24 * 60;
-const writer = createBitmapWriter(redis, scripts, prefix, { now: () => NOW });
+// Bits as BITFIELD offsets, as patches ORed in (dense keys), and a mix of both in one batch.
+const writers = [0, 1, Infinity].map((patchBytesPerBit) => createBitmapWriter(redis, scripts, prefix, { now: () => NOW, patchBytesPerBit }));
 const reader = createBitmapReader(redis, scripts, prefix, () => NOW);
 
 afterAll(async () => {
@@ -101,7 +102,8 @@ describe('bitmap answers equal brute force', () => {
         fc.option(fc.integer({ min: 0, max: 40 })),
         fc.array(fc.tuple(rangeArb, exprArb), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: 1, max: 20 }),
-        async (raw, timeZone, botFiltering, erasedVisitor, queries, batchSize) => {
+        fc.constantFrom(...writers),
+        async (raw, timeZone, botFiltering, erasedVisitor, queries, batchSize, writer) => {
           const projectId = `p${run++}`;
           const settings: ProjectSettings = { timeZone, botFiltering, minuteBucketDays: 30, hourBucketDays: 60 };
           const events: PositionedEvent[] = raw.map((r, i) => ({

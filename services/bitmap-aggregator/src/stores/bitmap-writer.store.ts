@@ -34,11 +34,24 @@ export interface BitmapWriterOptions {
   /** Trait keys that become dimensions; null = all (a per-user trait such as email would create keys per visitor). */
   traitKeys?: ReadonlySet<string> | null;
   now?: () => number;
+  /** See `encodePlan`; 0 writes every bit as a BITFIELD offset. */
+  patchBytesPerBit?: number;
 }
+
+/**
+ * Where a key's bits in a batch are dense enough, sending them as a bitmap to OR in beats one
+ * BITFIELD offset per bit. Measured in redis-server 7 (Lua): a BITFIELD SET costs ~0.4–0.55 µs
+ * per bit (argument conversion and parsing), SET + BITOP OR of a patch ~0.9 ns per byte of the
+ * key (117 µs at 125 KB, a million visitors). A patch is sent when its bytes are at most this
+ * many per bit it carries: every key of 4,000-event batches at 100k visitors, the dense ones
+ * ($active, names, browsers …) at a million.
+ */
+export const PATCH_BYTES_PER_BIT = 256;
 
 export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, prefix: string, options: BitmapWriterOptions = {}): BitmapWriter {
   const now = options.now ?? Date.now;
   const traitKeys = options.traitKeys ?? null;
+  const patchBytesPerBit = options.patchBytesPerBit ?? PATCH_BYTES_PER_BIT;
   async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
     const [watermark, canonical, ids] = await scripts.resolve([keys.offsets, keys.merged, keys.canon, keys.erased, keys.dimIds, keys.dimNames], [source, visitors.length, ...visitors, ...dims]);
     return { watermark, canonical: new Map(visitors.map((v, i) => [v, canonical[i]!])), dimIds: new Map(dims.map((d, i) => [d, ids[i]!])) };
@@ -60,7 +73,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
       });
       if (BigInt(newWatermark) <= applied) return;
       const plan = planEvents(emptyPlan(), projected, settings, state.dimIds, now());
-      const { dataKeys, ops } = encodePlan(plan, keys);
+      const { dataKeys, ops } = encodePlan(plan, keys, patchBytesPerBit);
       const checked = [...new Set(projected.map((p) => p.visitor))];
       const done = await scripts.apply([keys.offsets, keys.merged, keys.erased, ...dataKeys], [source, state.watermark, newWatermark, checked.length, ...checked, ...ops]);
       if (done === 1) return;
@@ -142,8 +155,12 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   };
 }
 
-/** Turns a plan into the APPLY script's KEYS (after the 3 fixed ones) and ops. */
-export function encodePlan(plan: WritePlan, keys: ProjectKeys): { dataKeys: string[]; ops: Array<string | number> } {
+/**
+ * Turns a plan into the APPLY script's KEYS (after the 3 fixed ones) and ops. A cell's bits go
+ * as a patch (`P`: a bitmap ORed into the key with BITOP through the project's scratch key) when
+ * its bytes are at most `patchBytesPerBit` per bit, else as BITFIELD offsets (`B`).
+ */
+export function encodePlan(plan: WritePlan, keys: ProjectKeys, patchBytesPerBit = PATCH_BYTES_PER_BIT): { dataKeys: string[]; ops: Array<string | number | Buffer> } {
   const dataKeys: string[] = [keys.ids];
   const indexOf = new Map<string, number>();
   const ref = (key: string) => {
@@ -155,14 +172,19 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys): { dataKeys: stri
     }
     return i;
   };
-  const ops: Array<string | number> = [];
+  const ops: Array<string | number | Buffer> = [];
   for (const [label, cells] of plan.cells) {
-    for (const [dim, { visitors }] of cells) ops.push('B', ref(keys.bitmap(dim, label)), visitors.size, [...visitors].join(','));
+    for (const [dim, { visitors }] of cells) {
+      const patch = patchOf(visitors, patchBytesPerBit);
+      if (patch) ops.push('P', ref(keys.bitmap(dim, label)), ref(keys.scratch), patch);
+      else ops.push('B', ref(keys.bitmap(dim, label)), visitors.size, [...visitors].join(','));
+    }
   }
   for (const [label, cells] of plan.cells) {
     ops.push('H', ref(keys.totals(label)), cells.size);
     for (const [dim, { events }] of cells) ops.push(dim, events);
   }
+  // After the bits: BITOP replaces a key's value, and with it any expiry it had.
   for (const [label, at] of plan.expiries) {
     ops.push('E', ref(keys.totals(label)), at);
     for (const dim of plan.cells.get(label)?.keys() ?? []) ops.push('E', ref(keys.bitmap(dim, label)), at);
@@ -173,4 +195,19 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys): { dataKeys: stri
     for (const [id, visitor] of plan.ids) ops.push(id, visitor);
   }
   return { dataKeys, ops };
+}
+
+/**
+ * The visitors as a Redis bitmap (bit v = byte v >> 3, most significant bit first), as long as
+ * the byte of the highest one: ORed into a key it grows it exactly as setting the bits would.
+ * Null when that is more than `bytesPerBit` bytes per visitor.
+ */
+export function patchOf(visitors: ReadonlySet<number>, bytesPerBit: number): Buffer | null {
+  let max = -1;
+  for (const v of visitors) if (v > max) max = v;
+  const bytes = (max >> 3) + 1;
+  if (max < 0 || bytes > visitors.size * bytesPerBit) return null;
+  const patch = Buffer.alloc(bytes);
+  for (const v of visitors) patch[v >> 3]! |= 0x80 >> (v & 7);
+  return patch;
 }

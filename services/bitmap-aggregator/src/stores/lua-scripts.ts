@@ -65,7 +65,8 @@ return {wm, visitors, ids}
 
 /**
  * KEYS offsets merged erased data…; ARGV field expectedWatermark newWatermark nVisitors visitors… ops…
- * Ops: B key n "o1,o2,…" (BITFIELD SET u1 …) | H key n (field incr)… | S key n "m1,m2,…" | E key ts | I key n (id index)….
+ * Ops: B key n "o1,o2,…" (BITFIELD SET u1 …) | P key scratch patch (BITOP OR of a bitmap) | H key n (field incr)… |
+ * S key n "m1,m2,…" | E key ts | I key n (id index)….
  * Offsets and members travel as one comma-joined argument per key: far fewer arguments to
  * marshal in Node than one per bit.
  * Returns 0 without writing when the watermark moved or a visitor got merged/erased since the
@@ -97,6 +98,12 @@ while i <= last do
       if n >= 4000 then redis.call('BITFIELD', key, unpack(args, 1, n)); n = 0 end
     end
     if n > 0 then redis.call('BITFIELD', key, unpack(args, 1, n)) end
+    i = i + 1
+  elseif op == 'P' then
+    local scratch = KEYS[count]
+    redis.call('SET', scratch, ARGV[i])
+    redis.call('BITOP', 'OR', key, key, scratch)
+    redis.call('DEL', scratch)
     i = i + 1
   elseif op == 'H' then
     for j = i, i + 2 * count - 1, 2 do redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1]) end
