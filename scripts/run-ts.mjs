@@ -36,5 +36,5 @@ await build({
 // RUN_TS_NODE_ARGS: flags for node itself (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), which NODE_OPTIONS refuses.
 const nodeArgs = (process.env.RUN_TS_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const result = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });
-rmSync(outDir, { recursive: true, force: true });
+if (!process.env.RUN_TS_KEEP) rmSync(outDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -15,8 +15,8 @@ describe('projection plan', () => {
     const plan = planEvents(emptyPlan(), [{ visitor: 7, utcMs: now - 5 * 60_000, dims: ['$active', 'event:a'], ids: ['v7'] }], defaultSettings, dimIds, now);
     expect([...plan.cells.keys()]).toEqual(['2026', '2026-11', '2026-11-25', '2026-11-25T12', '2026-11-25T12:25']);
     expect([...plan.cells.get('2026-11-25')!.entries()]).toEqual([
-      ['$active', { visitors: new Set([7]), events: 1 }],
-      ['event:a', { visitors: new Set([7]), events: 1 }],
+      ['$active', { visitors: [7], events: 1 }],
+      ['event:a', { visitors: [7], events: 1 }],
     ]);
     expect(plan.expiries).toEqual(new Map([['2026-11-25T12', (Date.UTC(2026, 10, 25, 13) + 90 * DAY) / 1000], ['2026-11-25T12:25', (Date.UTC(2026, 10, 25, 12, 26) + 2 * DAY) / 1000]]));
     expect(splitTouched([...plan.touched.get(7)!])).toEqual({ dimIds: [0, 1], hours: [Math.floor(now / HOUR)] });

@@ -29,9 +29,13 @@ export function emptyPlan(): WritePlan {
   return { cells: new Map(), expiries: new Map(), touched: new Map(), ids: new Map() };
 }
 
-/** One (label, dimension) of a plan: one bitmap key and one field of the label's totals hash. */
+/**
+ * One (label, dimension) of a plan: one bitmap key and one field of the label's totals hash.
+ * `visitors` lists each event's visitor, repeats included: a bit set twice is set once, and an
+ * array push is a fraction of a Set insert on this path (dimensions × granularities per event).
+ */
 export interface Cell {
-  visitors: Set<number>;
+  visitors: number[];
   events: number;
 }
 
@@ -103,9 +107,9 @@ function addEvent(cells: LabelMaps, event: ProjectedEvent): void {
   for (const dim of event.dims) {
     const cell = cells.get(dim);
     if (cell) {
-      cell.visitors.add(event.visitor);
+      cell.visitors.push(event.visitor);
       cell.events++;
-    } else cells.set(dim, { visitors: new Set([event.visitor]), events: 1 });
+    } else cells.set(dim, { visitors: [event.visitor], events: 1 });
   }
 }
 

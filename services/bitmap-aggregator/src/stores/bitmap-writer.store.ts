@@ -60,7 +60,10 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   async function applySegment(keys: ProjectKeys, settings: ProjectSettings, source: string, events: PositionedEvent[]): Promise<void> {
     const dimsOf = events.map((e) => dimensionsOf(e.event, settings.botFiltering, traitKeys));
     const visitors = [...new Set(events.map((e) => e.event.visitorIndex))];
-    const dims = [...new Set(dimsOf.flat())];
+    // A loop, not [...new Set(dimsOf.flat())]: that line alone was ~8 % of the consumer's CPU.
+    const unique = new Set<string>();
+    for (const list of dimsOf) for (const dim of list) unique.add(dim);
+    const dims = [...unique];
     const newWatermark = events[events.length - 1]!.offset.toString();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await resolve(keys, source, visitors, dims);
@@ -177,7 +180,10 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys, patchBytesPerBit 
     for (const [dim, { visitors }] of cells) {
       const patch = patchOf(visitors, patchBytesPerBit);
       if (patch) ops.push('P', ref(keys.bitmap(dim, label)), ref(keys.scratch), patch);
-      else ops.push('B', ref(keys.bitmap(dim, label)), visitors.size, [...visitors].join(','));
+      else {
+        const offsets = [...new Set(visitors)];
+        ops.push('B', ref(keys.bitmap(dim, label)), offsets.length, offsets.join(','));
+      }
     }
   }
   for (const [label, cells] of plan.cells) {
@@ -198,15 +204,15 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys, patchBytesPerBit 
 }
 
 /**
- * The visitors as a Redis bitmap (bit v = byte v >> 3, most significant bit first), as long as
- * the byte of the highest one: ORed into a key it grows it exactly as setting the bits would.
- * Null when that is more than `bytesPerBit` bytes per visitor.
+ * The visitors (repeats allowed) as a Redis bitmap (bit v = byte v >> 3, most significant bit
+ * first), as long as the byte of the highest one: ORed into a key it grows it exactly as setting
+ * the bits would. Null when that is more than `bytesPerBit` bytes per listed visitor.
  */
-export function patchOf(visitors: ReadonlySet<number>, bytesPerBit: number): Buffer | null {
+export function patchOf(visitors: readonly number[], bytesPerBit: number): Buffer | null {
   let max = -1;
   for (const v of visitors) if (v > max) max = v;
   const bytes = (max >> 3) + 1;
-  if (max < 0 || bytes > visitors.size * bytesPerBit) return null;
+  if (max < 0 || bytes > visitors.length * bytesPerBit) return null;
   const patch = Buffer.alloc(bytes);
   for (const v of visitors) patch[v >> 3]! |= 0x80 >> (v & 7);
   return patch;
