@@ -6,21 +6,22 @@
  *   node scripts/run-ts.mjs bench/aggregator/run.ts [--visitors=100000] [--days=90] [--full]
  *
  * `--full` = 1,000,000 visitors × 90 days (the issue's size; minutes of CPU and GBs of RAM).
- * Then the service's own consumer over the first --consumer-events (default and at most 1,000,000) events
- * through Kafka (--skip-consumer to leave it out; CONSUMER_INSTANCES from the environment).
+ * Then the built service (npm run build first; NODE_ENV=production) over the first --consumer-events
+ * (default and at most 1,000,000) events through Kafka (--skip-consumer to leave it out; WORKERS
+ * and CONSUMER_INSTANCES from the environment).
  */
 import '../instrument';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { parseConfig } from '@sightline/config';
 import { enrichedEventKeyOf, projectConfigValue, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
-import { createLogger } from '@sightline/telemetry';
-import { createTestDatabase, followCommits, freePort, prefill, testInfra, testKafka, testNamespace, waitFor } from '@sightline/testing';
-import { createAggregator } from '../../services/bitmap-aggregator/src/aggregator';
+import { workerCount } from '@sightline/http';
+import { createTestDatabase, followCommits, freePort, prefill, repoRoot, startService, testInfra, testKafka, testNamespace, waitFor } from '@sightline/testing';
 import { config as aggregatorConfig } from '../../services/bitmap-aggregator/src/config';
 import { enrichedEvent } from '../../services/bitmap-aggregator/test/events';
 import { createBitmapReader } from '../../services/bitmap-aggregator/src/stores/bitmap-reader.store';
@@ -216,12 +217,16 @@ async function loadPostgres(pg: Client): Promise<number> {
 }
 
 /**
- * The service's own consumer (in-process, `createAggregator`) over the first N events of the
- * same workload pre-filled into events.enriched of a fresh namespace (gzip, 4 partitions, keyed
- * as the fingerprint keys them): Kafka fetch, JSON + zod decoding and the writer together.
- * Rate from the first commit past a tenth of the events to the last.
+ * The service itself (the built services/bitmap-aggregator/dist/main.js, NODE_ENV=production,
+ * WORKERS and CONSUMER_INSTANCES from the environment) over the first N events of the same
+ * workload pre-filled into events.enriched of a fresh namespace (4 partitions, keyed as the
+ * fingerprint keys them): Kafka fetch, decoding and the writer, in as many processes as it runs
+ * in production. Rate from the first commit past a tenth of the events to the last; then the
+ * service's own totals API must count every event.
+ * SERVICE_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) are node flags for it.
  */
 async function consume(redisPort: number, count: number): Promise<void> {
+  if (!existsSync(join(repoRoot, 'services/bitmap-aggregator/dist/main.js'))) throw new Error('services/bitmap-aggregator/dist/main.js is missing: run `npm run build` first');
   const ns = testNamespace('bench_agg_consumer');
   const topics = topicNames(ns);
   const kafka = testKafka('bench-aggregator');
@@ -243,21 +248,32 @@ async function consume(redisPort: number, count: number): Promise<void> {
   }
   const sent = await prefill(producer, topics.eventsEnriched, events());
   await producer.stop();
-  const instances = process.env.CONSUMER_INSTANCES;
-  const env = parseConfig(aggregatorConfig.schema, {
-    TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: 'consumer:', LOG_LEVEL: 'warn',
-    ...(instances ? { CONSUMER_INSTANCES: instances } : {}),
-  });
-  const aggregator = createAggregator(env, createLogger({ service: 'bench-aggregator', level: 'warn' }));
+  const settings = Object.fromEntries(['WORKERS', 'CONSUMER_INSTANCES'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+  const env = parseConfig(aggregatorConfig.schema, { NODE_ENV: 'production', ...settings });
+  const workers = workerCount(env.WORKERS, env.NODE_ENV);
   const started = Date.now();
-  await aggregator.start();
-  const rates = await followCommits(kafka, `${ns}bitmap-aggregator`, topics.eventsEnriched, sent, started);
-  await aggregator.stop();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-  await admin.disconnect();
-  console.log(`service consumer (Kafka fetch + JSON/zod decode + writer, ${env.CONSUMER_INSTANCES} consumer instance${env.CONSUMER_INSTANCES > 1 ? 's' : ''}): ${sent.toLocaleString('en')} events, ${rates.steady.toLocaleString('en')} events/s past the first tenth (${rates.overall.toLocaleString('en')} incl. group join)`);
+  const service = await startService(
+    'bitmap-aggregator',
+    {
+      TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: 'consumer:',
+      LOG_LEVEL: 'warn', NODE_ENV: 'production', ...settings,
+      // The OpenTelemetry packages are installed under libs/telemetry (see aggregator.e2e.test.ts).
+      NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
+    },
+    { nodeArgs: process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
+  );
+  try {
+    const rates = await followCommits(kafka, `${ns}bitmap-aggregator`, topics.eventsEnriched, sent, started);
+    const range = `from=${new Date(START).toISOString()}&to=${new Date(END).toISOString()}`;
+    const counted = ((await (await fetch(`${service.url}/internal/projects/${PROJECT}/totals?${range}`)).json()) as { total: number }).total;
+    console.log(`service consumer (the built service, ${workers} process${workers > 1 ? 'es' : ''} x ${env.CONSUMER_INSTANCES} consumer instances: Kafka fetch + decoding + writer): ${sent.toLocaleString('en')} events, ${rates.steady.toLocaleString('en')} events/s past the first tenth (${rates.overall.toLocaleString('en')} incl. start and group join); totals ${counted === sent ? 'exact' : `WRONG: ${counted}`}`);
+  } finally {
+    await service.stop();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.disconnect();
+  }
 }
 
 async function main() {

@@ -23,6 +23,13 @@ export const config = defineConfig({
    * (bench/aggregator, 1M events through the service's consumer: 27,545 → 30,615 events/s).
    */
   CONSUMER_INSTANCES: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * Processes (node:cluster workers), each with CONSUMER_INSTANCES consumers of the group and
+   * the count API on the shared port. One Node thread decodes and plans slower than Redis
+   * applies the plans, so projection scales with processes up to the cores. `auto` is one per
+   * core in production, 1 in tests and development.
+   */
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
 });
 
 export type AggregatorConfig = z.infer<typeof config.schema>;

@@ -1,14 +1,15 @@
 import { env, telemetry } from './instrument';
-import { handleShutdown, listen } from '@sightline/http';
+import { handleShutdown, listen, runWorkers, workerCount } from '@sightline/http';
 import { createLogger } from '@sightline/telemetry';
 import { createAggregator } from './aggregator';
 
+const logger = createLogger({ service: 'bitmap-aggregator', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+
 async function main() {
-  const logger = createLogger({ service: 'bitmap-aggregator', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
   const aggregator = createAggregator(env, logger);
   await aggregator.start();
   const server = await listen(aggregator.app, env.PORT, env.HOST);
-  logger.info({ port: server.port }, 'aggregator_listening');
+  logger.info({ port: server.port, pid: process.pid }, 'aggregator_listening');
   handleShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, [
     ['http', () => server.close()],
     ['aggregator', () => aggregator.stop()],
@@ -16,7 +17,4 @@ async function main() {
   ]);
 }
 
-main().catch((err) => {
-  process.stderr.write(`bitmap-aggregator failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runWorkers('bitmap-aggregator', workerCount(env.WORKERS, env.NODE_ENV), logger, main);

@@ -1,7 +1,49 @@
+import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { enrichedEventKeyOf, type EnrichedEventParsed } from '@sightline/contracts';
-import type { DurableProducer } from '@sightline/kafka';
+import { enrichedEventKeyOf, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
+import { createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
+import { deleteKeys, repoRoot, testInfra, testKafka, testNamespace, testRedis, uniqueId, type ServiceProcess } from '@sightline/testing';
 import { enrichedEvent } from './events';
+
+/**
+ * For a test file that runs the built service as a process: its own namespace, topics and key
+ * prefix, a producer, the service's base environment, and clean-up after the file (the process
+ * left in `processes.service` is stopped, the keys deleted).
+ */
+export function serviceFixture(name: string) {
+  const namespace = testNamespace(name);
+  const fixture = {
+    namespace,
+    topics: topicNames(namespace),
+    prefix: `${uniqueId(name)}:`,
+    kafka: testKafka(),
+    processes: { service: undefined as ServiceProcess | undefined },
+    producer: undefined as unknown as DurableProducer,
+    env: {} as Record<string, string>,
+  };
+  fixture.producer = createProducer(fixture.kafka);
+  fixture.env = {
+    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
+    TOPIC_NAMESPACE: namespace,
+    REDIS_URL: testInfra.redisUrl,
+    REDIS_KEY_PREFIX: fixture.prefix,
+    // npm currently installs the OpenTelemetry packages under libs/telemetry/node_modules (not
+    // hoisted), where a bundle in services/*/dist cannot find them; harmless once they are hoisted.
+    NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
+  };
+  beforeAll(async () => {
+    await ensureTopics(fixture.kafka, standardTopicSpecs(fixture.topics));
+    await fixture.producer.start();
+  });
+  afterAll(async () => {
+    await fixture.processes.service?.stop();
+    await fixture.producer.stop();
+    const redis = testRedis();
+    await deleteKeys(redis, `${fixture.prefix}*`);
+    redis.disconnect();
+  });
+  return fixture;
+}
 
 /** True when the group has committed every message of the topic. */
 export async function caughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {

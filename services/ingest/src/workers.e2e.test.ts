@@ -1,19 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { startService, testInfra, testNamespace, waitFor, type ServiceProcess } from '@sightline/testing';
+import { startService, testInfra, testNamespace, waitFor, workerPids, type ServiceProcess } from '@sightline/testing';
 import { basicAuth, testProject } from './testing/ingest-harness';
 import { namespaceTopics } from './testing/project-topic';
 
 jest.setTimeout(90_000);
-
-/** The cluster workers of a primary process. */
-function workerPids(primary: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when there is none
-  }
-}
 
 describe('ingest in two cluster workers (HTTP_WORKERS=2)', () => {
   const namespace = testNamespace('ingest_workers');
