@@ -3,23 +3,29 @@
 // Pre-fills events.raw of a fresh namespace with N events from M visitors (identify, alias and
 // cookieless traffic mixed in), then, one after the other:
 //  1. pass-through: the same libs/kafka batch consumer, the service's decode (JSON, then the
-//     plain check or zod), re-producing each event unchanged (gzip, acks=-1) to another topic —
-//     the floor of any consumer here;
-//  2. the service (in-process, real Postgres identity store, fresh database), to events.enriched.
-// Rates are measured from the first to the last output record, so group joins are excluded.
-// MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment tune the service;
+//     plain check or zod), re-producing each event unchanged to another topic — the floor of
+//     any consumer here — in as many processes as the service runs;
+//  2. the service: the built services/session-fingerprint/dist/main.js (npm run build first),
+//     NODE_ENV=production, WORKERS from the environment (auto = one per core), real Postgres
+//     identity store in a fresh database, to events.enriched.
+// Rates are measured from the first output record (or the last process's join, if later) to the
+// last, so group joins and the first rebalance are excluded.
+// WORKERS, MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment
+// tune the service; SERVICE_NODE_ARGS are node flags for it (e.g. --cpu-prof);
 // BENCH_KEEP_DB=1 keeps the identity database for EXPLAIN afterwards.
 import '../instrument';
 import { cpus, freemem, totalmem } from 'node:os';
-import { execSync } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
 import { parseConfig } from '@sightline/config';
 import { isPlainRawEvent, rawEventKeyOf, rawEventValue, topicNames, type RawEvent } from '@sightline/contracts';
+import { workerCount } from '@sightline/http';
 import { createBatchConsumer, createProducer, ensureTopics, jsonDecoder, standardTopicSpecs } from '@sightline/kafka';
-import { createLogger, metricsRegistry } from '@sightline/telemetry';
-import { createTestDatabase, prefill, repoRoot, testKafka, testNamespace, benchArgs } from '@sightline/testing';
+import { createLogger } from '@sightline/telemetry';
+import { createTestDatabase, prefill, repoRoot, startService, testInfra, testKafka, testNamespace, benchArgs } from '@sightline/testing';
 import { config } from '../../services/session-fingerprint/src/config';
-import { createSessionFingerprint } from '../../services/session-fingerprint/src/service';
 import { recordCount } from '../../services/session-fingerprint/test/harness';
 
 const cli = benchArgs();
@@ -86,39 +92,49 @@ function* generate(): Generator<RawEvent> {
   }
 }
 
-/** Polls the output topic; returns the rate from the first to the last record. */
-async function measure(topic: string, expected: number): Promise<{ seconds: number; rate: number }> {
-  let first = 0;
+/** Whether consumer group `groupId` is stable with `members` members. */
+async function groupReady(kafka: Kafka, groupId: string, members: number): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    return groups[0]?.state === 'Stable' && groups[0].members.length === members;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Polls the output topic; returns the rate from the first record, or from the moment every
+ * process has joined the group if that is later (until then one process holds every partition
+ * and the other waits for the rebalance), to the last.
+ */
+async function measure(kafka: Kafka, topic: string, expected: number, groupId: string, members: number): Promise<{ seconds: number; rate: number }> {
+  let start: { count: number; at: number } | null = null;
+  let joined = false;
   let last = { count: -1, at: Date.now() };
   for (;;) {
     const count = await recordCount(topic);
-    if (count > 0 && !first) first = Date.now();
     if (count >= expected) break;
+    if (!joined) joined = await groupReady(kafka, groupId, members);
+    if (!start && joined && count > 0) start = { count, at: Date.now() };
     if (count !== last.count) last = { count, at: Date.now() };
     else if (Date.now() - last.at > 60_000) throw new Error(`${topic} stalled at ${count} of ${expected} records`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const seconds = (Date.now() - first) / 1000;
-  return { seconds, rate: expected / seconds };
+  if (!start) throw new Error(`${topic}: every record arrived before the group had ${members} members; use more events`);
+  const seconds = (Date.now() - start.at) / 1000;
+  return { seconds, rate: (expected - start.count) / seconds };
 }
 
-async function main() {
-  const ns = testNamespace('benchfp');
+/** This process is one pass-through worker of namespace `ns` (spawned by the bench itself). */
+async function passthroughWorker(ns: string): Promise<void> {
   const topics = topicNames(ns);
-  const passthroughTopic = `${ns}bench.passthrough`;
-  const kafka = testKafka('bench-fingerprint');
-  await ensureTopics(kafka, [...standardTopicSpecs(topics), { topic: passthroughTopic, numPartitions: 4 }]);
+  const kafka = testKafka('bench-fingerprint-passthrough');
   const logger = createLogger({ service: 'bench-fingerprint', level: 'warn' });
   const producer = createProducer(kafka);
   await producer.start();
-  await producer.send(topics.projects, [{ key: PROJECT, value: { projectId: PROJECT, accountId: 'a', name: 'bench', accountSlug: 'a', slug: 'bench', writeKeys: [], updatedAt: new Date().toISOString() } }]);
-  const fillStart = Date.now();
-  await prefill(producer, topics.eventsRaw, (function* () {
-    for (const event of generate()) yield { key: rawEventKeyOf(event), value: event };
-  })());
-  console.log(`pre-filled ${EVENTS} events from ${VISITORS} visitors in ${((Date.now() - fillStart) / 1000).toFixed(1)} s`);
-
-  const passthrough = createBatchConsumer({
+  const consumer = createBatchConsumer({
     kafka,
     groupId: `${ns}bench-passthrough`,
     topics: [topics.eventsRaw],
@@ -127,31 +143,70 @@ async function main() {
     logger,
     decode: jsonDecoder(rawEventValue, isPlainRawEvent),
     async handleBatch(items) {
-      for (let i = 0; i < items.length; i += 1000) await producer.send(passthroughTopic, items.slice(i, i + 1000).map((item) => ({ key: item.key, value: item.value })));
+      for (let i = 0; i < items.length; i += 1000) await producer.send(passthroughTopicOf(ns), items.slice(i, i + 1000).map((item) => ({ key: item.key, value: item.value })));
     },
   });
-  const passRun = measure(passthroughTopic, EVENTS);
-  await passthrough.start();
+  process.once('SIGTERM', () => {
+    void consumer
+      .stop()
+      .then(() => producer.stop())
+      .finally(() => process.exit(0));
+  });
+  await consumer.start();
+}
+
+const passthroughTopicOf = (ns: string) => `${ns}bench.passthrough`;
+
+async function main() {
+  if (!existsSync(join(repoRoot, 'services/session-fingerprint/dist/main.js'))) throw new Error('services/session-fingerprint/dist/main.js is missing: run `npm run build` first');
+  const ns = testNamespace('benchfp');
+  const topics = topicNames(ns);
+  const passthroughTopic = passthroughTopicOf(ns);
+  const kafka = testKafka('bench-fingerprint');
+  await ensureTopics(kafka, [...standardTopicSpecs(topics), { topic: passthroughTopic, numPartitions: 4 }]);
+  const producer = createProducer(kafka);
+  await producer.start();
+  await producer.send(topics.projects, [{ key: PROJECT, value: { projectId: PROJECT, accountId: 'a', name: 'bench', accountSlug: 'a', slug: 'bench', writeKeys: [], updatedAt: new Date().toISOString() } }]);
+  const fillStart = Date.now();
+  await prefill(producer, topics.eventsRaw, (function* () {
+    for (const event of generate()) yield { key: rawEventKeyOf(event), value: event };
+  })());
+  console.log(`pre-filled ${EVENTS} events from ${VISITORS} visitors in ${((Date.now() - fillStart) / 1000).toFixed(1)} s`);
+  await producer.stop();
+
+  const settings = Object.fromEntries(['WORKERS', 'MAX_BYTES_PER_PARTITION', 'PARTITIONS_CONSUMED_CONCURRENTLY'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+  const env = parseConfig(config.schema, { NODE_ENV: 'production', ...settings });
+  const workers = workerCount(env.WORKERS, env.NODE_ENV);
+
+  const passRun = measure(kafka, passthroughTopic, EVENTS, `${ns}bench-passthrough`, workers);
+  const children: ChildProcess[] = Array.from({ length: workers }, () =>
+    spawn(process.execPath, [...process.execArgv, process.argv[1]!], { env: { ...process.env, BENCH_PASSTHROUGH_NS: ns }, stdio: 'inherit' }),
+  );
   const pass = await passRun;
-  await passthrough.stop();
-  console.log(`pass-through: ${EVENTS} events in ${pass.seconds.toFixed(1)} s = ${Math.round(pass.rate)} events/s`);
+  await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
+  console.log(`pass-through (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(pass.rate)} events/s (${pass.seconds.toFixed(1)} s from the later of the first record and the last join)`);
 
   const db = await createTestDatabase('benchfp');
-  const service = createSessionFingerprint(parseConfig(config.schema, { MAX_BYTES_PER_PARTITION: process.env.MAX_BYTES_PER_PARTITION, PARTITIONS_CONSUMED_CONCURRENTLY: process.env.PARTITIONS_CONSUMED_CONCURRENTLY, DATABASE_URL: db.url, TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn' }), logger, {
-    migrationsDir: join(repoRoot, 'services', 'session-fingerprint', 'prisma', 'migrations'),
-  });
-  const serviceRun = measure(topics.eventsEnriched, EVENTS);
-  await service.start();
+  const serviceRun = measure(kafka, topics.eventsEnriched, EVENTS, `${ns}session-fingerprint`, workers);
+  const service = await startService(
+    'session-fingerprint',
+    {
+      ...settings, NODE_ENV: 'production', DATABASE_URL: db.url, TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn',
+      // The OpenTelemetry packages are installed under libs/telemetry (see the services' e2e tests).
+      NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
+    },
+    { nodeArgs: process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
+  );
   const enriched = await serviceRun;
+  // One worker's figures when there are several (each has its own registry).
+  const metrics = await (await fetch(`${service.url}/metrics`)).text();
   await service.stop();
-  const steps = (await metricsRegistry.getSingleMetric('sightline_identity_batch_seconds')!.get()).values;
-  const sums = steps.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_sum')).map((v) => `${v.labels.step} ${(v.value as number).toFixed(1)} s`);
-  const batches = steps.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.labels.step === 'load')?.value;
-  console.log(`service time by step over ${batches} batches (summed across concurrent partitions): ${sums.join(', ')}`);
-  console.log(`session-fingerprint: ${EVENTS} events in ${enriched.seconds.toFixed(1)} s = ${Math.round(enriched.rate)} events/s`);
+  const sums = [...metrics.matchAll(/^sightline_identity_batch_seconds_sum\{[^}]*step="([a-z_]+)"[^}]*\} (\S+)$/gm)].map((m) => `${m[1]} ${Number(m[2]).toFixed(1)} s`);
+  const batches = /^sightline_identity_batch_seconds_count\{[^}]*step="load"[^}]*\} (\d+)$/m.exec(metrics)?.[1];
+  console.log(`service time by step over ${batches} batches (summed across concurrent partitions${workers > 1 ? ', one worker of ' + workers : ''}): ${sums.join(', ')}`);
+  console.log(`session-fingerprint (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(enriched.rate)} events/s (${enriched.seconds.toFixed(1)} s, measured alike)`);
   console.log(`ratio service / pass-through: ${((enriched.rate / pass.rate) * 100).toFixed(0)} %`);
   console.log(`machine: nproc=${cpus().length}, cpu=${cpus()[0]?.model}, memory=${(totalmem() / 2 ** 30).toFixed(1)} GiB (free ${(freemem() / 2 ** 30).toFixed(1)}), load=${execSync('cat /proc/loadavg').toString().trim()}`);
-  await producer.stop();
   if (!process.env.BENCH_KEEP_DB) await db.drop();
   const admin = kafka.admin();
   await admin.connect();
@@ -159,7 +214,7 @@ async function main() {
   await admin.disconnect();
 }
 
-main().catch((err) => {
+(process.env.BENCH_PASSTHROUGH_NS ? passthroughWorker(process.env.BENCH_PASSTHROUGH_NS) : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -99,7 +99,13 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    if (!rowCount) {
+      // Several processes of one service (cluster workers) start at once: one creates it.
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch(async (err: { code?: string }) => {
+        const exists = (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+        if (!exists || (err.code !== '42P04' && err.code !== '23505')) throw err;
+      });
+    }
   } finally {
     await client.end();
   }

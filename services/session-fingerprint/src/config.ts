@@ -10,6 +10,13 @@ export const config = defineConfig({
   ...httpPiece(8082),
   DATABASE_URL: z.string().url().default('postgresql://sightline:sightline@127.0.0.1:5433/identity'),
   /**
+   * Processes (node:cluster workers), each with its own consumer of the group. Decoding,
+   * enrichment and producing run outside the project lock, so a second process overlaps them
+   * with the first one's identity transaction. `auto` is one per core in production, 1 in tests
+   * and development.
+   */
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
+  /**
    * Partitions of events.raw handled at once by one instance. Batches of one project take turns
    * on its lock, so more partitions in flight mostly overlap one batch's produce with the next
    * one's transaction.

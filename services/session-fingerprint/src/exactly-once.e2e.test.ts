@@ -1,6 +1,6 @@
 import type { EnrichedEventParsed } from '@sightline/contracts';
 import { json, readCommitted, startService, testInfra, waitFor, type ServiceProcess } from '@sightline/testing';
-import { groupLag, prefilledRaw, rawEvent, recordCount } from '../test/harness';
+import { groupLag, prefilledRaw, recordCount, roundsOfVisits } from '../test/harness';
 
 const EVENTS = 30_000;
 const VISITORS = 3_000;
@@ -12,10 +12,7 @@ const RESENT = 300;
 // with no dedupe at all — also for client duplicates (same messageId resent at new offsets).
 describe('exactly-once output: two instances, one killed with SIGKILL mid-run (real processes)', () => {
   it('leaves exactly one committed enriched record per event', async () => {
-    const t0 = Date.now() - 3 * 3600_000;
-    const events = Array.from({ length: EVENTS }, (_, i) =>
-      rawEvent({ projectId: 'eo', messageId: `m-${i}`, anonymousId: `a-${i % VISITORS}`, event: `e${Math.floor(i / VISITORS)}`, at: new Date(t0 + Math.floor(i / VISITORS) * 60_000 + (i % VISITORS)).toISOString() }),
-    );
+    const events = roundsOfVisits('eo', EVENTS, VISITORS);
     // Client retries: the last events sent again after the originals, at new raw offsets.
     const { namespace, topics, db } = await prefilledRaw('sfeo', 'eo', [...events, ...events.slice(-RESENT)]);
 

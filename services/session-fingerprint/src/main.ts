@@ -1,5 +1,6 @@
 import { initTelemetry } from '@sightline/telemetry';
 import { loadConfig } from '@sightline/config';
+import type { Logger } from '@sightline/telemetry';
 import { config as configDefinition } from './config';
 
 // Telemetry first: express and pg are loaded only afterwards (dynamic import below), so that
@@ -7,23 +8,31 @@ import { config as configDefinition } from './config';
 const config = loadConfig(configDefinition.schema);
 const telemetry = initTelemetry({ serviceName: config.OTEL_SERVICE_NAME ?? 'session-fingerprint', tracesExporter: config.OTEL_TRACES_EXPORTER, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 
-async function main(): Promise<void> {
-  const { createLogger } = await import('@sightline/telemetry');
+/** One process's service: started before it listens, so a start failure stops a cluster too. */
+async function main(logger: Logger): Promise<void> {
   const { handleShutdown, listen } = await import('@sightline/http');
-  const { createSessionFingerprint, serviceName } = await import('./service');
-  const logger = createLogger({ service: serviceName, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY });
+  const { createSessionFingerprint } = await import('./service');
   const service = createSessionFingerprint(config, logger);
-  const server = await listen(service.app, config.PORT, config.HOST);
+  let server: Awaited<ReturnType<typeof listen>> | undefined;
   handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
-    ['http', () => server.close()],
+    ['http', async () => server?.close()],
     ['service', () => service.stop()],
     ['telemetry', () => telemetry.shutdown()],
   ]);
   await service.start();
-  logger.info({ port: server.port }, 'session_fingerprint_started');
+  server = await listen(service.app, config.PORT, config.HOST);
+  logger.info({ port: server.port, pid: process.pid }, 'session_fingerprint_started');
 }
 
-main().catch((err) => {
+async function boot(): Promise<void> {
+  const { createLogger } = await import('@sightline/telemetry');
+  const { runWorkers, workerCount } = await import('@sightline/http');
+  const { serviceName } = await import('./service');
+  const logger = createLogger({ service: serviceName, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY });
+  runWorkers(serviceName, workerCount(config.WORKERS, config.NODE_ENV), logger, () => main(logger));
+}
+
+boot().catch((err) => {
   process.stderr.write(`session-fingerprint failed to start: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });

@@ -53,6 +53,18 @@ export function rawEvent(input: RawEventInput): RawEvent {
   };
 }
 
+/**
+ * `count` track events of `visitors` anonymous visitors in rounds (visitor i % visitors, one
+ * event name per round, rounds a minute apart from three hours ago): every visitor is new in
+ * the first round and every messageId is `m-<i>`.
+ */
+export function roundsOfVisits(projectId: string, count: number, visitors: number): RawEvent[] {
+  const t0 = Date.now() - 3 * 3600_000;
+  return Array.from({ length: count }, (_, i) =>
+    rawEvent({ projectId, messageId: `m-${i}`, anonymousId: `a-${i % visitors}`, event: `e${Math.floor(i / visitors)}`, at: new Date(t0 + Math.floor(i / visitors) * 60_000 + (i % visitors)).toISOString() }),
+  );
+}
+
 export function project(input: Partial<ProjectConfigInput> & { projectId: string }): ProjectConfigInput {
   return projectConfigValue.parse({ accountId: 'acc', name: input.projectId, accountSlug: 'acc', slug: input.projectId, writeKeys: ['writekey-123'], updatedAt: new Date().toISOString(), ...input });
 }
