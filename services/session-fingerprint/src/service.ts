@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -51,7 +52,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
       : undefined,
     logger,
     retry: { attempts: config.KAFKA_RETRY_ATTEMPTS, backoffMs: config.KAFKA_RETRY_BACKOFF_MS },
-    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY === 'auto' ? (cluster.isWorker ? 1 : 4) : config.PARTITIONS_CONSUMED_CONCURRENTLY,
     maxBytesPerPartition: config.MAX_BYTES_PER_PARTITION,
   });
   const janitor = createJanitor({ pool, salts, ledgerRetentionDays: config.LEDGER_RETENTION_DAYS, intervalMs: config.JANITOR_INTERVAL_MS, logger });
