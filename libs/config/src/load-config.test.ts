@@ -32,4 +32,12 @@ describe('parseConfig', () => {
     const config = parseConfig(z.object({ LIST: env.csv }), { LIST: ' a, b ,,c' });
     expect(config.LIST).toEqual(['a', 'b', 'c']);
   });
+
+  it('reads a count or auto (worker processes, partitions in flight)', () => {
+    const schema = z.object({ WORKERS: env.autoCount.default('auto') });
+    expect(parseConfig(schema, {}).WORKERS).toBe('auto');
+    expect(parseConfig(schema, { WORKERS: '3' }).WORKERS).toBe(3);
+    expect(() => parseConfig(schema, { WORKERS: '0' })).toThrow(ConfigError);
+    expect(() => parseConfig(schema, { WORKERS: 'many' })).toThrow(ConfigError);
+  });
 });

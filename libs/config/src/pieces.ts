@@ -12,7 +12,10 @@ const csv = z.string().transform((v) =>
     .filter(Boolean),
 );
 
-export const env = { bool, port, csv };
+/** `auto` or a count from 1 to 64: how many of something (processes, partitions in flight); the service resolves `auto`. */
+const autoCount = z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]);
+
+export const env = { bool, port, csv, autoCount };
 
 export const runtimePiece = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

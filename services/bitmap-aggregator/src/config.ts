@@ -29,7 +29,7 @@ export const config = defineConfig({
    * applies the plans, so projection scales with processes up to the cores. `auto` is one per
    * core in production, 1 in tests and development.
    */
-  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
+  WORKERS: env.autoCount.default('auto'),
 });
 
 export type AggregatorConfig = z.infer<typeof config.schema>;

@@ -10,7 +10,7 @@ export const config = defineConfig({
    * Processes serving HTTP (node:cluster workers sharing the port). One Node thread parses,
    * validates and encodes about 30,000 events/s; `auto` is one per core in production, 1 otherwise.
    */
-  HTTP_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
+  HTTP_WORKERS: env.autoCount.default('auto'),
   /** The project of the seed-compatible endpoints when a request names no write key. */
   DEFAULT_PROJECT_ID: z.string().min(1).default('demo'),
   /** Proxies (IPs or CIDRs) whose X-Forwarded-For we believe; empty means the socket address is the client. */

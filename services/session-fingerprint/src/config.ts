@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { consumerPiece, defineConfig, httpPiece, kafkaPiece, postgresPiece, runtimePiece, telemetryPiece } from '@sightline/config';
+import { consumerPiece, defineConfig, env, httpPiece, kafkaPiece, postgresPiece, runtimePiece, telemetryPiece } from '@sightline/config';
 
 export const config = defineConfig({
   ...runtimePiece,
@@ -15,7 +15,7 @@ export const config = defineConfig({
    * with the first one's identity transaction. `auto` is one per core in production, 1 in tests
    * and development.
    */
-  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
+  WORKERS: env.autoCount.default('auto'),
   /**
    * Partitions of events.raw handled at once by one process. Batches of one project take turns
    * on its lock, so more partitions in flight mostly overlap one batch's produce with the next
@@ -24,7 +24,7 @@ export const config = defineConfig({
    * callbacks of the one holding the lock (bench/fingerprint, 2 workers, 500k events: 14,639
    * events/s with 4, 19,360 with 1).
    */
-  PARTITIONS_CONSUMED_CONCURRENTLY: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
+  PARTITIONS_CONSUMED_CONCURRENTLY: env.autoCount.default('auto'),
   /** Fetch size per partition: bounds the batch (one transaction, one produce run) to a few thousand events. */
   MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(16_384).default(1_048_576),
   /**
