@@ -21,7 +21,7 @@ import { parseConfig } from '@sightline/config';
 import { enrichedEventKeyOf, projectConfigValue, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { workerCount } from '@sightline/http';
-import { createTestDatabase, followCommits, freePort, prefill, repoRoot, startService, testInfra, testKafka, testNamespace, waitFor } from '@sightline/testing';
+import { createTestDatabase, envSettings, followCommits, freePort, prefill, repoRoot, startService, testInfra, testKafka, testNamespace, waitFor } from '@sightline/testing';
 import { config as aggregatorConfig } from '../../services/bitmap-aggregator/src/config';
 import { enrichedEvent } from '../../services/bitmap-aggregator/test/events';
 import { createBitmapReader } from '../../services/bitmap-aggregator/src/stores/bitmap-reader.store';
@@ -248,7 +248,7 @@ async function consume(redisPort: number, count: number): Promise<void> {
   }
   const sent = await prefill(producer, topics.eventsEnriched, events());
   await producer.stop();
-  const settings = Object.fromEntries(['WORKERS', 'CONSUMER_INSTANCES'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+  const settings = envSettings(['WORKERS', 'CONSUMER_INSTANCES']);
   const env = parseConfig(aggregatorConfig.schema, { NODE_ENV: 'production', ...settings });
   const workers = workerCount(env.WORKERS, env.NODE_ENV);
   const started = Date.now();

@@ -24,7 +24,7 @@ import { isPlainRawEvent, rawEventKeyOf, rawEventValue, topicNames, type RawEven
 import { workerCount } from '@sightline/http';
 import { createBatchConsumer, createProducer, ensureTopics, jsonDecoder, standardTopicSpecs } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
-import { createTestDatabase, prefill, repoRoot, startService, testInfra, testKafka, testNamespace, benchArgs } from '@sightline/testing';
+import { createTestDatabase, envSettings, prefill, repoRoot, startService, testInfra, testKafka, testNamespace, benchArgs } from '@sightline/testing';
 import { config } from '../../services/session-fingerprint/src/config';
 import { recordCount } from '../../services/session-fingerprint/test/harness';
 
@@ -174,7 +174,7 @@ async function main() {
   console.log(`pre-filled ${EVENTS} events from ${VISITORS} visitors in ${((Date.now() - fillStart) / 1000).toFixed(1)} s`);
   await producer.stop();
 
-  const settings = Object.fromEntries(['WORKERS', 'MAX_BYTES_PER_PARTITION', 'PARTITIONS_CONSUMED_CONCURRENTLY'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+  const settings = envSettings(['WORKERS', 'MAX_BYTES_PER_PARTITION', 'PARTITIONS_CONSUMED_CONCURRENTLY']);
   const env = parseConfig(config.schema, { NODE_ENV: 'production', ...settings });
   const workers = workerCount(env.WORKERS, env.NODE_ENV);
 

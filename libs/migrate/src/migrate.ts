@@ -101,9 +101,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) {
       // Several processes of one service (cluster workers) start at once: one creates it.
-      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch(async (err: { code?: string }) => {
-        const exists = (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
-        if (!exists || (err.code !== '42P04' && err.code !== '23505')) throw err;
+      // 42P04 duplicate_database; 23505 when both got past the catalog check before either committed.
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {

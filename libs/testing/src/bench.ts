@@ -77,3 +77,8 @@ export async function followCommits(kafka: Kafka, groupId: string, topic: string
     await admin.disconnect();
   }
 }
+
+/** The named variables that are set in this process's environment, to pass on to a service the benchmark starts. */
+export function envSettings(names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+}

@@ -12,24 +12,24 @@ import { enrichedEvent } from './events';
  */
 export function serviceFixture(name: string) {
   const namespace = testNamespace(name);
+  const prefix = `${uniqueId(name)}:`;
+  const kafka = testKafka();
   const fixture = {
     namespace,
     topics: topicNames(namespace),
-    prefix: `${uniqueId(name)}:`,
-    kafka: testKafka(),
+    prefix,
+    kafka,
+    producer: createProducer(kafka),
     processes: { service: undefined as ServiceProcess | undefined },
-    producer: undefined as unknown as DurableProducer,
-    env: {} as Record<string, string>,
-  };
-  fixture.producer = createProducer(fixture.kafka);
-  fixture.env = {
-    KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
-    TOPIC_NAMESPACE: namespace,
-    REDIS_URL: testInfra.redisUrl,
-    REDIS_KEY_PREFIX: fixture.prefix,
-    // npm currently installs the OpenTelemetry packages under libs/telemetry/node_modules (not
-    // hoisted), where a bundle in services/*/dist cannot find them; harmless once they are hoisted.
-    NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
+    env: {
+      KAFKA_BROKERS: testInfra.kafkaBrokers.join(','),
+      TOPIC_NAMESPACE: namespace,
+      REDIS_URL: testInfra.redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      // npm currently installs the OpenTelemetry packages under libs/telemetry/node_modules (not
+      // hoisted), where a bundle in services/*/dist cannot find them; harmless once they are hoisted.
+      NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
+    } as Record<string, string>,
   };
   beforeAll(async () => {
     await ensureTopics(fixture.kafka, standardTopicSpecs(fixture.topics));

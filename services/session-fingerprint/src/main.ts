@@ -1,6 +1,5 @@
-import { initTelemetry } from '@sightline/telemetry';
+import { initTelemetry, type Logger } from '@sightline/telemetry';
 import { loadConfig } from '@sightline/config';
-import type { Logger } from '@sightline/telemetry';
 import { config as configDefinition } from './config';
 
 // Telemetry first: express and pg are loaded only afterwards (dynamic import below), so that
