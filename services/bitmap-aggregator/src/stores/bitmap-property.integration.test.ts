@@ -4,6 +4,7 @@ import { enrichedEvent } from '../../test/events';
 import { ACTIVE, dimensionsOf, NEW } from '../handlers/dimensions.handler';
 import { evaluateExpr, type Expr } from '../handlers/expression.handler';
 import type { ProjectSettings } from '../handlers/range.handler';
+import { projectKeys } from '../handlers/keys.handler';
 import { toLocal } from '../handlers/time-buckets.handler';
 import { createBitmapReader } from './bitmap-reader.store';
 import { createBitmapWriter, type PositionedEvent } from './bitmap-writer.store';
@@ -124,6 +125,8 @@ describe('bitmap answers equal brute force', () => {
           if (erasedVisitor !== null) await writer.applyErasure({ requestId: 'r', projectId, visitorIds: [`v-${erasedVisitor}`], requestedAt: new Date(NOW).toISOString() }, settings);
           // A replay of everything changes nothing (watermark for totals, erased bitmap for bits).
           await writer.applyEvents(projectId, settings, 't:0', events);
+          // A patch passes through the project's scratch key within one script, never beyond it.
+          expect(await redis.exists(projectKeys(prefix, projectId).scratch)).toBe(0);
           const truth = model(events, settings, erasedVisitor !== null && raw.some((r) => r.visitor === erasedVisitor) ? erasedVisitor : null);
           for (const [[a, b], expr] of queries) {
             const from = START + a * 60_000;

@@ -85,6 +85,7 @@ local i = 5 + n
 local last = #ARGV
 -- One scratch table for every command's arguments: fewer allocations in the hot loop.
 local args = {}
+local scratch = nil
 while i <= last do
   local op = ARGV[i]
   local key = KEYS[tonumber(ARGV[i + 1])]
@@ -100,10 +101,10 @@ while i <= last do
     if n > 0 then redis.call('BITFIELD', key, unpack(args, 1, n)) end
     i = i + 1
   elseif op == 'P' then
-    local scratch = KEYS[count]
+    -- SET replaces the previous patch: the scratch key is deleted once, after the last.
+    scratch = KEYS[count]
     redis.call('SET', scratch, ARGV[i])
     redis.call('BITOP', 'OR', key, key, scratch)
-    redis.call('DEL', scratch)
     i = i + 1
   elseif op == 'H' then
     for j = i, i + 2 * count - 1, 2 do redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1]) end
@@ -124,6 +125,7 @@ while i <= last do
     redis.call('EXPIREAT', key, count)
   end
 end
+if scratch then redis.call('DEL', scratch) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1
 `;
