@@ -1,5 +1,5 @@
 # One image recipe for every service: docker build --build-arg SERVICE=ingest .
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs libs
@@ -8,7 +8,7 @@ COPY scripts scripts
 COPY tsconfig.base.json tsconfig.json ./
 RUN npm ci --no-audit --no-fund && node scripts/build.mjs && if [ -f libs/tracker/build.mjs ]; then node libs/tracker/build.mjs; fi
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ARG SERVICE
 ENV NODE_ENV=production SERVICE=${SERVICE}
 WORKDIR /app

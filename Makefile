@@ -2,8 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 SERVICES := ingest session-fingerprint bitmap-aggregator query gateway
+# The repo pins its runtime (Node.js 24 LTS, the npm package `node` in devDependencies): every
+# recipe, and everything it starts (jest, the services, the benchmarks), runs on that binary.
+# Only the first `npm ci` runs on the machine's own node.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install infra build typecheck up down status test test-unit test-integration test-e2e bench replay logs
+.PHONY: help install infra build typecheck lint-openapi up down status test test-unit test-integration test-e2e bench replay logs
 
 help:
 	@echo "make up      install, start Kafka/Postgres/Redis, build, start all services, create the demo project"
@@ -25,6 +29,7 @@ infra:
 build: install
 	node scripts/build.mjs
 	@if [ -f libs/tracker/build.mjs ]; then node libs/tracker/build.mjs; fi
+	node services/gateway/web/build.mjs
 
 typecheck: install
 	npx tsc -p tsconfig.json
@@ -48,11 +53,15 @@ logs:
 # Unit tests need no network; integration and e2e tests use the real Kafka, Postgres and Redis.
 # --forceExit: a handle leaked by one test must fail nothing and never hold CI past its limit
 # (service processes a file leaves running are killed by test/setup/environment.js).
-test: install infra build typecheck
+test: install infra build typecheck lint-openapi
 	@if [ -x infra/chromium/install ]; then infra/chromium/install; fi
 	npx jest --selectProjects unit --ci
 	npx jest --selectProjects integration --ci --maxWorkers=2 --forceExit
 	npx jest --selectProjects e2e --ci --runInBand --forceExit
+
+# The public API's document, as client generators read it (rules and exceptions: redocly.yaml).
+lint-openapi: build
+	redocly lint services/gateway/dist/openapi.json
 
 test-unit: install
 	npx jest --selectProjects unit

@@ -47,7 +47,7 @@ for (const service of services) {
         outfile,
         bundle: true,
         platform: 'node',
-        target: 'node20',
+        target: 'node24',
         format: 'cjs',
         sourcemap: true,
         logLevel: 'warning',

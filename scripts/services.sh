@@ -9,6 +9,9 @@ LOGS="$ROOT/.sightline/logs"
 RUN="$ROOT/.sightline/run"
 mkdir -p "$LOGS" "$RUN"
 PG=postgresql://sightline:sightline@127.0.0.1:5433
+# The runtime the repo pins (package.json: the npm package `node`, Node.js 24 LTS).
+NODE="$ROOT/node_modules/.bin/node"
+[[ -x "$NODE" ]] || { echo "services.sh: $NODE is missing; run make install" >&2; exit 1; }
 
 port_of() {
   case "$1" in
@@ -38,7 +41,7 @@ start_one() {
   if running "$name"; then echo "$name: already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
   # shellcheck disable=SC2046
   env NODE_ENV=production PORT="$port" $(env_of "$name") \
-    setsid nohup node --enable-source-maps "$ROOT/services/$name/dist/main.js" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+    setsid nohup "$NODE" --enable-source-maps "$ROOT/services/$name/dist/main.js" >>"$LOGS/$name.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$name.pid"
 }
 
@@ -79,7 +82,7 @@ case "$cmd" in
   replay)
     s=${1:?service}
     stop_one "$s"
-    node "$ROOT/scripts/reset-offsets.mjs" "sightline.$s" "sightline.events.enriched.v1"
+    "$NODE" "$ROOT/scripts/reset-offsets.mjs" "sightline.$s" "sightline.events.enriched.v1"
     start_one "$s"; wait_ready "$s" ;;
   *) echo "usage: $0 start|stop|status|replay <service>..."; exit 2 ;;
 esac

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { json, readAll, waitFor } from '@sightline/testing';
 import { api, basic, bearer, createProject, startStack, type DemoProject, type Stack } from './stack';
 
@@ -91,6 +93,14 @@ describe('walking skeleton: ingest → fingerprint → aggregator/query → gate
     });
   });
   afterAll(() => stack?.stop());
+
+  it('runs every service on the Node.js major the repo pins (.nvmrc)', async () => {
+    const pinned = readFileSync(join(__dirname, '..', '..', '.nvmrc'), 'utf8').trim();
+    for (const svc of Object.values(stack.services)) {
+      const res = await api<{ service: string; node: string }>('GET', `${svc.url}/healthz`);
+      expect({ service: res.body.service, major: res.body.node.split('.')[0] }).toEqual({ service: svc.name, major: pinned });
+    }
+  });
 
   it('counts 300 visitors from 1,000 events across 2 days exactly', async () => {
     await send(eventsFor(Array.from({ length: 300 }, (_, i) => i), 1000, 1));

@@ -17,7 +17,7 @@ export function healthRouter(options: HealthOptions): Router {
   collectProcessMetrics(options.service);
   const router = express.Router();
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', service: options.service });
+    res.json({ status: 'ok', service: options.service, node: process.versions.node });
   });
   router.get('/readyz', async (_req, res) => {
     const results: Record<string, boolean> = {};
