@@ -5,7 +5,7 @@ import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from
 import type { GatewayDeps } from './routes/deps';
 import { allRoutes } from './routes';
 import { mountRoutes } from './routes/mount';
-import { buildOpenApi } from './routes/openapi';
+import { buildOpenApi, OPENAPI_VERSION } from './routes/openapi';
 
 const dashboardDir = join(__dirname, '..', 'public');
 
@@ -39,9 +39,11 @@ export function createApp(deps: GatewayDeps, checks: Record<string, ReadinessChe
   app.use(express.urlencoded({ extended: false, limit: deps.config.BODY_LIMIT }));
 
   const routes = allRoutes(deps);
-  const openapi = buildOpenApi(routes, { version: '1.0.0', serverUrl: deps.config.PUBLIC_URL });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
+  // Without PUBLIC_URL the server is the origin the caller reached this gateway at.
+  const publicUrl = deps.config.PUBLIC_URL;
+  const openapi = buildOpenApi(routes, { version: OPENAPI_VERSION, serverUrl: publicUrl ?? '/' });
+  app.get('/openapi.json', (req, res) => {
+    res.json(publicUrl ? openapi : { ...openapi, servers: [{ url: `${req.protocol}://${req.get('host')}` }] });
   });
   const router = express.Router();
   mountRoutes(router, routes, deps.access);

@@ -14,6 +14,7 @@ export function accountRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'post',
+      operationId: 'createAccount',
       path: '/v1/accounts',
       summary: 'Create an account and its first member (admin)',
       tags: ['accounts'],
@@ -28,6 +29,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'listAccounts',
       path: '/v1/accounts',
       summary: 'The accounts of the signed-in member, with the role in each',
       tags: ['accounts'],
@@ -40,6 +42,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getAccount',
       path: '/v1/accounts/{accountId}',
       summary: 'One account',
       tags: ['accounts'],
@@ -54,6 +57,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'patch',
+      operationId: 'updateAccount',
       path: '/v1/accounts/{accountId}',
       summary: 'Rename an account',
       tags: ['accounts'],
@@ -67,6 +71,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'deleteAccount',
       path: '/v1/accounts/{accountId}',
       summary: 'Delete an account, its projects (tombstoned on projects.v1) and keys',
       tags: ['accounts'],
@@ -80,6 +85,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'listMembers',
       path: '/v1/accounts/{accountId}/members',
       summary: 'Members of an account',
       tags: ['members'],
@@ -93,6 +99,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'post',
+      operationId: 'addMember',
       path: '/v1/accounts/{accountId}/members',
       summary: 'Add a member (a new person needs a password; an existing one keeps theirs)',
       tags: ['members'],
@@ -108,6 +115,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'patch',
+      operationId: 'updateMember',
       path: '/v1/accounts/{accountId}/members/{memberId}',
       summary: 'Change a member’s role',
       tags: ['members'],
@@ -122,6 +130,7 @@ export function accountRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'removeMember',
       path: '/v1/accounts/{accountId}/members/{memberId}',
       summary: 'Remove a member from an account',
       tags: ['members'],

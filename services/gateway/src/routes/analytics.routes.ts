@@ -25,6 +25,7 @@ export function analyticsRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'get',
+      operationId: 'getUniqueVisitors',
       path: '/v1/projects/{projectId}/unique-visitors',
       summary: 'Exact unique visitors in [from, to), optionally of an event or matching a filter, with a series per interval',
       tags: ['analytics'],
@@ -41,6 +42,7 @@ export function analyticsRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getEventCounts',
       path: '/v1/projects/{projectId}/events/counts',
       summary: 'Exact event counts (of one event, or all), with a series and optional breakdown',
       tags: ['analytics'],
@@ -71,6 +73,7 @@ export function analyticsRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getBreakdown',
       path: '/v1/projects/{projectId}/breakdown',
       summary: 'Unique visitors per value of a trait, event, source, medium, campaign, browser, os or device',
       tags: ['analytics'],
@@ -92,6 +95,7 @@ export function analyticsRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getRetention',
       path: '/v1/projects/{projectId}/retention',
       summary: 'Retention matrix: cohorts of new visitors and how many came back in each later interval',
       tags: ['analytics'],

@@ -38,6 +38,7 @@ export function eventRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'get',
+      operationId: 'listEvents',
       path: '/v1/projects/{projectId}/events',
       summary: 'The event log, newest first, filtered and cursor-paginated (also `prop.<key>=<value>`)',
       tags: ['events'],
@@ -52,6 +53,7 @@ export function eventRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'listSessions',
       path: '/v1/projects/{projectId}/sessions',
       summary: 'Sessions started in [from, to), newest first',
       tags: ['events'],
@@ -66,6 +68,7 @@ export function eventRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getVisitor',
       path: '/v1/projects/{projectId}/visitors/{visitorId}',
       summary: 'A visitor’s profile: ids, traits, first/last seen, recent sessions and events',
       tags: ['visitors'],
@@ -79,6 +82,7 @@ export function eventRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'eraseVisitor',
       path: '/v1/projects/{projectId}/visitors/{visitorId}',
       summary: 'Right to erasure: published to erasures.v1 for every store; answers 202 with a status URL',
       tags: ['visitors'],
@@ -101,6 +105,7 @@ export function eventRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getErasure',
       path: '/v1/projects/{projectId}/erasures/{requestId}',
       summary: 'Status of an erasure: `erased` once the event store no longer knows the visitor',
       tags: ['visitors'],

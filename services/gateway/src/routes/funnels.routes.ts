@@ -41,6 +41,7 @@ export function funnelRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'post',
+      operationId: 'queryFunnel',
       path: '/v1/projects/{projectId}/funnels/query',
       summary: 'Run an ad-hoc funnel: per-step counts, conversion, time to convert, breakdown and drop-off lists',
       tags: ['funnels'],
@@ -54,6 +55,7 @@ export function funnelRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'listFunnels',
       path: '/v1/projects/{projectId}/funnels',
       summary: 'Saved funnels',
       tags: ['funnels'],
@@ -66,6 +68,7 @@ export function funnelRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'put',
+      operationId: 'saveFunnel',
       path: '/v1/projects/{projectId}/funnels/{name}',
       summary: 'Save (create or replace) a funnel definition',
       tags: ['funnels'],
@@ -80,6 +83,7 @@ export function funnelRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getFunnel',
       path: '/v1/projects/{projectId}/funnels/{name}',
       summary: 'A saved funnel; with from and to, also its result over that range',
       tags: ['funnels'],
@@ -97,6 +101,7 @@ export function funnelRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'post',
+      operationId: 'querySavedFunnel',
       path: '/v1/projects/{projectId}/funnels/{name}/query',
       summary: 'Run a saved funnel over a range, optionally listing converted or dropped visitors at a step',
       tags: ['funnels'],
@@ -112,6 +117,7 @@ export function funnelRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'deleteFunnel',
       path: '/v1/projects/{projectId}/funnels/{name}',
       summary: 'Delete a saved funnel',
       tags: ['funnels'],

@@ -11,6 +11,7 @@ export function keyRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'get',
+      operationId: 'listReadKeys',
       path: '/v1/projects/{projectId}/keys',
       summary: 'Read keys of a project (never their secrets)',
       tags: ['keys'],
@@ -23,6 +24,7 @@ export function keyRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'post',
+      operationId: 'createReadKey',
       path: '/v1/projects/{projectId}/keys',
       summary: 'Create a named read key; the secret is in this reply only',
       tags: ['keys'],
@@ -37,6 +39,7 @@ export function keyRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'post',
+      operationId: 'rotateReadKey',
       path: '/v1/projects/{projectId}/keys/{keyId}/rotate',
       summary: 'Revoke a read key and issue a new one with the same name',
       tags: ['keys'],
@@ -50,6 +53,7 @@ export function keyRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'revokeReadKey',
       path: '/v1/projects/{projectId}/keys/{keyId}',
       summary: 'Revoke a read key (effective on the next request)',
       tags: ['keys'],

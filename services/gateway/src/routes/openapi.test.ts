@@ -7,13 +7,21 @@ import { buildOpenApi } from './openapi';
 describe('OpenAPI document', () => {
   const deps = { config: parseConfig(config.schema, {}) } as GatewayDeps;
   const routes = allRoutes(deps);
-  const doc = buildOpenApi(routes, { version: 'test' });
+  const doc = buildOpenApi(routes, { version: 'test', serverUrl: 'https://sightline.example' });
 
   it('is OpenAPI 3.1 and lists every route with its method', () => {
     expect(doc.openapi).toBe('3.1.0');
-    for (const route of routes) expect(doc.paths?.[route.path]?.[route.method]).toBeDefined();
+    const inDocument = routes.filter((r) => r.inDocument !== false);
+    for (const route of inDocument) expect(doc.paths?.[route.path]?.[route.method]).toBeDefined();
     const documented = Object.values(doc.paths ?? {}).reduce((n, item) => n + Object.keys(item as object).length, 0);
-    expect(documented).toBe(routes.length);
+    expect(documented).toBe(inDocument.length);
+    expect(doc.servers).toEqual([{ url: 'https://sightline.example' }]);
+  });
+
+  it('names every operation once, readably (client generators name methods by it)', () => {
+    const ids = Object.values(doc.paths ?? {}).flatMap((item) => Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId));
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('describes the path parameters, query parameters and bodies the routes validate', () => {

@@ -31,13 +31,16 @@ function security(def: RouteDef): Array<Record<string, string[]>> {
   }
 }
 
+export const OPENAPI_VERSION = '1.0.0';
+
 /** OpenAPI 3.1 built from the very zod schemas the routes validate with. */
-export function buildOpenApi(routes: RouteDef[], info: { version: string; serverUrl?: string }) {
+export function buildOpenApi(routes: RouteDef[], info: { version: string; serverUrl: string }) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic', description: 'member email and password' });
   registry.registerComponent('securitySchemes', 'readKey', { type: 'http', scheme: 'bearer', description: 'a project read key' });
   registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'sightline_session' });
   for (const def of routes) {
+    if (def.inDocument === false) continue;
     const responses: Record<number, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
     for (const [status, reply] of Object.entries(def.responses)) {
       responses[Number(status)] = {
@@ -52,6 +55,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
     registry.registerPath({
       method: def.method,
       path: def.path,
+      operationId: def.operationId,
       summary: def.summary,
       tags: def.tags,
       security: security(def),
@@ -66,6 +70,6 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'Sightline public API', version: info.version, description: 'Accounts, projects, keys, unique visitors, funnels and the event log.' },
-    servers: info.serverUrl ? [{ url: info.serverUrl }] : [],
+    servers: [{ url: info.serverUrl }],
   });
 }

@@ -56,6 +56,7 @@ export function projectRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'get',
+      operationId: 'listProjects',
       path: '/v1/accounts/{accountId}/projects',
       summary: 'Projects of an account',
       tags: ['projects'],
@@ -68,6 +69,7 @@ export function projectRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'post',
+      operationId: 'createProject',
       path: '/v1/accounts/{accountId}/projects',
       summary: 'Create a project (published to projects.v1; its write key works at ingest within seconds)',
       tags: ['projects'],
@@ -92,6 +94,7 @@ export function projectRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getProject',
       path: '/v1/projects/{projectId}',
       summary: 'One project',
       tags: ['projects'],
@@ -104,6 +107,7 @@ export function projectRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'patch',
+      operationId: 'updateProject',
       path: '/v1/projects/{projectId}',
       summary: 'Change a project’s settings (published to projects.v1)',
       tags: ['projects'],
@@ -120,6 +124,7 @@ export function projectRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'deleteProject',
       path: '/v1/projects/{projectId}',
       summary: 'Delete a project (a tombstone on projects.v1; ingest stops accepting its write key)',
       tags: ['projects'],
@@ -133,6 +138,7 @@ export function projectRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'post',
+      operationId: 'rotateWriteKey',
       path: '/v1/projects/{projectId}/write-key/rotate',
       summary: 'New write key; with keepPrevious the old one keeps working until retired',
       tags: ['keys'],
@@ -146,6 +152,7 @@ export function projectRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'retirePreviousWriteKey',
       path: '/v1/projects/{projectId}/write-key/previous',
       summary: 'Retire the previous write key after a rotation',
       tags: ['keys'],

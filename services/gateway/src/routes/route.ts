@@ -34,6 +34,10 @@ type AnyObject = z.ZodObject | z.ZodPipe<z.ZodObject>;
 
 export interface RouteDef<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Stable name of the operation in the OpenAPI document (client generators name methods by it). */
+  operationId: string;
+  /** False for an alias that the document leaves out (it names the same operation once). */
+  inDocument?: boolean;
   /** OpenAPI style: `/v1/projects/{projectId}`. */
   path: string;
   summary: string;

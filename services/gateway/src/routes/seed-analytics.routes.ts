@@ -40,6 +40,7 @@ export function seedAnalyticsRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'get',
+      operationId: 'userAnalyticsCounts',
       path: '/analytics',
       summary: 'user_analytics: unique users, clicks and impressions in the hour containing `timestamp` (text/plain)',
       tags: ['seed compatibility'],
@@ -64,6 +65,9 @@ export function seedAnalyticsRoutes(deps: GatewayDeps) {
     ...['/api/event/', '/api/event'].map((path) =>
       route({
         method: 'get',
+        operationId: 'eyeListEvents',
+        // One document entry: the slash-less alias is the same operation.
+        inDocument: path === '/api/event/',
         path,
         summary: 'The Eye: the event log as `{count, next, previous, results}`, newest first',
         tags: ['seed compatibility'],

@@ -45,6 +45,7 @@ export function seedHiiTrackRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'get',
+      operationId: 'hiitrackEventCount',
       path: '/{account}/{project}/event/{name}',
       summary: 'HiiTrack: an event’s total and unique visitors (all time, or [start, finish) in Unix seconds)',
       tags: ['seed compatibility'],
@@ -62,6 +63,7 @@ export function seedHiiTrackRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'hiitrackPropertyValues',
       path: '/{account}/{project}/property/{name}',
       summary: 'HiiTrack: a visitor property’s values, each with its number of visitors (last 365 days)',
       tags: ['seed compatibility'],
@@ -77,6 +79,7 @@ export function seedHiiTrackRoutes(deps: GatewayDeps) {
     ...(['post', 'put'] as const).map((method) =>
       route({
         method,
+        operationId: method === 'post' ? 'hiitrackSaveFunnel' : 'hiitrackReplaceFunnel',
         path: '/{account}/{project}/funnel/{name}',
         summary: 'HiiTrack: save a funnel of at least two events (`event_id` repeated, or `event`) with a description',
         tags: ['seed compatibility'],
@@ -95,6 +98,7 @@ export function seedHiiTrackRoutes(deps: GatewayDeps) {
     ),
     route({
       method: 'get',
+      operationId: 'hiitrackGetFunnel',
       path: '/{account}/{project}/funnel/{name}',
       summary: 'HiiTrack: a saved funnel with its unique visitors per step (last 365 days)',
       tags: ['seed compatibility'],
@@ -111,6 +115,7 @@ export function seedHiiTrackRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'hiitrackListFunnels',
       path: '/{account}/{project}/funnel',
       summary: 'HiiTrack: an ad-hoc funnel of the `event_id` (or `event`) parameters, in order',
       tags: ['seed compatibility'],
@@ -127,6 +132,7 @@ export function seedHiiTrackRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'hiitrackDeleteFunnel',
       path: '/{account}/{project}/funnel/{name}',
       summary: 'HiiTrack: delete a saved funnel',
       tags: ['seed compatibility'],

@@ -23,6 +23,7 @@ export function sessionRoutes(deps: GatewayDeps) {
   return [
     route({
       method: 'post',
+      operationId: 'signIn',
       path: '/v1/session',
       summary: 'Sign in: sets an HTTP-only session cookie for the dashboard',
       tags: ['session'],
@@ -40,6 +41,7 @@ export function sessionRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'delete',
+      operationId: 'signOut',
       path: '/v1/session',
       summary: 'Sign out',
       tags: ['session'],
@@ -54,6 +56,7 @@ export function sessionRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getMe',
       path: '/v1/me',
       summary: 'The signed-in member and their accounts',
       tags: ['session'],
@@ -66,6 +69,7 @@ export function sessionRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'put',
+      operationId: 'changePassword',
       path: '/v1/me/password',
       summary: 'Change the password (signs out every session)',
       tags: ['session'],
