@@ -34,6 +34,7 @@ build: install
 typecheck: install
 	npx tsc -p tsconfig.json
 	@if [ -f libs/tracker/tsconfig.json ]; then npx tsc -p libs/tracker; fi
+	npx tsc -p services/gateway/web
 
 up: install infra build
 	scripts/services.sh start $(SERVICES)

@@ -7,7 +7,8 @@ import { allRoutes } from './routes';
 import { mountRoutes } from './routes/mount';
 import { buildOpenApi, OPENAPI_VERSION } from './routes/openapi';
 
-const dashboardDir = join(__dirname, '..', 'public');
+/** The dashboard as Vite built it (web/ → dist/web); the same path from src/ (tests) and dist/. */
+const dashboardDir = join(__dirname, '..', 'dist', 'web');
 
 /** CORS only for the configured dashboard origins; other sites' pages cannot call the API with a member's cookie. */
 function dashboardCors(origins: string[]): RequestHandler {
@@ -48,7 +49,13 @@ export function createApp(deps: GatewayDeps, checks: Record<string, ReadinessChe
   const router = express.Router();
   mountRoutes(router, routes, deps.access);
   app.use(router);
-  app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '5m' }));
+  // Hashed assets never change; index.html is revalidated so a new build is picked up at once.
+  app.use('/assets', express.static(join(dashboardDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+  app.use(express.static(dashboardDir, { index: false, maxAge: 0 }));
+  // Every view of the single-page app is a URL (bookmarks, shared links, tests open it directly).
+  app.get(['/', '/sign-in', '/sign-up', '/account', '/p/*rest'], (_req, res) => {
+    res.sendFile(join(dashboardDir, 'index.html'), { maxAge: 0 });
+  });
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
