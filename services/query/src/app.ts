@@ -4,8 +4,10 @@ import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from
 import type { Logger } from '@sightline/telemetry';
 import { eventsRoutes } from './routes/events.routes';
 import { funnelsRoutes } from './routes/funnels.routes';
+import { sessionMetricsRoutes } from './routes/session-metrics.routes';
 import { visitorsRoutes } from './routes/visitors.routes';
 import { createEventLogStore } from './stores/event-log.store';
+import { createSessionMetricsStore } from './stores/session-metrics.store';
 import { createSessionStore } from './stores/session.store';
 import { createVisitorStore } from './stores/visitor.store';
 
@@ -28,6 +30,7 @@ export function createApp(deps: AppDeps): Express {
   const visitors = createVisitorStore(deps.pool);
   app.use(eventsRoutes({ eventLog: createEventLogStore(deps.pool), visitors, timeZoneOf: deps.timeZoneOf }));
   app.use(funnelsRoutes({ pool: deps.pool, visitors, shards: deps.funnelShards ?? 2 }));
+  app.use(sessionMetricsRoutes({ metrics: createSessionMetricsStore(deps.pool), timeZoneOf: deps.timeZoneOf }));
   app.use(visitorsRoutes({ sessions: createSessionStore(deps.pool), visitors }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

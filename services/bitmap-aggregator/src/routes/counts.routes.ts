@@ -74,6 +74,13 @@ export function countsRouter(reader: BitmapReader, settingsOf: (projectId: strin
     res.json(await guard(() => reader.uniques(id, settingsOf(id), q, parseExpr(q.expr))));
   });
 
+  router.get('/internal/projects/:projectId/segment', async (req, res) => {
+    const id = project(req.params.projectId);
+    const q = validate(uniquesQuery, req.query, 'query');
+    const { count, bitmap } = await guard(() => reader.segment(id, settingsOf(id), q, parseExpr(q.expr)));
+    res.json({ count, bitmap: bitmap.toString('base64') });
+  });
+
   router.get('/internal/projects/:projectId/totals', async (req, res) => {
     const id = project(req.params.projectId);
     const q = validate(totalsQuery, req.query, 'query');

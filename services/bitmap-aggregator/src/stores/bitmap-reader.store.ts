@@ -104,6 +104,20 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       });
     },
 
+    /** The people matching `expr` in the range, as a bitmap (for the query service's session metrics). */
+    async segment(projectId: string, settings: ProjectSettings, q: RangeQuery, expr: Expr): Promise<{ count: number; bitmap: Buffer }> {
+      const { range } = pieces(q, settings);
+      let get = -1;
+      let count = -1;
+      const results = await run(projectId, (b) => {
+        const set = b.expr(expr, range);
+        get = b.getPeople(set);
+        count = b.countPeople(set);
+      });
+      const bitmap = results[get];
+      return { count: Number(results[count] ?? 0), bitmap: Buffer.isBuffer(bitmap) ? bitmap : Buffer.from(String(bitmap ?? ''), 'latin1') };
+    },
+
     async candidates(projectId: string, settings: ProjectSettings, q: RangeQuery, dims: string[]): Promise<number[]> {
       const { range } = pieces(q, settings);
       const results = await run(projectId, (b) => {

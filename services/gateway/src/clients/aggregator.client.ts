@@ -19,6 +19,9 @@ export function createAggregatorClient(baseUrl: string, timeoutMs: number) {
   const exprParam = (expr?: AggregatorExpr): QueryValue => (expr ? JSON.stringify(expr) : undefined);
   return {
     uniques: (projectId: string, q: RangeQuery & { expr?: AggregatorExpr }) => http.get<Series>(at(projectId, 'uniques'), { from: q.from, to: q.to, interval: q.interval, expr: exprParam(q.expr) }),
+    /** The people matching `expr` in [from, to) as a base64 bitmap (for the query service's session metrics). */
+    segment: (projectId: string, q: { from: string; to: string; expr?: AggregatorExpr }) =>
+      http.get<{ count: number; bitmap: string }>(at(projectId, 'segment'), { from: q.from, to: q.to, expr: exprParam(q.expr) }),
     totals: (projectId: string, q: RangeQuery & { dim?: string }) => http.get<Series>(at(projectId, 'totals'), { ...q }),
     breakdown: (projectId: string, q: { from: string; to: string; prefix: string; limit?: number; expr?: AggregatorExpr }) =>
       http.get<{ values: Array<{ value: string; uniques: number }> }>(at(projectId, 'breakdown'), { from: q.from, to: q.to, prefix: q.prefix, limit: q.limit, expr: exprParam(q.expr) }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import { combineFilters, filterExpression, MAX_DEPTH, MAX_LEAVES, measure, type FilterExpression } from '../handlers/filter-expression';
+import { defaultInterval, overviewSummary } from '../assembly/overview.assembly';
 import { checkRange, instant, interval, jsonParam } from '../handlers/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
@@ -16,6 +17,21 @@ function checkFilter(expr: FilterExpression | undefined) {
   const { depth, leaves } = measure(expr);
   if (depth > MAX_DEPTH || leaves > MAX_LEAVES) throw HttpError.badRequest(`filter too complex (depth ≤ ${MAX_DEPTH}, ≤ ${MAX_LEAVES} leaves)`, [{ path: 'filter', reason: 'too complex' }]);
 }
+
+const overviewPoint = z.object({ start: z.string(), visitors: z.number().int(), visits: z.number().int(), pageviews: z.number().int() });
+const summary = z.object({
+  from: z.string(),
+  to: z.string(),
+  visitors: z.number().int().describe('exact unique visitors in the range (bitmaps)'),
+  visits: z.number().int().describe('sessions started in the range'),
+  pageviews: z.number().int().describe('pageviews of those sessions'),
+  viewsPerVisit: z.number(),
+  bounceRate: z.number().min(0).max(1).describe('share of the visits with exactly one event'),
+  visitDurationSeconds: z.number().describe('mean of (last event − first event) over the visits'),
+  series: z.array(overviewPoint),
+  notes: z.array(z.string()).describe('what a figure means under the filter, when that is not the obvious'),
+});
+const MINUTE_MS = 60_000;
 
 const countFilters = ['category', 'sessionId', 'visitorId', 'breakdown'] as const;
 
@@ -38,6 +54,52 @@ export function analyticsRoutes(deps: GatewayDeps) {
         checkFilter(q.filter);
         const result = await aggregator.uniques(params.projectId, { from: q.from, to: q.to, interval: q.interval, expr: combineFilters(q.event, q.filter) });
         return { body: { total: result.total, series: result.series ?? [] } };
+      },
+    }),
+    route({
+      method: 'get',
+      operationId: 'getOverview',
+      path: '/v1/projects/{projectId}/overview',
+      summary: 'Every overview card and the chart in one request: visitors, visits, pageviews, views per visit, bounce rate, visit duration, optionally against a comparison range',
+      tags: ['analytics'],
+      access: read,
+      params: projectParams,
+      query: z.object({ ...range, interval: interval.optional(), filter: filter.optional(), compareFrom: instant.optional(), compareTo: instant.optional() }),
+      responses: { 200: { description: 'the current range and, when asked, the comparison range', schema: z.object({ current: summary, comparison: summary.optional() }) } },
+      async handle({ params, query: q }) {
+        const iv = q.interval ?? defaultInterval(q.from, q.to);
+        checkRange({ ...q, interval: iv }, config.MAX_RANGE_DAYS);
+        checkFilter(q.filter);
+        if ((q.compareFrom === undefined) !== (q.compareTo === undefined)) {
+          const missing = q.compareFrom === undefined ? 'compareFrom' : 'compareTo';
+          throw HttpError.badRequest('compareFrom and compareTo go together', [{ path: missing, reason: 'required with the other' }]);
+        }
+        const expr = combineFilters(undefined, q.filter);
+        const current = overviewSummary(aggregator, query, params.projectId, { from: q.from, to: q.to, interval: iv, expr });
+        let comparison: ReturnType<typeof overviewSummary> | undefined;
+        if (q.compareFrom !== undefined && q.compareTo !== undefined) {
+          checkRange({ from: q.compareFrom, to: q.compareTo, interval: iv }, config.MAX_RANGE_DAYS);
+          comparison = overviewSummary(aggregator, query, params.projectId, { from: q.compareFrom, to: q.compareTo, interval: iv, expr });
+        }
+        const [cur, cmp] = await Promise.all([current, comparison]);
+        return { body: cmp ? { current: cur, comparison: cmp } : { current: cur } };
+      },
+    }),
+    route({
+      method: 'get',
+      operationId: 'getRealtime',
+      path: '/v1/projects/{projectId}/realtime',
+      summary: 'Exact unique visitors in the last N minutes (the current minute and the N − 1 before it, from minute buckets)',
+      tags: ['analytics'],
+      access: read,
+      params: projectParams,
+      query: z.object({ minutes: z.coerce.number().int().min(1).max(60).default(5) }),
+      responses: { 200: { description: 'visitors active since `since`', schema: z.object({ minutes: z.number().int(), visitors: z.number().int(), since: z.string() }) } },
+      async handle({ params, query: q }) {
+        const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+        const since = new Date(minute - (q.minutes - 1) * MINUTE_MS).toISOString();
+        const result = await aggregator.uniques(params.projectId, { from: since, to: new Date(minute + MINUTE_MS).toISOString() });
+        return { body: { minutes: q.minutes, visitors: result.total, since } };
       },
     }),
     route({

@@ -51,7 +51,7 @@ export const CONTEXT_FIELDS = {
 
 const breakdownField = z
   .string()
-  .refine((v) => v in CONTEXT_FIELDS || /^properties\.[^.\s]{1,200}$/.test(v), `properties.<key> or one of ${Object.keys(CONTEXT_FIELDS).join(', ')}`);
+  .refine((v) => Object.hasOwn(CONTEXT_FIELDS, v) || /^properties\.[^.\s]{1,200}$/.test(v), `properties.<key> or one of ${Object.keys(CONTEXT_FIELDS).join(', ')}`);
 
 export const countsQuery = withRange({
   ...eventFilterShape,
@@ -65,6 +65,15 @@ export const sessionsQuery = withRange({
   visitorId: z.string().min(1).optional(),
   limit: limit(50, 1000),
   cursor: z.string().min(1).optional(),
+});
+
+/** The aggregator's visitor bitmap as base64: 1M visitors = 125 KB of bits, 167 KB of text. */
+const MAX_BITMAP_BASE64 = 12_000_000;
+
+export const sessionMetricsBody = withRange({
+  interval: z.enum(['minute', 'hour', 'day', 'week', 'month', 'year']).optional(),
+  timeZone: z.string().refine(isTimeZone, 'unknown IANA time zone').optional(),
+  visitors: z.base64().max(MAX_BITMAP_BASE64).optional(),
 });
 
 export const profileQuery = z.object({

@@ -1,0 +1,89 @@
+import type { AggregatorClient } from '../clients/aggregator.client';
+import type { QueryClient, SessionMetrics } from '../clients/query.client';
+import type { AggregatorExpr } from '../handlers/filter-expression';
+import type { Interval } from '../handlers/time-range';
+
+export interface OverviewPoint {
+  start: string;
+  visitors: number;
+  visits: number;
+  pageviews: number;
+}
+
+export interface OverviewSummary {
+  from: string;
+  to: string;
+  visitors: number;
+  visits: number;
+  pageviews: number;
+  viewsPerVisit: number;
+  bounceRate: number;
+  visitDurationSeconds: number;
+  series: OverviewPoint[];
+  /** What a figure means under the filter, when it is not the obvious (see docs/api.md). */
+  notes: string[];
+}
+
+export interface OverviewRange {
+  from: string;
+  to: string;
+  interval: Interval;
+  expr?: AggregatorExpr;
+}
+
+/** The interval a chart of the range reads best in when the caller names none. */
+export function defaultInterval(from: string, to: string): Interval {
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+  if (days <= 2) return 'hour';
+  if (days <= 120) return 'day';
+  return 'month';
+}
+
+export const SESSION_FILTER_NOTE =
+  'visits, pageviews, bounce rate and visit duration are of the sessions started in the range by the visitors the filter selects over the whole range';
+
+/**
+ * One overview summary: visitors (total and per interval) from the aggregator's bitmaps, and the
+ * session figures from the query service's sessions table — restricted, under a filter, to the
+ * aggregator's exact set of matching visitors (sent as a bitmap, not a list).
+ */
+export async function overviewSummary(aggregator: AggregatorClient, query: QueryClient, projectId: string, r: OverviewRange): Promise<OverviewSummary> {
+  const uniques = aggregator.uniques(projectId, { from: r.from, to: r.to, interval: r.interval, expr: r.expr });
+  const sessions = r.expr
+    ? aggregator.segment(projectId, { from: r.from, to: r.to, expr: r.expr }).then((s) => query.sessionMetrics(projectId, { from: r.from, to: r.to, interval: r.interval, visitors: s.bitmap }))
+    : query.sessionMetrics(projectId, { from: r.from, to: r.to, interval: r.interval });
+  const [visitors, metrics] = await Promise.all([uniques, sessions]);
+  const series = mergeSeries(visitors.series ?? [], metrics.series);
+  return {
+    from: r.from,
+    to: r.to,
+    visitors: visitors.total,
+    visits: metrics.visits,
+    pageviews: metrics.pageviews,
+    viewsPerVisit: metrics.visits ? metrics.pageviews / metrics.visits : 0,
+    bounceRate: metrics.visits ? metrics.bounces / metrics.visits : 0,
+    visitDurationSeconds: metrics.visits ? metrics.durationSeconds / metrics.visits : 0,
+    series,
+    notes: r.expr ? [SESSION_FILTER_NOTE] : [],
+  };
+}
+
+/**
+ * The aggregator's points (one per interval, the first starting at the range start) carry the
+ * session buckets (calendar starts in the project's zone): each bucket goes to the last point
+ * that starts at or before it (a first bucket starting before the range goes to the first point).
+ */
+export function mergeSeries(points: Array<{ start: string; count: number }>, buckets: SessionMetrics['series']): OverviewPoint[] {
+  const out = points.map((p) => ({ start: p.start, visitors: p.count, visits: 0, pageviews: 0 }));
+  const starts = out.map((p) => Date.parse(p.start));
+  for (const b of buckets) {
+    const at = Date.parse(b.start);
+    let i = 0;
+    while (i + 1 < starts.length && starts[i + 1]! <= at) i++;
+    const point = out[i];
+    if (!point) continue;
+    point.visits += b.visits;
+    point.pageviews += b.pageviews;
+  }
+  return out;
+}
