@@ -78,7 +78,8 @@ describe('aggregator (Kafka → Redis → HTTP)', () => {
     });
     expect(await post('candidates', { from: at(1, 0), to: at(3, 0), dims: ['event:click', '$new'] })).toEqual({ status: 200, body: { count: 2, visitorIndexes: [0, 1] } });
     const breakdown = await fetch(url(`/internal/projects/${projectId}/breakdown?from=${encodeURIComponent(at(1, 0))}&to=${encodeURIComponent(at(3, 0))}&prefix=browser`));
-    expect(await breakdown.json()).toEqual({ values: [{ value: 'Firefox', uniques: 2 }] });
+    const uniques = await fetch(url(`/internal/projects/${projectId}/uniques?from=${encodeURIComponent(at(1, 0))}&to=${encodeURIComponent(at(3, 0))}`));
+    expect(await breakdown.json()).toEqual({ values: [{ value: 'Firefox', uniques: 2 }], total: ((await uniques.json()) as { total: number }).total });
     const tooMany = await post('retention', { cohortInterval: 'month', from: at(1, 0), periods: 99 });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body).toMatchObject({ error: { code: 'invalid_request', field: 'periods' } });

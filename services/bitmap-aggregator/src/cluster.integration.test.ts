@@ -103,7 +103,7 @@ describe('Redis Cluster', () => {
         const totals = (await (await fetch(`${base}/totals?${qs}`)).json()) as { total: number };
         expect(totals.total).toBe(ledger.filter((e) => e.projectId === p).length);
         const breakdown = await (await fetch(`${base}/breakdown?${qs}&prefix=trait:plan`)).json();
-        expect(breakdown).toEqual({ values: await reader.breakdown(p, defaultSettings, { from, to }, 'trait:plan', 10, { dim: '$active' }) });
+        expect(breakdown).toEqual(await reader.breakdown(p, defaultSettings, { from, to }, 'trait:plan', 10, { dim: '$active' }));
         const candidates = await (await fetch(`${base}/candidates`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, to, dims: ['event:signup', 'event:purchase'] }) })).json();
         expect((candidates as { visitorIndexes: number[] }).visitorIndexes).toEqual(await reader.candidates(p, defaultSettings, { from, to }, ['event:signup', 'event:purchase']));
       }

@@ -30,6 +30,12 @@ export const projectConfigValue = z.object({
       eventStoreMonths: z.number().int().min(1).nullable().default(null),
     })
     .default({ minuteBucketDays: 2, hourBucketDays: 90, maxEventAgeDays: 30, eventStoreMonths: null }),
+  /**
+   * Distinct values per dimension kind (page, referrer, a trait key …) and local day that the
+   * bitmap aggregator keeps before folding the rest into `(other)`; unset = 10,000. Bounded to
+   * 100..100,000 so that no project can grow Redis without bound.
+   */
+  dimensionValuesPerDay: z.number().int().min(100).max(100_000).optional(),
   rateLimit: z
     .object({ eventsPerSecond: z.number().positive(), burst: z.number().positive() })
     .default({ eventsPerSecond: 5000, burst: 20000 }),

@@ -5,7 +5,14 @@ export const ACTIVE = '$active';
 export const NEW = '$new';
 export const BOT = '$bot';
 
-export const DIMENSION_KINDS = ['event', 'trait', 'source', 'medium', 'campaign', 'browser', 'os', 'device'] as const;
+export const DIMENSION_KINDS = ['event', 'trait', 'source', 'medium', 'campaign', 'browser', 'os', 'device', 'page', 'entryPage', 'exitPage', 'referrer', 'country', 'utmContent', 'utmTerm'] as const;
+/**
+ * Bits of the exit page of each visitor's open session (docs/bitmaps.md, "Exit pages"): cleared
+ * and set again as the session moves on, read together with `exitPage:` (ended sessions).
+ * Internal: not a dimension a query names.
+ */
+export const EXIT_OPEN = 'exitOpen';
+export const PAGEVIEW = '$pageview';
 const MAX_TRAITS = 64;
 const MAX_VALUE_LENGTH = 200;
 
@@ -23,7 +30,7 @@ export function isDimension(dim: string): boolean {
  * lands in `$bot`, so that it never inflates uniques or totals.
  */
 export function dimensionsOf(
-  event: Pick<EnrichedEventParsed, 'name' | 'traits' | 'source' | 'medium' | 'campaign' | 'device' | 'isBot' | 'isNewVisitor'>,
+  event: Pick<EnrichedEventParsed, 'name' | 'traits' | 'source' | 'medium' | 'campaign' | 'device' | 'isBot' | 'isNewVisitor'> & Partial<SessionFields>,
   botFiltering: boolean,
   /** Only these trait keys become dimensions; null = every trait (see BITMAP_TRAIT_KEYS). */
   traitKeys: ReadonlySet<string> | null = null,
@@ -37,6 +44,17 @@ export function dimensionsOf(
   if (event.device.browser) dims.push(`browser:${clip(event.device.browser)}`);
   if (event.device.os) dims.push(`os:${clip(event.device.os)}`);
   dims.push(`device:${event.device.deviceType}`);
+  if (event.referrerDomain) dims.push(`referrer:${clip(event.referrerDomain)}`);
+  if (event.country) dims.push(`country:${clip(event.country)}`);
+  if (event.context) {
+    const page = event.name === PAGEVIEW ? pageOf(event.context) : null;
+    if (page) dims.push(`page:${page}`);
+    const content = campaignTag(event.context, 'content');
+    if (content) dims.push(`utmContent:${content}`);
+    const term = campaignTag(event.context, 'term');
+    if (term) dims.push(`utmTerm:${term}`);
+  }
+  if (event.isNewSession && event.entryPage) dims.push(`entryPage:${clip(event.entryPage)}`);
   let traits = 0;
   for (const [key, value] of Object.entries(event.traits)) {
     if (traits >= MAX_TRAITS) break;
@@ -48,6 +66,33 @@ export function dimensionsOf(
   return dims;
 }
 
-function clip(value: string): string {
+type SessionFields = Pick<EnrichedEventParsed, 'referrerDomain' | 'country' | 'context' | 'isNewSession' | 'entryPage'>;
+
+/** The page path of an event: `context.page.path`, else the path of `context.page.url` (as the identity service reads it). */
+export function pageOf(context: EnrichedEventParsed['context']): string | null {
+  const page = context.page;
+  if (!page) return null;
+  if (page.path) return clip(page.path);
+  if (!page.url) return null;
+  try {
+    return clip(new URL(page.url).pathname);
+  } catch {
+    return null;
+  }
+}
+
+/** utm_content / utm_term: Segment's `context.campaign`, else the page's query string (as the identity service reads utm_source). */
+function campaignTag(context: EnrichedEventParsed['context'], tag: 'content' | 'term'): string | null {
+  const value = context.campaign?.[tag];
+  if (typeof value === 'string' && value) return clip(value);
+  const page = context.page;
+  const query = page?.search ?? page?.url;
+  // Parsing a query string costs more than the rest of this function: only when the tag can be there.
+  if (!query || !query.includes(`utm_${tag}=`)) return null;
+  const search = page?.search ?? query.slice(query.indexOf('?') + 1).split('#')[0]!;
+  return clip(new URLSearchParams(search.startsWith('?') ? search.slice(1) : search).get(`utm_${tag}`) || '') || null;
+}
+
+export function clip(value: string): string {
   return value.length > MAX_VALUE_LENGTH ? value.slice(0, MAX_VALUE_LENGTH) : value;
 }

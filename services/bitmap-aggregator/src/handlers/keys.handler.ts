@@ -27,6 +27,12 @@ export interface ProjectKeys {
   touched(visitor: number): string;
   /** Per visitor: the indexes merged into it. */
   members(visitor: number): string;
+  /** Hash visitor index → its open session (exit pages, see `OpenSession`). */
+  open: string;
+  /** Set of the values of a dimension kind admitted on a local day (the value cap); expires. */
+  admitted(day: string, kind: string): string;
+  /** Set of `<kind>\t<day>` for which values folded into `(other)`. */
+  capped: string;
   temp(id: string): string;
   /** Written and deleted within one APPLY script (a patch to OR into a bitmap). */
   scratch: string;
@@ -48,6 +54,9 @@ export function projectKeys(prefix: string, projectId: string): ProjectKeys {
     ids: `${base}ids`,
     touched: (v) => `${base}v:${v}`,
     members: (v) => `${base}v:${v}:m`,
+    open: `${base}open`,
+    admitted: (day, kind) => `${base}cap:${day}:${kind}`,
+    capped: `${base}capped`,
     temp: (id) => `${base}tmp:${id}`,
     scratch: `${base}scratch`,
     pattern: `${escapeGlob(base)}*`,

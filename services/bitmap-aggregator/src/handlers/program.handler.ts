@@ -1,4 +1,6 @@
-import { ACTIVE } from './dimensions.handler';
+import { ACTIVE, EXIT_OPEN } from './dimensions.handler';
+
+const EXIT_PAGE_PREFIX = 'exitPage:';
 import type { Expr } from './expression.handler';
 import type { ProjectKeys } from './keys.handler';
 import { coverRange, type LocalRange } from './range.handler';
@@ -51,7 +53,13 @@ export class ProgramBuilder {
     const memo = `${dim}\u0000${range.fromMs}\u0000${range.toMs}`;
     const known = this.unions.get(memo);
     if (known !== undefined) return known;
-    const sources = coverRange(range).map((b) => this.key(this.keys.bitmap(dim, b.label)));
+    const buckets = coverRange(range);
+    const sources = buckets.map((b) => this.key(this.keys.bitmap(dim, b.label)));
+    // An exit page is the ended sessions' bits and the open sessions' (docs/bitmaps.md, "Exit pages").
+    if (dim.startsWith(EXIT_PAGE_PREFIX)) {
+      const open = `${EXIT_OPEN}:${dim.slice(EXIT_PAGE_PREFIX.length)}`;
+      for (const b of buckets) sources.push(this.key(this.keys.bitmap(open, b.label)));
+    }
     let index: number;
     if (sources.length === 1) index = sources[0]!;
     else {

@@ -6,6 +6,8 @@ export interface ProjectSettings {
   minuteBucketDays: number;
   hourBucketDays: number;
   botFiltering: boolean;
+  /** Distinct values per dimension kind and local day before `(other)`; DEFAULT_VALUE_CAP when unset. */
+  valueCap?: number;
 }
 
 export const defaultSettings: ProjectSettings = { timeZone: 'UTC', minuteBucketDays: 2, hourBucketDays: 90, botFiltering: true };

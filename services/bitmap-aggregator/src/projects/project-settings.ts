@@ -4,6 +4,7 @@ import { createTopicTable } from '@sightline/kafka';
 import type { Logger } from '@sightline/telemetry';
 import { defaultSettings, type ProjectSettings } from '../handlers/range.handler';
 import { isValidTimeZone } from '../handlers/time-buckets.handler';
+import { DEFAULT_VALUE_CAP, MAX_VALUE_CAP, MIN_VALUE_CAP } from '../handlers/value-cap.handler';
 
 export interface ProjectSettingsTable {
   start(): Promise<void>;
@@ -19,6 +20,7 @@ export function settingsOf(project: ProjectConfig | undefined): ProjectSettings 
     minuteBucketDays: project.retention.minuteBucketDays,
     hourBucketDays: project.retention.hourBucketDays,
     botFiltering: project.botFiltering,
+    valueCap: Math.min(MAX_VALUE_CAP, Math.max(MIN_VALUE_CAP, project.dimensionValuesPerDay ?? DEFAULT_VALUE_CAP)),
   };
 }
 

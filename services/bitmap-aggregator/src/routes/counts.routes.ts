@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { projectId as projectIdSchema } from '@sightline/contracts';
 import { HttpError, validate } from '@sightline/http';
-import { isDimension } from '../handlers/dimensions.handler';
+import { DIMENSION_KINDS, isDimension } from '../handlers/dimensions.handler';
 import { activeExpr, exprLimitError, exprSchema, type Expr } from '../handlers/expression.handler';
 import type { ProjectSettings } from '../handlers/range.handler';
 import type { BitmapReader } from '../stores/bitmap-reader.store';
@@ -11,6 +11,8 @@ const iso = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 const interval = z.enum(['minute', 'hour', 'day', 'week', 'month', 'year']).optional();
 const dimension = z.string().refine(isDimension, 'unknown dimension (see docs/aggregator-api.md)');
 const MAX_RANGE_MS = 20 * 366 * 86_400_000;
+const BREAKDOWN_KINDS = DIMENSION_KINDS.filter((k) => k !== 'trait');
+const BREAKDOWN_PREFIX = new RegExp(`^(trait:[^=]+|${BREAKDOWN_KINDS.join('|')})$`);
 
 const rangeFields = { from: iso, to: iso, interval };
 const checkRange = (v: { from: Date; to: Date }, ctx: z.RefinementCtx) => {
@@ -26,7 +28,7 @@ const breakdownQuery = z
   .object({
     from: iso,
     to: iso,
-    prefix: z.string().regex(/^(trait:[^=]+|event|source|medium|campaign|browser|os|device)$/, 'trait:<key>, event, source, medium, campaign, browser, os or device'),
+    prefix: z.string().regex(BREAKDOWN_PREFIX, `trait:<key> or one of ${BREAKDOWN_KINDS.join(', ')}`),
     limit: z.coerce.number().int().min(1).max(1000).default(10),
     expr: z.string().optional(),
   })
@@ -90,7 +92,7 @@ export function countsRouter(reader: BitmapReader, settingsOf: (projectId: strin
   router.get('/internal/projects/:projectId/breakdown', async (req, res) => {
     const id = project(req.params.projectId);
     const q = validate(breakdownQuery, req.query, 'query');
-    res.json({ values: await reader.breakdown(id, settingsOf(id), q, q.prefix, q.limit, parseExpr(q.expr)) });
+    res.json(await guard(() => reader.breakdown(id, settingsOf(id), q, q.prefix, q.limit, parseExpr(q.expr))));
   });
 
   router.post('/internal/projects/:projectId/retention', async (req, res) => {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ACTIVE, NEW } from '../handlers/dimensions.handler';
+import { ACTIVE, EXIT_OPEN, NEW } from '../handlers/dimensions.handler';
 import type { Expr } from '../handlers/expression.handler';
 import { projectKeys } from '../handlers/keys.handler';
 import { ProgramBuilder } from '../handlers/program.handler';
 import { alignRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
-import { floorTo, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
+import { floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
+import { capKindOf, DEFAULT_VALUE_CAP } from '../handlers/value-cap.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 
 export interface RangeQuery {
@@ -71,19 +72,33 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       return countSeries(projectId, q, settings, (b, range) => b.total(dim, range));
     },
 
-    async breakdown(projectId: string, settings: ProjectSettings, q: RangeQuery, prefixDim: string, limit: number, expr: Expr) {
+    async breakdown(projectId: string, settings: ProjectSettings, q: RangeQuery, prefixDim: string, limit: number, expr: Expr): Promise<Breakdown> {
+      const keys = projectKeys(prefix, projectId);
       const dimPrefix = prefixDim.startsWith('trait:') ? `${prefixDim}=` : `${prefixDim}:`;
-      const names = (await client.hvals(projectKeys(prefix, projectId).dimNames)).filter((d) => d.startsWith(dimPrefix) && d.length > dimPrefix.length).slice(0, MAX_BREAKDOWN_VALUES);
+      // Exit pages of open sessions are registered under their own prefix (see docs/bitmaps.md).
+      const openPrefix = prefixDim === 'exitPage' ? `${EXIT_OPEN}:` : null;
+      const [registry, cappedDays] = await Promise.all([client.hvals(keys.dimNames), client.smembers(keys.capped)]);
+      const values = new Set<string>();
+      for (const d of registry) {
+        if (values.size >= MAX_BREAKDOWN_VALUES) break;
+        if (d.startsWith(dimPrefix) && d.length > dimPrefix.length) values.add(d.slice(dimPrefix.length));
+        else if (openPrefix && d.startsWith(openPrefix) && d.length > openPrefix.length) values.add(d.slice(openPrefix.length));
+      }
+      const names = [...values];
       const { range } = pieces(q, settings);
+      let total = -1;
       const results = await run(projectId, (b) => {
         const among = b.expr(expr, range);
-        for (const name of names) b.countPeople(b.and([b.union(name, range), among]));
+        total = b.countPeople(among);
+        for (const value of names) b.countPeople(b.and([b.union(dimPrefix + value, range), among]));
       });
-      return names
-        .map((name, i) => ({ value: name.slice(dimPrefix.length), uniques: Number(results[i] ?? 0) }))
+      const rows = names
+        .map((value, i) => ({ value, uniques: Number(results[total + 1 + i] ?? 0) }))
         .filter((v) => v.uniques > 0)
         .sort((a, b) => b.uniques - a.uniques || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
         .slice(0, limit);
+      const days = cappedDaysIn(cappedDays, capKindOf(dimPrefix), range);
+      return { values: rows, total: Number(results[total] ?? 0), ...(days > 0 ? { capped: { limit: settings.valueCap ?? DEFAULT_VALUE_CAP, days } } : {}) };
     },
 
     async retention(projectId: string, settings: ProjectSettings, cohortInterval: 'day' | 'week' | 'month', from: Date, periods: number): Promise<Cohort[]> {
@@ -129,6 +144,29 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
 }
 
 export type BitmapReader = ReturnType<typeof createBitmapReader>;
+
+export interface Breakdown {
+  values: Array<{ value: string; uniques: number }>;
+  /** Unique visitors of the whole range and filter (a visitor counts once, not once per value). */
+  total: number;
+  /** Present when some local day of the range had more values of this kind than the cap: the rest are in `(other)`. */
+  capped?: { limit: number; days: number };
+}
+
+/** Local days of the range on which the kind folded values into `(other)` (members `<kind>\t<day>`). */
+function cappedDaysIn(members: string[], kind: string | null, range: LocalRange): number {
+  if (!kind) return 0;
+  const first = labelOf(floorTo(range.fromMs, 'day'), 'day');
+  const last = labelOf(range.toMs - 1, 'day');
+  let days = 0;
+  for (const m of members) {
+    const tab = m.lastIndexOf('\t');
+    if (m.slice(0, tab) !== kind) continue;
+    const day = m.slice(tab + 1);
+    if (day >= first && day <= last) days++;
+  }
+  return days;
+}
 
 /** Positions of the set bits (Redis numbers bits from the most significant bit of byte 0). */
 export function bitsOf(bitmap: Buffer | undefined): number[] {

@@ -1,9 +1,11 @@
 import type { EnrichedEventParsed, Erasure } from '@sightline/contracts';
-import { dimensionsOf, NEW } from '../handlers/dimensions.handler';
+import { BOT, dimensionsOf, EXIT_OPEN, NEW, PAGEVIEW } from '../handlers/dimensions.handler';
+import { decodeOpen, exitWrites, planExits, type ExitWrites, type OpenSession, type SessionStep } from '../handlers/exit-pages.handler';
 import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
 import { emptyPlan, keysOfVisitor, planEvents, splitTouched, type ProjectedEvent, type WritePlan } from '../handlers/projection.handler';
 import type { ProjectSettings } from '../handlers/range.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
+import { createValueCap } from './value-cap.store';
 
 /** An enriched event with the Kafka position it came from. */
 export interface PositionedEvent {
@@ -52,13 +54,28 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   const now = options.now ?? Date.now;
   const traitKeys = options.traitKeys ?? null;
   const patchBytesPerBit = options.patchBytesPerBit ?? PATCH_BYTES_PER_BIT;
+  const valueCap = createValueCap(scripts);
   async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
-    const [watermark, canonical, ids] = await scripts.resolve([keys.offsets, keys.merged, keys.canon, keys.erased, keys.dimIds, keys.dimNames], [source, visitors.length, ...visitors, ...dims]);
-    return { watermark, canonical: new Map(visitors.map((v, i) => [v, canonical[i]!])), dimIds: new Map(dims.map((d, i) => [d, ids[i]!])) };
+    const [watermark, canonical, ids, open] = await scripts.resolve(
+      [keys.offsets, keys.merged, keys.canon, keys.erased, keys.dimIds, keys.dimNames, keys.open],
+      [source, visitors.length, ...visitors, ...dims],
+    );
+    const openOf = new Map<number, OpenSession | null>();
+    canonical.forEach((c, i) => c >= 0 && openOf.set(c, decodeOpen(open[i])));
+    return { watermark, canonical: new Map(visitors.map((v, i) => [v, canonical[i]!])), dimIds: new Map(dims.map((d, i) => [d, ids[i]!])), open: openOf };
+  }
+
+  /** Ids for the exit dimensions a plan adds that the registry does not have yet (new pages only). */
+  async function registerExits(keys: ProjectKeys, exits: ExitWrites, dimIds: Map<string, number>): Promise<void> {
+    const missing = [...new Set(exits.events.map((e) => e.dims[0]!))].filter((d) => !dimIds.has(d));
+    if (missing.length === 0) return;
+    for (const [dim, id] of (await resolve(keys, '', [], missing)).dimIds) dimIds.set(dim, id);
   }
 
   async function applySegment(keys: ProjectKeys, settings: ProjectSettings, source: string, events: PositionedEvent[]): Promise<void> {
     const dimsOf = events.map((e) => dimensionsOf(e.event, settings.botFiltering, traitKeys));
+    const times = events.map((e) => Date.parse(e.event.timestamp));
+    await valueCap.fold(keys, settings, times, dimsOf);
     const visitors = [...new Set(events.map((e) => e.event.visitorIndex))];
     // A loop, not [...new Set(dimsOf.flat())], which took ~8 % of the consumer's CPU; the loop
     // takes half that (what remains is hashing each event's new dimension strings on first use).
@@ -70,14 +87,19 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
       const state = await resolve(keys, source, visitors, dims);
       const applied = state.watermark === '' ? -1n : BigInt(state.watermark);
       const projected: ProjectedEvent[] = [];
+      const steps: SessionStep[] = [];
       events.forEach((e, i) => {
         const visitor = state.canonical.get(e.event.visitorIndex)!;
         if (e.offset <= applied || visitor < 0) return;
-        projected.push({ visitor, utcMs: Date.parse(e.event.timestamp), dims: dimsOf[i]!, ids: e.event.userId ? [e.event.visitorId, e.event.userId] : [e.event.visitorId] });
+        const dims = dimsOf[i]!;
+        projected.push({ visitor, utcMs: times[i]!, dims, ids: e.event.userId ? [e.event.visitorId, e.event.userId] : [e.event.visitorId] });
+        if (dims[0] !== BOT) steps.push({ visitor, utcMs: times[i]!, sessionId: e.event.sessionId, page: e.event.name === PAGEVIEW ? pageIn(dims) : null });
       });
       if (BigInt(newWatermark) <= applied) return;
-      const plan = planEvents(emptyPlan(), projected, settings, state.dimIds, now());
-      const { dataKeys, ops } = encodePlan(plan, keys, patchBytesPerBit);
+      const exits = exitWrites(planExits(state.open, steps), settings.timeZone);
+      await registerExits(keys, exits, state.dimIds);
+      const plan = planEvents(emptyPlan(), exits.events.length ? projected.concat(exits.events) : projected, settings, state.dimIds, now());
+      const { dataKeys, ops } = encodePlan(plan, keys, patchBytesPerBit, exits);
       const checked = [...new Set(projected.map((p) => p.visitor))];
       const done = await scripts.apply([keys.offsets, keys.merged, keys.erased, ...dataKeys], [source, state.watermark, newWatermark, checked.length, ...checked, ...ops]);
       if (done === 1) return;
@@ -120,7 +142,10 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
         [keys.erased, keys.ids, keys.touched(visitor), keys.members(visitor), ...dataKeys],
         [index.size, members.length + 1, visitor, ...members, ...ids],
       );
-      if (done === 1) return;
+      if (done === 1) {
+        await client.hdel(keys.open, String(visitor), ...members.map(String));
+        return;
+      }
     }
     throw new WriteConflictError(`erase ${visitor}`);
   }
@@ -164,7 +189,12 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
  * as a patch (`P`: a bitmap ORed into the key with BITOP through the project's scratch key) when
  * its bytes are at most `patchBytesPerBit` per bit, else as BITFIELD offsets (`B`).
  */
-export function encodePlan(plan: WritePlan, keys: ProjectKeys, patchBytesPerBit = PATCH_BYTES_PER_BIT): { dataKeys: string[]; ops: Array<string | number | Buffer> } {
+export function encodePlan(
+  plan: WritePlan,
+  keys: ProjectKeys,
+  patchBytesPerBit = PATCH_BYTES_PER_BIT,
+  exits: Pick<ExitWrites, 'clears' | 'states'> = { clears: [], states: new Map() },
+): { dataKeys: string[]; ops: Array<string | number | Buffer> } {
   const dataKeys: string[] = [keys.ids];
   const indexOf = new Map<string, number>();
   const ref = (key: string) => {
@@ -177,6 +207,8 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys, patchBytesPerBit 
     return i;
   };
   const ops: Array<string | number | Buffer> = [];
+  // Clears first: a visitor's open-session exit bit may be cleared and set again in one batch.
+  for (const c of exits.clears) ops.push('C', ref(keys.bitmap(c.dim, c.label)), c.visitor);
   for (const [label, cells] of plan.cells) {
     for (const [dim, { visitors }] of cells) {
       const patch = patchOf(visitors, patchBytesPerBit);
@@ -188,8 +220,10 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys, patchBytesPerBit 
     }
   }
   for (const [label, cells] of plan.cells) {
-    ops.push('H', ref(keys.totals(label)), cells.size);
-    for (const [dim, { events }] of cells) ops.push(dim, events);
+    // An open session's exit bit is set again at each move: a count of those would mean nothing.
+    const counted = [...cells].filter(([dim]) => !dim.startsWith(EXIT_OPEN_PREFIX));
+    ops.push('H', ref(keys.totals(label)), counted.length);
+    for (const [dim, { events }] of counted) ops.push(dim, events);
   }
   // After the bits: BITOP replaces a key's value, and with it any expiry it had.
   for (const [label, at] of plan.expiries) {
@@ -201,7 +235,19 @@ export function encodePlan(plan: WritePlan, keys: ProjectKeys, patchBytesPerBit 
     ops.push('I', 4, plan.ids.size);
     for (const [id, visitor] of plan.ids) ops.push(id, visitor);
   }
+  if (exits.states.size) {
+    ops.push('I', ref(keys.open), exits.states.size);
+    for (const [visitor, state] of exits.states) ops.push(visitor, state);
+  }
   return { dataKeys, ops };
+}
+
+const EXIT_OPEN_PREFIX = `${EXIT_OPEN}:`;
+
+/** The page of a pageview from its dimensions (after the value cap: possibly `(other)`). */
+function pageIn(dims: string[]): string | null {
+  for (const dim of dims) if (dim.startsWith('page:')) return dim.slice(5);
+  return null;
 }
 
 /**

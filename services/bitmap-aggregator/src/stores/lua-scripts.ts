@@ -27,7 +27,10 @@ local function bitsOf(key, offsets, first, n)
 end
 `;
 
-/** KEYS offsets merged canon erased dimIds dimNames; ARGV field nVisitors visitors… dims… → {watermark, canonical visitors (-1 = erased), dim ids}. */
+/**
+ * KEYS offsets merged canon erased dimIds dimNames open; ARGV field nVisitors visitors… dims…
+ * → {watermark, canonical visitors (-1 = erased), dim ids, open session of each canonical visitor ('' = none)}.
+ */
 export const RESOLVE = `${BITS_OF}
 local wm = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 local n = tonumber(ARGV[2])
@@ -60,12 +63,54 @@ for i = 3 + n, #ARGV do
   end
   ids[#ids + 1] = tonumber(id)
 end
-return {wm, visitors, ids}
+local open = {}
+for first = 1, n, 1000 do
+  local fields = {}
+  for i = first, math.min(n, first + 999) do fields[#fields + 1] = math.max(visitors[i], 0) end
+  local got = redis.call('HMGET', KEYS[7], unpack(fields))
+  for j = 1, #got do open[#open + 1] = got[j] or '' end
+end
+return {wm, visitors, ids, open}
+`;
+
+/**
+ * The daily value cap. KEYS capped admitted…; ARGV cap nGroups, then per group (one admitted
+ * key each): expireAt kind day n dim…. A value already in its day's set is admitted; a new one
+ * while the set holds fewer than \`cap\` values is added and admitted; else it is refused and
+ * \`<kind>\t<day>\` is added to capped. → one 1/0 per value, in order.
+ */
+export const ADMIT = `
+local cap = tonumber(ARGV[1])
+local out = {}
+local i = 3
+for g = 1, tonumber(ARGV[2]) do
+  local key = KEYS[g + 1]
+  local at, kind, day, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  i = i + 4
+  local size = redis.call('SCARD', key)
+  local full = false
+  for j = i, i + n - 1 do
+    if redis.call('SISMEMBER', key, ARGV[j]) == 1 then
+      out[#out + 1] = 1
+    elseif size < cap then
+      redis.call('SADD', key, ARGV[j])
+      size = size + 1
+      out[#out + 1] = 1
+    else
+      out[#out + 1] = 0
+      full = true
+    end
+  end
+  if size > 0 then redis.call('EXPIREAT', key, at) end
+  if full then redis.call('SADD', KEYS[1], kind .. '\t' .. day) end
+  i = i + n
+end
+return out
 `;
 
 /**
  * KEYS offsets merged erased data…; ARGV field expectedWatermark newWatermark nVisitors visitors… ops…
- * Ops: B key n "o1,o2,…" (BITFIELD SET u1 …) | P key scratch patch (BITOP OR of a bitmap) | H key n (field incr)… |
+ * Ops: C key visitor (clear one bit, never growing the key) | B key n "o1,o2,…" (BITFIELD SET u1 …) | P key scratch patch (BITOP OR of a bitmap) | H key n (field incr)… |
  * S key n "m1,m2,…" | E key ts | I key n (id index)….
  * Offsets and members travel as one comma-joined argument per key: far fewer arguments to
  * marshal in Node than one per bit.
@@ -91,7 +136,9 @@ while i <= last do
   local key = KEYS[tonumber(ARGV[i + 1])]
   local count = tonumber(ARGV[i + 2])
   i = i + 3
-  if op == 'B' then
+  if op == 'C' then
+    if count < redis.call('STRLEN', key) * 8 then redis.call('SETBIT', key, count, 0) end
+  elseif op == 'B' then
     local n = 0
     for offset in string.gmatch(ARGV[i], '%d+') do
       args[n + 1] = 'SET'; args[n + 2] = 'u1'; args[n + 3] = offset; args[n + 4] = 1

@@ -1,11 +1,12 @@
 import Redis, { Cluster } from 'ioredis';
-import { APPLY, ERASE, MERGE, QUERY, RESOLVE } from './lua-scripts';
+import { ADMIT, APPLY, ERASE, MERGE, QUERY, RESOLVE } from './lua-scripts';
 
 export type RedisClient = Redis | Cluster;
 type ScriptArg = string | number | Buffer;
 
 export interface BitmapScripts {
-  resolve(keys: string[], args: ScriptArg[]): Promise<[string, number[], number[]]>;
+  resolve(keys: string[], args: ScriptArg[]): Promise<[string, number[], number[], string[]]>;
+  admit(keys: string[], args: ScriptArg[]): Promise<number[]>;
   apply(keys: string[], args: ScriptArg[]): Promise<number>;
   merge(keys: string[], args: ScriptArg[]): Promise<number>;
   erase(keys: string[], args: ScriptArg[]): Promise<number>;
@@ -33,7 +34,7 @@ export function createRedisClient(options: RedisOptions): RedisClient {
   return new Redis(options.REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
 }
 
-const SCRIPTS = { slResolve: RESOLVE, slApply: APPLY, slMerge: MERGE, slErase: ERASE, slQuery: QUERY };
+const SCRIPTS = { slResolve: RESOLVE, slAdmit: ADMIT, slApply: APPLY, slMerge: MERGE, slErase: ERASE, slQuery: QUERY };
 
 /** Registers the Lua scripts (EVALSHA with EVAL fallback, handled by ioredis). */
 export function bitmapScripts(client: RedisClient): BitmapScripts {
@@ -45,6 +46,7 @@ export function bitmapScripts(client: RedisClient): BitmapScripts {
       commands[name]!.call(client, keys.length, keys, args) as Promise<T>;
   return {
     resolve: run('slResolve'),
+    admit: run('slAdmit'),
     apply: run('slApply'),
     merge: run('slMerge'),
     erase: run('slErase'),

@@ -6,19 +6,18 @@ export type AggregatorExpr = { dim: string } | { and: AggregatorExpr[] } | { or:
 const value = z.string().min(1).max(200);
 const scalar = z.union([value, z.number(), z.boolean()]);
 
+/** Leaves that name one value of a dimension kind; also the kinds a breakdown can be `by`. */
+export const VALUE_LEAVES = ['event', 'source', 'medium', 'campaign', 'browser', 'os', 'device', 'page', 'entryPage', 'exitPage', 'referrer', 'country', 'utmContent', 'utmTerm'] as const;
+type ValueLeafName = (typeof VALUE_LEAVES)[number];
+type ValueLeaf = { [K in ValueLeafName]: Record<K, string> }[ValueLeafName];
+
 /**
- * The public filter: named leaves (event, trait, source …) combined with and/or/not, so a
+ * The public filter: named leaves (event, trait, source, page …) combined with and/or/not, so a
  * caller never writes the aggregator's dimension strings by hand.
  */
 export type FilterExpression =
-  | { event: string }
+  | ValueLeaf
   | { trait: { key: string; value: string | number | boolean } }
-  | { source: string }
-  | { medium: string }
-  | { campaign: string }
-  | { browser: string }
-  | { os: string }
-  | { device: string }
   | { newVisitor: true }
   | { and: FilterExpression[] }
   | { or: FilterExpression[] }
@@ -26,14 +25,8 @@ export type FilterExpression =
 
 export const filterExpression: z.ZodType<FilterExpression> = z.lazy(() =>
   z.union([
-    z.strictObject({ event: value }),
+    ...VALUE_LEAVES.map((leaf) => z.strictObject({ [leaf]: value })),
     z.strictObject({ trait: z.strictObject({ key: value.regex(/^[^=]+$/, 'a trait key cannot contain ='), value: scalar }) }),
-    z.strictObject({ source: value }),
-    z.strictObject({ medium: value }),
-    z.strictObject({ campaign: value }),
-    z.strictObject({ browser: value }),
-    z.strictObject({ os: value }),
-    z.strictObject({ device: value }),
     z.strictObject({ newVisitor: z.literal(true) }),
     z.strictObject({ and: z.array(filterExpression).min(1).max(32) }),
     z.strictObject({ or: z.array(filterExpression).min(1).max(32) }),

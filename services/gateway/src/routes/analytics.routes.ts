@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
-import { combineFilters, filterExpression, MAX_DEPTH, MAX_LEAVES, measure, type FilterExpression } from '../handlers/filter-expression';
+import { combineFilters, filterExpression, MAX_DEPTH, MAX_LEAVES, measure, VALUE_LEAVES, type FilterExpression } from '../handlers/filter-expression';
 import { defaultInterval, overviewSummary } from '../assembly/overview.assembly';
 import { checkRange, instant, interval, jsonParam } from '../handlers/time-range';
 import type { GatewayDeps } from './deps';
@@ -10,7 +10,17 @@ import { projectParams } from './schemas';
 const eventName = z.string().min(1).max(200);
 const seriesReply = z.object({ total: z.number().int(), series: z.array(z.object({ start: z.string(), count: z.number().int() })) });
 const range = { from: instant, to: instant };
-const filter = jsonParam(filterExpression).describe('JSON filter: {"event"|"source"|"medium"|"campaign"|"browser"|"os"|"device": v} | {"trait": {"key","value"}} | {"newVisitor": true} | {"and"|"or": [...]} | {"not": ...}');
+const filter = jsonParam(filterExpression).describe(
+  'JSON filter: {"event"|"source"|"medium"|"campaign"|"browser"|"os"|"device"|"page"|"entryPage"|"exitPage"|"referrer"|"country"|"utmContent"|"utmTerm": v} | {"trait": {"key","value"}} | {"newVisitor": true} | {"and"|"or": [...]} | {"not": ...}',
+);
+const breakdownReply = z.object({
+  values: z.array(z.object({ value: z.string(), uniques: z.number().int() })),
+  total: z.number().int().describe('exact unique visitors of the whole range and filter: a visitor counts once, so this is not the sum of the rows'),
+  capped: z
+    .object({ limit: z.number().int(), days: z.number().int() })
+    .optional()
+    .describe('present when, on `days` local days of the range, this kind had more than `limit` distinct values: the rest are counted in the `(other)` row'),
+});
 
 function checkFilter(expr: FilterExpression | undefined) {
   if (!expr) return;
@@ -137,18 +147,18 @@ export function analyticsRoutes(deps: GatewayDeps) {
       method: 'get',
       operationId: 'getBreakdown',
       path: '/v1/projects/{projectId}/breakdown',
-      summary: 'Unique visitors per value of a trait, event, source, medium, campaign, browser, os or device',
+      summary: 'Unique visitors per value of a trait, event, source, medium, campaign, browser, os, device, page, entry page, exit page, referrer domain, country, utm_content or utm_term',
       tags: ['analytics'],
       access: read,
       params: projectParams,
       query: z.object({
         ...range,
-        by: z.string().regex(/^(trait:[^=]{1,200}|event|source|medium|campaign|browser|os|device)$/, 'trait:<key>, event, source, medium, campaign, browser, os or device'),
+        by: z.string().regex(new RegExp(`^(trait:[^=]{1,200}|${VALUE_LEAVES.join('|')})$`), `trait:<key> or one of ${VALUE_LEAVES.join(', ')}`),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
         event: eventName.optional(),
         filter: filter.optional(),
       }),
-      responses: { 200: { description: 'values by unique visitors, descending', schema: z.object({ values: z.array(z.object({ value: z.string(), uniques: z.number().int() })) }) } },
+      responses: { 200: { description: 'values by unique visitors, descending', schema: breakdownReply } },
       async handle({ params, query: q }) {
         checkRange(q, config.MAX_RANGE_DAYS);
         checkFilter(q.filter);
