@@ -11,7 +11,9 @@ describe('value cap', () => {
     const dayOf = dayLabeler('America/New_York');
     expect(dayOf(Date.parse('2026-11-26T04:59:00Z'))).toBe('2026-11-25');
     expect(dayOf(Date.parse('2026-11-26T05:00:00Z'))).toBe('2026-11-26');
-    expect(admittedExpiry('2026-11-25', 'America/New_York')).toBe(Date.parse('2026-11-28T05:00:00Z') / 1000);
+    expect(admittedExpiry('2026-11-25', 'America/New_York', Date.parse('2026-11-25T12:00:00Z'))).toBe(Date.parse('2026-11-28T05:00:00Z') / 1000);
+    // A replay of an old day keeps its set a day from now.
+    expect(admittedExpiry('2026-11-25', 'UTC', Date.parse('2026-12-10T00:00:00Z'))).toBe(Date.parse('2026-12-11T00:00:00Z') / 1000);
   });
 
   it('keeps what it learnt per project, within a bound', () => {

@@ -40,9 +40,13 @@ export function dayLabeler(timeZone: string): (utcMs: number) => string {
   };
 }
 
-/** When a day's set of admitted values may go (epoch seconds). */
-export function admittedExpiry(dayLabel: string, timeZone: string): number {
-  return Math.ceil((toUtc(Date.parse(`${dayLabel}T00:00:00Z`) + durations.DAY, timeZone) + ADMITTED_KEPT_MS) / 1000);
+/**
+ * When a day's set of admitted values may go (epoch seconds): two days after the day ends, and
+ * never within a day from now, so that a replay of old events is capped like the live stream.
+ */
+export function admittedExpiry(dayLabel: string, timeZone: string, nowMs: number): number {
+  const afterDay = toUtc(Date.parse(`${dayLabel}T00:00:00Z`) + durations.DAY, timeZone) + ADMITTED_KEPT_MS;
+  return Math.ceil(Math.max(afterDay, nowMs + durations.DAY) / 1000);
 }
 
 /**

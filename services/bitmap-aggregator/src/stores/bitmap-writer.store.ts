@@ -54,7 +54,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   const now = options.now ?? Date.now;
   const traitKeys = options.traitKeys ?? null;
   const patchBytesPerBit = options.patchBytesPerBit ?? PATCH_BYTES_PER_BIT;
-  const valueCap = createValueCap(scripts);
+  const valueCap = createValueCap(scripts, now);
   async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
     const [watermark, canonical, ids, open] = await scripts.resolve(
       [keys.offsets, keys.merged, keys.canon, keys.erased, keys.dimIds, keys.dimNames, keys.open],

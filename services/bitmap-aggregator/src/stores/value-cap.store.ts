@@ -11,7 +11,7 @@ export interface ValueCap {
   fold(keys: ProjectKeys, settings: ProjectSettings, times: number[], dimsOf: string[][]): Promise<void>;
 }
 
-export function createValueCap(scripts: BitmapScripts, cache = new AdmissionCache()): ValueCap {
+export function createValueCap(scripts: BitmapScripts, now: () => number, cache = new AdmissionCache()): ValueCap {
   return {
     async fold(keys, settings, times, dimsOf) {
       const dayOf = dayLabeler(settings.timeZone);
@@ -52,7 +52,7 @@ export function createValueCap(scripts: BitmapScripts, cache = new AdmissionCach
 
   async function admit(keys: ProjectKeys, settings: ProjectSettings, groups: Array<{ day: string; kind: string; dims: string[] }>): Promise<void> {
     const args: Array<string | number> = [settings.valueCap ?? DEFAULT_VALUE_CAP, groups.length];
-    for (const g of groups) args.push(admittedExpiry(g.day, settings.timeZone), g.kind, g.day, g.dims.length, ...g.dims);
+    for (const g of groups) args.push(admittedExpiry(g.day, settings.timeZone, now()), g.kind, g.day, g.dims.length, ...g.dims);
     const admitted = await scripts.admit([keys.capped, ...groups.map((g) => keys.admitted(g.day, g.kind))], args);
     let n = 0;
     for (const g of groups) for (const dim of g.dims) cache.set(keys.capped, g.day, dim, admitted[n++] === 1);
