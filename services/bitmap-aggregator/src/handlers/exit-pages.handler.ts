@@ -1,5 +1,6 @@
 import { EXIT_OPEN } from './dimensions.handler';
 import type { ProjectedEvent } from './projection.handler';
+import type { ProjectSettings } from './range.handler';
 import { labelOf, labelsOfMinute, toLocal } from './time-buckets.handler';
 
 /**
@@ -85,18 +86,34 @@ export interface ExitWrites {
   states: Map<number, string>;
 }
 
-export function exitWrites(plan: ExitPlan, timeZone: string): ExitWrites {
+/**
+ * Bits for an exit plan. An ended session's exit is set in `exitPage:`; its bit in `exitOpen:` is
+ * left as it is (it says the same). So a clear is needed only when the open session itself moves
+ * to another page — and a clear that also hits an ended session's bit in `exitOpen:` (same
+ * visitor, page and bucket) loses nothing, the ended exit being in `exitPage:` too. Reads OR the two.
+ */
+export function exitWrites(plan: ExitPlan, settings: ProjectSettings, nowMs: number): ExitWrites {
   const events: ProjectedEvent[] = plan.ended.map((e) => ({ visitor: e.visitor, utcMs: e.utcMs, dims: [`exitPage:${e.page}`], ids: [] }));
   const clears: ExitWrites['clears'] = [];
   const states = new Map<number, string>();
   for (const [visitor, { before, after }] of plan.moved) {
     states.set(visitor, encodeOpen(after));
-    if (before && before.page === after.page && before.startMs === after.startMs) continue;
-    if (before?.page) {
-      const labels = labelsOfMinute(labelOf(toLocal(before.startMs, timeZone), 'minute'));
-      for (const label of Object.values(labels)) clears.push({ dim: `${EXIT_OPEN}:${before.page}`, label, visitor });
+    const sameSession = before?.sessionId === after.sessionId;
+    if (sameSession && before!.page === after.page) continue;
+    if (sameSession && before!.page) {
+      for (const label of keptLabels(before!.startMs, settings, nowMs)) clears.push({ dim: `${EXIT_OPEN}:${before!.page}`, label, visitor });
     }
     if (after.page) events.push({ visitor, utcMs: after.startMs, dims: [`${EXIT_OPEN}:${after.page}`], ids: [] });
   }
   return { events, clears, states };
+}
+
+/** The labels of the buckets around an instant that are still kept (an expired key needs no clear). */
+function keptLabels(utcMs: number, settings: ProjectSettings, nowMs: number): string[] {
+  const labels = labelsOfMinute(labelOf(toLocal(utcMs, settings.timeZone), 'minute'));
+  const out = [labels.year, labels.month, labels.day];
+  // A bucket ends at most an hour after the instant: keep a bucket's clear while it may still exist.
+  if (utcMs + 3_600_000 + settings.hourBucketDays * 86_400_000 > nowMs) out.push(labels.hour);
+  if (utcMs + 60_000 + settings.minuteBucketDays * 86_400_000 > nowMs) out.push(labels.minute);
+  return out;
 }

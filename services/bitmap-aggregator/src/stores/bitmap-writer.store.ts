@@ -96,7 +96,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
         if (dims[0] !== BOT) steps.push({ visitor, utcMs: times[i]!, sessionId: e.event.sessionId, page: e.event.name === PAGEVIEW ? pageIn(dims) : null });
       });
       if (BigInt(newWatermark) <= applied) return;
-      const exits = exitWrites(planExits(state.open, steps), settings.timeZone);
+      const exits = exitWrites(planExits(state.open, steps), settings, now());
       await registerExits(keys, exits, state.dimIds);
       const plan = planEvents(emptyPlan(), exits.events.length ? projected.concat(exits.events) : projected, settings, state.dimIds, now());
       const { dataKeys, ops } = encodePlan(plan, keys, patchBytesPerBit, exits);
