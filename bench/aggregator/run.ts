@@ -52,6 +52,7 @@ const OSES = ['Windows', 'macOS', 'Linux', 'iOS', 'Android'];
 const DEVICES = ['desktop', 'mobile', 'tablet'] as const;
 const PLANS = ['free', 'free', 'pro', 'team'];
 const COUNTRIES = ['US', 'DE', 'FR', 'IN', 'BR'];
+const PAGES = Array.from({ length: 40 }, (_, i) => (i === 0 ? '/' : `/p/${i}`));
 
 interface Row {
   visitor: number;
@@ -73,7 +74,9 @@ function pick(visitor: number, salt: number, n: number): number {
  * new visitors (indexes are dense in first-seen order, as the identity service assigns them)
  * and 1.5× as many returning visits of earlier visitors; a visit is 1-3 events.
  */
-function* rows(): Generator<Row & { first: boolean; medium: string | null; campaign: string | null; browser: string; os: string; device: (typeof DEVICES)[number]; country: string }> {
+type Visit = { session: string; entry: string; path: string; referrer: string | null; newSession: boolean };
+
+function* rows(): Generator<Row & Visit & { first: boolean; medium: string | null; campaign: string | null; browser: string; os: string; device: (typeof DEVICES)[number]; country: string }> {
   let seed = 42;
   const rand = (n: number) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -91,8 +94,17 @@ function* rows(): Generator<Row & { first: boolean; medium: string | null; campa
       const campaign = CAMPAIGNS[rand(CAMPAIGNS.length)]!;
       const base = START + day * DAY + rand(DAY - 3_600_000);
       const events = 1 + rand(3);
+      // Sessions, pages and referrers feed the dashboard's dimensions (page, entry and exit page, referrer, country).
+      const session = `s-${visitor}-${day}-${i}`;
+      const entry = PAGES[rand(PAGES.length)]!;
+      const referrer = source === 'google' ? 'google.com' : source === 'twitter' ? 't.co' : source === 'bing' ? 'bing.com' : null;
       for (let e = 0; e < events; e++) {
         yield {
+          session,
+          entry,
+          path: e === 0 ? entry : PAGES[rand(PAGES.length)]!,
+          referrer,
+          newSession: e === 0,
           visitor,
           ts: base + e * 60_000,
           name: NAMES[rand(NAMES.length)]!,
@@ -123,6 +135,12 @@ function toEvent(r: ReturnType<typeof rows> extends Generator<infer T> ? T : nev
     campaign: r.campaign,
     device: { browser: r.browser, browserVersion: null, os: r.os, deviceType: r.device },
     traits: { plan: r.plan, country: r.country },
+    country: r.country,
+    sessionId: r.session,
+    isNewSession: r.newSession,
+    entryPage: r.entry,
+    referrerDomain: r.referrer,
+    context: { page: { path: r.path } },
     messageId: 'm',
   });
 }
@@ -182,7 +200,9 @@ async function project(redis: Redis): Promise<{ events: number; seconds: number;
   for (const r of rows()) {
     const lane = r.visitor % LANES;
     const event = toEvent(r);
-    dims += 9 + (r.source ? 1 : 0) + (r.medium ? 1 : 0) + (r.campaign ? 1 : 0) + (r.first ? 1 : 0) - 3;
+    // Dashboard dimensions: country, page (pageviews), entry page (a visit's first event), referrer;
+    // exit pages add about one bit per visit on top.
+    dims += 9 + (r.source ? 1 : 0) + (r.medium ? 1 : 0) + (r.campaign ? 1 : 0) + (r.first ? 1 : 0) - 3 + 1 + (r.name === '$pageview' ? 1 : 0) + (r.newSession ? 1 : 0) + (r.referrer ? 1 : 0);
     lanes[lane]!.push({ offset: BigInt(offsets[lane]!++), event });
     events++;
     if (lanes[lane]!.length >= CHUNK) await flush(lane);
