@@ -24,8 +24,10 @@ export const config = defineConfig({
   /** Requests per second per key or member, with a burst. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   RATE_LIMIT_BURST: z.coerce.number().positive().default(200),
-  /** Failed logins per email per minute before 429. */
+  /** Failed logins per email per minute; once spent, every attempt for that email is a 429 (a lockout) until they refill. */
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** Anonymous attempts that cost a password hash (sign-in, sign-up, Basic not yet verified) per IP per minute. */
+  ANONYMOUS_ATTEMPTS_PER_IP_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** Verified Basic credentials are remembered this long, so each API call does not pay for scrypt. */
   CREDENTIAL_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   /** Read keys, projects and roles are remembered this long; a revocation takes effect within it (keep < 2000). */
@@ -34,8 +36,12 @@ export const config = defineConfig({
   MAX_FUNNEL_STEPS: z.coerce.number().int().min(2).max(50).default(10),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   BODY_LIMIT: z.string().default('256kb'),
-  /** scrypt cost (N); lower only in tests. */
-  SCRYPT_COST: z.coerce.number().int().min(1024).default(32768),
+  /** scrypt cost (N), OWASP's 2^17 by default; lower only in tests. Each hash records its own cost, so older ones still verify. */
+  SCRYPT_COST: z.coerce.number().int().min(1024).max(2 ** 20).default(2 ** 17),
+  /** scrypt hashes computed at once (each takes a libuv pool thread and 128·N·8 bytes). */
+  SCRYPT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** scrypt hashes allowed to wait; beyond that a sign-in is refused at once with 503. */
+  SCRYPT_QUEUE: z.coerce.number().int().min(0).max(1000).default(16),
 });
 
 export type GatewayConfig = z.infer<typeof config.schema>;

@@ -22,8 +22,11 @@ export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db
     accounts,
     projects,
     scryptCost: config.SCRYPT_COST,
+    scryptConcurrency: config.SCRYPT_CONCURRENCY,
+    scryptQueue: config.SCRYPT_QUEUE,
     credentialCacheSeconds: config.CREDENTIAL_CACHE_SECONDS,
     loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
+    anonymousAttemptsPerIpPerMinute: config.ANONYMOUS_ATTEMPTS_PER_IP_PER_MINUTE,
   });
   const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
   return {

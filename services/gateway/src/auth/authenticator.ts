@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { parse as parseCookie } from 'cookie';
 import { HttpError } from '@sightline/http';
 import { hashSecret, secretMatches } from '../handlers/secrets';
-import { dummyHash, verifyPassword } from '../handlers/passwords';
+import { createPasswordHasher, dummyHash, needsRehash } from '../handlers/passwords';
 import { createRateLimiter } from '../handlers/rate-limiter';
 import type { AccountStore } from '../stores/accounts.store';
 import type { ProjectStore } from '../stores/projects.store';
@@ -18,30 +18,54 @@ export interface AuthenticatorOptions {
   accounts: AccountStore;
   projects: ProjectStore;
   scryptCost: number;
+  /** scrypt hashes at once, and how many may wait for one (see createPasswordHasher). */
+  scryptConcurrency: number;
+  scryptQueue: number;
   credentialCacheSeconds: number;
   loginAttemptsPerMinute: number;
+  /** Anonymous attempts that cost a password hash (sign-in, sign-up, Basic not yet verified) per IP. */
+  anonymousAttemptsPerIpPerMinute: number;
 }
+
+/** The peer address (the gateway does not trust X-Forwarded-For: behind a proxy this is the proxy). */
+export const clientIp = (req: Request) => req.socket.remoteAddress ?? 'unknown';
 
 /** Who is calling: a read key (Bearer, or `?key=` where a seed API needs it), a member (Basic or session cookie), or nobody. */
 export function createAuthenticator(options: AuthenticatorOptions) {
   const verified = new Map<string, { memberId: string; email: string; expiresAt: number }>();
   const failedLogins = createRateLimiter(options.loginAttemptsPerMinute / 60, options.loginAttemptsPerMinute);
+  const perIp = createRateLimiter(options.anonymousAttemptsPerIpPerMinute / 60, options.anonymousAttemptsPerIpPerMinute);
+  const passwords = createPasswordHasher({ cost: options.scryptCost, concurrency: options.scryptConcurrency, queue: options.scryptQueue });
   let unknownEmailHash: Promise<string> | undefined;
 
-  /** Checks email + password; failures per email are rate limited, unknown emails cost as much as known ones. */
-  async function checkPassword(email: string, password: string): Promise<{ memberId: string; email: string }> {
+  /** Spends one of the IP's anonymous attempts, or throws 429. */
+  function admitAnonymous(ip: string) {
+    const wait = perIp.take(ip);
+    if (wait > 0) throw HttpError.tooManyRequests(wait);
+  }
+
+  /**
+   * Checks email + password. The lockout is consulted first: once an email has spent its failed
+   * attempts, every attempt for it is a 429 until the bucket refills, even with the right password
+   * (otherwise the throttle only slows guessing down and a hit still signs in). Unknown emails cost
+   * as much as known ones.
+   */
+  async function checkPassword(email: string, password: string, ip: string): Promise<{ memberId: string; email: string }> {
     const normalized = email.trim().toLowerCase();
+    const locked = failedLogins.wait(normalized);
+    if (locked > 0) throw HttpError.tooManyRequests(locked);
     const cacheKey = hashSecret(`${normalized}\u0000${password}`);
     const cached = verified.get(cacheKey);
     if (cached && cached.expiresAt > Date.now()) return cached;
+    admitAnonymous(ip);
     const member = await options.accounts.findMemberByEmail(normalized);
     unknownEmailHash ??= dummyHash(options.scryptCost);
-    const ok = await verifyPassword(password, member?.passwordHash ?? (await unknownEmailHash));
+    const ok = await passwords.verify(password, member?.passwordHash ?? (await unknownEmailHash));
     if (!member || !ok) {
-      const wait = failedLogins.take(normalized);
-      if (wait > 0) throw HttpError.tooManyRequests(wait);
+      failedLogins.take(normalized);
       throw HttpError.unauthorized('invalid email or password');
     }
+    if (needsRehash(member.passwordHash, options.scryptCost)) await options.accounts.setPassword(member.id, await passwords.hash(password));
     const identity = { memberId: member.id, email: member.email };
     if (options.credentialCacheSeconds > 0) {
       if (verified.size > 10_000) verified.clear();
@@ -59,6 +83,9 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
   return {
     checkPassword,
+    admitAnonymous,
+    /** scrypt through the bounded queue, for every hash a request computes. */
+    passwords,
     /** Forgets cached credentials of a member whose password changed. */
     forgetMember(memberId: string) {
       for (const [k, v] of verified) if (v.memberId === memberId) verified.delete(k);
@@ -72,7 +99,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
           const decoded = Buffer.from(value, 'base64').toString('utf8');
           const colon = decoded.indexOf(':');
           if (colon < 1) throw HttpError.unauthorized('malformed Basic credentials');
-          return { kind: 'member', ...(await checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1))) };
+          return { kind: 'member', ...(await checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1), clientIp(req))) };
         }
         throw HttpError.unauthorized('unsupported Authorization scheme; use Bearer <read key> or Basic');
       }

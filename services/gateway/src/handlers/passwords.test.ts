@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { hashPassword, verifyPassword } from './passwords';
+import { createPasswordHasher, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { hashSecret, newReadKeySecret, secretMatches } from './secrets';
 
 describe('passwords (scrypt)', () => {
@@ -22,6 +22,22 @@ describe('passwords (scrypt)', () => {
       { numRuns: 15 },
     );
     expect(await verifyPassword('ﬁ', await hashPassword('fi', 1024))).toBe(true);
+  });
+});
+
+describe('password hasher admission', () => {
+  it('finding 2: runs `concurrency` hashes, queues `queue` more and refuses the rest at once with 503', async () => {
+    const hasher = createPasswordHasher({ cost: 1024, concurrency: 1, queue: 2 });
+    const settled = await Promise.allSettled(Array.from({ length: 6 }, () => hasher.hash('password 1234')));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
+    expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
+    // The slots are all free again.
+    expect(await Promise.all([hasher.hash('a password'), hasher.hash('a password'), hasher.hash('a password')])).toHaveLength(3);
+  });
+
+  it('finding 2: hashes with a lower cost than configured are flagged for a re-hash', async () => {
+    expect(needsRehash(await hashPassword('x', 1024), 2048)).toBe(true);
+    expect(needsRehash(await hashPassword('x', 2048), 2048)).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import type { AccountAccess, MemberPrincipal } from '../auth/access-control';
-import { hashPassword } from '../handlers/passwords';
+import { clientIp } from '../auth/authenticator';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { accountJson, accountParams, accountView, email, id, memberView, password, role } from './schemas';
@@ -21,9 +21,10 @@ export function accountRoutes(deps: GatewayDeps) {
       access: { kind: 'public' },
       body: z.object({ name: z.string().trim().min(1).max(200), email, password }),
       responses: { 201: { description: 'created', schema: z.object({ account: accountView, member: memberView }) } },
-      async handle({ body }) {
+      async handle({ body, req }) {
         if (!config.SIGNUP_OPEN) throw HttpError.forbidden('sign-up is closed on this server');
-        const { account, member } = await accounts.createAccountWithAdmin({ name: body.name, email: body.email, passwordHash: await hashPassword(body.password, config.SCRYPT_COST) });
+        deps.auth.admitAnonymous(clientIp(req));
+        const { account, member } = await accounts.createAccountWithAdmin({ name: body.name, email: body.email, passwordHash: await deps.auth.passwords.hash(body.password) });
         return { status: 201, body: { account: accountJson(account), member: memberJson(member, 'admin') } };
       },
     }),
@@ -108,7 +109,7 @@ export function accountRoutes(deps: GatewayDeps) {
       body: z.object({ email, role, password: password.optional() }),
       responses: { 201: { description: 'added', schema: z.object({ member: memberView }) } },
       async handle({ params, body }) {
-        const passwordHash = body.password ? await hashPassword(body.password, config.SCRYPT_COST) : undefined;
+        const passwordHash = body.password ? await deps.auth.passwords.hash(body.password) : undefined;
         const { member } = await accounts.addMember(params.accountId, { email: body.email, role: body.role, passwordHash });
         return { status: 201, body: { member: memberJson(member, body.role) } };
       },

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { parse as parseCookie } from 'cookie';
 import { HttpError } from '@sightline/http';
 import type { MemberPrincipal } from '../auth/access-control';
-import { SESSION_COOKIE } from '../auth/authenticator';
-import { hashPassword, verifyPassword } from '../handlers/passwords';
+import { clientIp, SESSION_COOKIE } from '../auth/authenticator';
 import { hashSecret, newSessionToken } from '../handlers/secrets';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
@@ -30,8 +29,8 @@ export function sessionRoutes(deps: GatewayDeps) {
       access: { kind: 'public' },
       body: z.object({ email, password: z.string().min(1).max(1024) }),
       responses: { 200: { description: 'signed in', schema: meView } },
-      async handle({ body, res }) {
-        const identity = await auth.checkPassword(body.email, body.password);
+      async handle({ body, req, res }) {
+        const identity = await auth.checkPassword(body.email, body.password, clientIp(req));
         const token = newSessionToken();
         const expiresAt = new Date(Date.now() + config.SESSION_TTL_HOURS * 3600_000);
         await accounts.createSession(hashSecret(token), identity.memberId, expiresAt);
@@ -79,8 +78,8 @@ export function sessionRoutes(deps: GatewayDeps) {
       async handle({ access, body }) {
         const { principal } = access as { principal: MemberPrincipal };
         const member = await accounts.findMemberById(principal.memberId);
-        if (!member || !(await verifyPassword(body.currentPassword, member.passwordHash))) throw HttpError.forbidden('the current password is wrong');
-        await accounts.setPassword(member.id, await hashPassword(body.newPassword, config.SCRYPT_COST));
+        if (!member || !(await auth.passwords.verify(body.currentPassword, member.passwordHash))) throw HttpError.forbidden('the current password is wrong');
+        await accounts.setPassword(member.id, await auth.passwords.hash(body.newPassword));
         await accounts.deleteSessionsOf(member.id);
         auth.forgetMember(member.id);
         return { status: 204 };
