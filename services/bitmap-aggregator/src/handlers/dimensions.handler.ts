@@ -44,6 +44,15 @@ export function dimensionsOf(
   if (event.device.browser) dims.push(`browser:${clip(event.device.browser)}`);
   if (event.device.os) dims.push(`os:${clip(event.device.os)}`);
   dims.push(`device:${event.device.deviceType}`);
+  let traits = 0;
+  for (const [key, value] of Object.entries(event.traits)) {
+    if (traits >= MAX_TRAITS) break;
+    if (key.includes('=') || key.length > MAX_VALUE_LENGTH || (traitKeys && !traitKeys.has(key))) continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+    dims.push(`trait:${key}=${clip(String(value))}`);
+    traits++;
+  }
+  // Day-only dimensions last (see `fineCountOf`).
   if (event.referrerDomain) dims.push(`referrer:${clip(event.referrerDomain)}`);
   if (event.country) dims.push(`country:${clip(event.country)}`);
   if (event.context) {
@@ -55,15 +64,27 @@ export function dimensionsOf(
     if (term) dims.push(`utmTerm:${term}`);
   }
   if (event.isNewSession && event.entryPage) dims.push(`entryPage:${clip(event.entryPage)}`);
-  let traits = 0;
-  for (const [key, value] of Object.entries(event.traits)) {
-    if (traits >= MAX_TRAITS) break;
-    if (key.includes('=') || key.length > MAX_VALUE_LENGTH || (traitKeys && !traitKeys.has(key))) continue;
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
-    dims.push(`trait:${key}=${clip(String(value))}`);
-    traits++;
-  }
   return dims;
+}
+
+/**
+ * Kinds with many sparse values (pages, referrers …) are kept in day, month and year buckets
+ * only: hour and minute keys of every page would cost hundreds of MB a day on a busy site (a key
+ * is as long as the highest visitor index, however few bits it has). A range read of them is
+ * widened to whole local days (docs/bitmaps.md, "Day-only dimensions").
+ */
+const DAY_ONLY_KINDS = new Set(['page', 'entryPage', 'exitPage', EXIT_OPEN, 'referrer', 'country', 'utmContent', 'utmTerm']);
+
+export function isDayOnly(dim: string): boolean {
+  const colon = dim.indexOf(':');
+  return colon > 0 && DAY_ONLY_KINDS.has(dim.slice(0, colon));
+}
+
+/** How many of `dimensionsOf`'s dimensions (day-only ones last) also go to hour and minute buckets. */
+export function fineCountOf(dims: string[]): number {
+  let n = dims.length;
+  while (n > 0 && isDayOnly(dims[n - 1]!)) n--;
+  return n;
 }
 
 type SessionFields = Pick<EnrichedEventParsed, 'referrerDomain' | 'country' | 'context' | 'isNewSession' | 'entryPage'>;

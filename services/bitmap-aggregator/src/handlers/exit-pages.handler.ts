@@ -1,7 +1,7 @@
 import { EXIT_OPEN } from './dimensions.handler';
 import type { ProjectedEvent } from './projection.handler';
 import type { ProjectSettings } from './range.handler';
-import { labelOf, labelsOfMinute, toLocal } from './time-buckets.handler';
+import { labelOf, toLocal } from './time-buckets.handler';
 
 /**
  * Exit pages from a stream (docs/bitmaps.md, "Exit pages"). A session's exit page is the page of
@@ -92,8 +92,8 @@ export interface ExitWrites {
  * to another page — and a clear that also hits an ended session's bit in `exitOpen:` (same
  * visitor, page and bucket) loses nothing, the ended exit being in `exitPage:` too. Reads OR the two.
  */
-export function exitWrites(plan: ExitPlan, settings: ProjectSettings, nowMs: number): ExitWrites {
-  const events: ProjectedEvent[] = plan.ended.map((e) => ({ visitor: e.visitor, utcMs: e.utcMs, dims: [`exitPage:${e.page}`], ids: [] }));
+export function exitWrites(plan: ExitPlan, settings: ProjectSettings): ExitWrites {
+  const events: ProjectedEvent[] = plan.ended.map((e) => ({ visitor: e.visitor, utcMs: e.utcMs, dims: [`exitPage:${e.page}`], fine: 0, ids: [] }));
   const clears: ExitWrites['clears'] = [];
   const states = new Map<number, string>();
   for (const [visitor, { before, after }] of plan.moved) {
@@ -101,19 +101,16 @@ export function exitWrites(plan: ExitPlan, settings: ProjectSettings, nowMs: num
     const sameSession = before?.sessionId === after.sessionId;
     if (sameSession && before!.page === after.page) continue;
     if (sameSession && before!.page) {
-      for (const label of keptLabels(before!.startMs, settings, nowMs)) clears.push({ dim: `${EXIT_OPEN}:${before!.page}`, label, visitor });
+      for (const label of keptLabels(before!.startMs, settings)) clears.push({ dim: `${EXIT_OPEN}:${before!.page}`, label, visitor });
     }
-    if (after.page) events.push({ visitor, utcMs: after.startMs, dims: [`${EXIT_OPEN}:${after.page}`], ids: [] });
+    if (after.page) events.push({ visitor, utcMs: after.startMs, dims: [`${EXIT_OPEN}:${after.page}`], fine: 0, ids: [] });
   }
   return { events, clears, states };
 }
 
-/** The labels of the buckets around an instant that are still kept (an expired key needs no clear). */
-function keptLabels(utcMs: number, settings: ProjectSettings, nowMs: number): string[] {
-  const labels = labelsOfMinute(labelOf(toLocal(utcMs, settings.timeZone), 'minute'));
-  const out = [labels.year, labels.month, labels.day];
-  // A bucket ends at most an hour after the instant: keep a bucket's clear while it may still exist.
-  if (utcMs + 3_600_000 + settings.hourBucketDays * 86_400_000 > nowMs) out.push(labels.hour);
-  if (utcMs + 60_000 + settings.minuteBucketDays * 86_400_000 > nowMs) out.push(labels.minute);
-  return out;
+/** The labels of the buckets an exit bit of a session started at `utcMs` is in. */
+function keptLabels(utcMs: number, settings: ProjectSettings): string[] {
+  // Exit pages are day-only dimensions: no hour or minute keys.
+  const label = labelOf(toLocal(utcMs, settings.timeZone), 'day');
+  return [label.slice(0, 4), label.slice(0, 7), label];
 }

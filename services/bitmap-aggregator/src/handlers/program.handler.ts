@@ -1,4 +1,5 @@
-import { ACTIVE, EXIT_OPEN } from './dimensions.handler';
+import { ACTIVE, EXIT_OPEN, isDayOnly } from './dimensions.handler';
+import { ceilTo, floorTo } from './time-buckets.handler';
 
 const EXIT_PAGE_PREFIX = 'exitPage:';
 import type { Expr } from './expression.handler';
@@ -26,6 +27,8 @@ export class ProgramBuilder {
   private tempCount = 0;
   /** Number of values the script will return (one per count/get/hsum step). */
   results = 0;
+  /** True once a day-only dimension was read over a range that does not start and end at local midnight. */
+  dayRounded = false;
 
   constructor(
     private readonly keys: ProjectKeys,
@@ -48,11 +51,25 @@ export class ProgramBuilder {
     return index;
   }
 
-  /** The visitors with `dim` anywhere in the range: OR of the covering buckets (memoised). */
+  /**
+   * The visitors with `dim` anywhere in the range: OR of the covering buckets (memoised). A
+   * day-only dimension (no hour or minute keys) is read over the range's whole local days, among
+   * the visitors active in the range itself: `page:/x` over 10:00–12:00 = active then and on
+   * /x that day.
+   */
   union(dim: string, range: LocalRange): number {
     const memo = `${dim}\u0000${range.fromMs}\u0000${range.toMs}`;
     const known = this.unions.get(memo);
     if (known !== undefined) return known;
+    if (isDayOnly(dim)) {
+      const days = { fromMs: floorTo(range.fromMs, 'day'), toMs: ceilTo(range.toMs, 'day') };
+      if (days.fromMs !== range.fromMs || days.toMs !== range.toMs) {
+        this.dayRounded = true;
+        const index = this.and([this.union(dim, days), this.union(ACTIVE, range)]);
+        this.unions.set(memo, index);
+        return index;
+      }
+    }
     const buckets = coverRange(range);
     const sources = buckets.map((b) => this.key(this.keys.bitmap(dim, b.label)));
     // An exit page is the ended sessions' bits and the open sessions' (docs/bitmaps.md, "Exit pages").

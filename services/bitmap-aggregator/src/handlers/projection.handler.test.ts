@@ -12,7 +12,7 @@ const dimIds = new Map([
 
 describe('projection plan', () => {
   it('writes every granularity of a fresh event, with expiries on minute and hour buckets only', () => {
-    const plan = planEvents(emptyPlan(), [{ visitor: 7, utcMs: now - 5 * 60_000, dims: ['$active', 'event:a'], ids: ['v7'] }], defaultSettings, dimIds, now);
+    const plan = planEvents(emptyPlan(), [{ visitor: 7, utcMs: now - 5 * 60_000, dims: ['$active', 'event:a'], fine: 2, ids: ['v7'] }], defaultSettings, dimIds, now);
     expect([...plan.cells.keys()]).toEqual(['2026', '2026-11', '2026-11-25', '2026-11-25T12', '2026-11-25T12:25']);
     expect([...plan.cells.get('2026-11-25')!.entries()]).toEqual([
       ['$active', { visitors: [7], events: 1 }],
@@ -23,8 +23,20 @@ describe('projection plan', () => {
     expect(plan.ids).toEqual(new Map([['v7', 7]]));
   });
 
+  it('keeps day-only dimensions out of hour and minute buckets', () => {
+    const dims = ['$active', 'page:/a', 'entryPage:/a'];
+    const plan = planEvents(emptyPlan(), [{ visitor: 3, utcMs: now - 5 * 60_000, dims, fine: 1, ids: [] }], defaultSettings, new Map(dims.map((d, i) => [d, i])), now);
+    expect([...plan.cells].map(([label, cells]) => [label, [...cells.keys()]])).toEqual([
+      ['2026', dims],
+      ['2026-11', dims],
+      ['2026-11-25', dims],
+      ['2026-11-25T12', ['$active']],
+      ['2026-11-25T12:25', ['$active']],
+    ]);
+  });
+
   it('does not write buckets that have already expired', () => {
-    const plan = planEvents(emptyPlan(), [{ visitor: 1, utcMs: now - 100 * DAY, dims: ['$active'], ids: [] }], defaultSettings, dimIds, now);
+    const plan = planEvents(emptyPlan(), [{ visitor: 1, utcMs: now - 100 * DAY, dims: ['$active'], fine: 1, ids: [] }], defaultSettings, dimIds, now);
     expect([...plan.cells.keys()]).toEqual(['2026', '2026-08', '2026-08-17']);
     expect(plan.expiries.size).toBe(0);
   });

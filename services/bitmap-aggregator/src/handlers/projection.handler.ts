@@ -1,3 +1,4 @@
+import { isDayOnly } from './dimensions.handler';
 import { expiryOf, type ProjectSettings } from './range.handler';
 import { durations, floorTo, labelOf, labelsOfMinute, nextStart, toLocal } from './time-buckets.handler';
 import type { ProjectKeys } from './keys.handler';
@@ -7,6 +8,8 @@ export interface ProjectedEvent {
   visitor: number;
   utcMs: number;
   dims: string[];
+  /** The first `fine` dims also go to hour and minute buckets; the rest are day-only (`isDayOnly`). */
+  fine: number;
   /** visitorId / userId strings that name this visitor (for erasure lookups). */
   ids: string[];
 }
@@ -45,6 +48,8 @@ type LabelMaps = Map<string, Cell>;
 interface HourBuckets {
   /** The maps of the hour's labels that are still kept (found once per hour, not per event). */
   coarse: LabelMaps[];
+  /** The hour's own label's maps among `coarse`, when kept (day-only dimensions skip it). */
+  hourMaps: LabelMaps | null;
   minutesKept: boolean;
 }
 
@@ -57,10 +62,10 @@ export function planEvents(plan: WritePlan, events: ProjectedEvent[], settings: 
     const hour = Math.floor(local / durations.HOUR);
     let buckets = hours.get(hour);
     if (!buckets) hours.set(hour, (buckets = hourBuckets(plan, hour, local, event.utcMs, settings, nowMs)));
-    for (const maps of buckets.coarse) addEvent(maps, event);
-    if (buckets.minutesKept) {
+    for (const maps of buckets.coarse) addEvent(maps, event, maps === buckets.hourMaps ? event.fine : event.dims.length);
+    if (buckets.minutesKept && event.fine > 0) {
       const minuteExpiry = expiryOf('minute', event.utcMs - (local % durations.MINUTE) + durations.MINUTE, settings)!;
-      if (minuteExpiry * 1000 > nowMs) addEvent(labelMaps(plan, labelOf(local, 'minute'), minuteExpiry), event);
+      if (minuteExpiry * 1000 > nowMs) addEvent(labelMaps(plan, labelOf(local, 'minute'), minuteExpiry), event, event.fine);
     }
     const touched = getOr(plan.touched, event.visitor, () => new Set<number>());
     for (const dim of event.dims) touched.add(touchedDim(dimIds.get(dim)!));
@@ -81,15 +86,18 @@ export function splitTouched(members: number[]): { dimIds: number[]; hours: numb
 function hourBuckets(plan: WritePlan, hour: number, local: number, utcMs: number, settings: ProjectSettings, nowMs: number): HourBuckets {
   const hourLabel = labelOf(hour * durations.HOUR, 'hour');
   const coarse: LabelMaps[] = [];
+  let hourMaps: LabelMaps | null = null;
   for (const granularity of ['year', 'month', 'day', 'hour'] as const) {
     const endLocal = nextStart(floorTo(local, granularity), granularity);
     const expiry = expiryOf(granularity, utcMs + (endLocal - local), settings);
     if (expiry !== null && expiry * 1000 <= nowMs) continue;
-    coarse.push(labelMaps(plan, labelsOfMinute(hourLabel)[granularity], expiry));
+    const maps = labelMaps(plan, labelsOfMinute(hourLabel)[granularity], expiry);
+    coarse.push(maps);
+    if (granularity === 'hour') hourMaps = maps;
   }
   // Some minute of the hour may still be kept when the hour's last minute is.
   const hourEndUtc = utcMs + ((hour + 1) * durations.HOUR - local);
-  return { coarse, minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
+  return { coarse, hourMaps, minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
 }
 
 /** The plan's maps of a label, created (with its expiry, if any) on first use. */
@@ -102,9 +110,11 @@ function labelMaps(plan: WritePlan, label: string, expiry: number | null): Label
   return cells;
 }
 
-function addEvent(cells: LabelMaps, event: ProjectedEvent): void {
+function addEvent(cells: LabelMaps, event: ProjectedEvent, count: number): void {
   // Hot path (dimensions × granularities per event): one map lookup per dimension, no closures.
-  for (const dim of event.dims) {
+  const dims = event.dims;
+  for (let i = 0; i < count; i++) {
+    const dim = dims[i]!;
     const cell = cells.get(dim);
     if (cell) {
       cell.visitors.push(event.visitor);
@@ -132,7 +142,8 @@ export function keysOfVisitor(dims: string[], hours: number[], keys: ProjectKeys
     }
   }
   const result: string[] = [];
-  for (const dim of dims) for (const label of labels) result.push(keys.bitmap(dim, label));
+  // Day-only dimensions have no hour or minute keys (labels of those are 13 and 16 characters long).
+  for (const dim of dims) for (const label of labels) if (label.length <= 10 || !isDayOnly(dim)) result.push(keys.bitmap(dim, label));
   return result;
 }
 

@@ -79,8 +79,8 @@ export function countsRouter(reader: BitmapReader, settingsOf: (projectId: strin
   router.get('/internal/projects/:projectId/segment', async (req, res) => {
     const id = project(req.params.projectId);
     const q = validate(uniquesQuery, req.query, 'query');
-    const { count, bitmap } = await guard(() => reader.segment(id, settingsOf(id), q, parseExpr(q.expr)));
-    res.json({ count, bitmap: bitmap.toString('base64') });
+    const { bitmap, ...rest } = await guard(() => reader.segment(id, settingsOf(id), q, parseExpr(q.expr)));
+    res.json({ ...rest, bitmap: bitmap.toString('base64') });
   });
 
   router.get('/internal/projects/:projectId/totals', async (req, res) => {

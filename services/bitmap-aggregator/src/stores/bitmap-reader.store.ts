@@ -17,6 +17,8 @@ export interface RangeQuery {
 export interface CountSeries {
   total: number;
   series?: Array<{ start: string; count: number }>;
+  /** A day-only dimension (page, referrer …) was read over whole local days among the range's visitors. */
+  dayRounded?: true;
 }
 
 export interface Cohort {
@@ -30,13 +32,17 @@ const MAX_BREAKDOWN_VALUES = 2000;
 
 /** Answers every count with one Lua script on the project's shard. */
 export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now) {
-  async function run(projectId: string, build: (b: ProgramBuilder) => void): Promise<Array<number | Buffer>> {
+  async function run(projectId: string, build: (b: ProgramBuilder) => void): Promise<Array<number | Buffer> & { dayRounded?: boolean }> {
     const builder = new ProgramBuilder(projectKeys(prefix, projectId), randomUUID());
     build(builder);
     const program = builder.build();
-    if (program.steps.length === 0) return [];
-    return scripts.query(program.keys, [JSON.stringify(program.steps), ...program.temps]);
+    const results: Array<number | Buffer> & { dayRounded?: boolean } = program.steps.length === 0 ? [] : await scripts.query(program.keys, [JSON.stringify(program.steps), ...program.temps]);
+    if (builder.dayRounded) results.dayRounded = true;
+    return results;
   }
+
+  /** Said in a reply when a day-only dimension was read over whole local days (see ProgramBuilder.union). */
+  const rounded = (results: { dayRounded?: boolean }) => (results.dayRounded ? { dayRounded: true as const } : {});
 
   function pieces(q: RangeQuery, settings: ProjectSettings): { range: LocalRange; series?: ReturnType<typeof seriesPieces> } {
     const range = alignRange(q.from.getTime(), q.to.getTime(), settings, now());
@@ -60,7 +66,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       for (const piece of series ?? []) points.push(add(b, piece.range));
     });
     const at = (i: number) => Number(results[i] ?? 0);
-    return series ? { total: at(total), series: series.map((p, i) => ({ start: p.start, count: at(points[i]!) })) } : { total: at(total) };
+    return series ? { total: at(total), series: series.map((p, i) => ({ start: p.start, count: at(points[i]!) })), ...rounded(results) } : { total: at(total), ...rounded(results) };
   }
 
   return {
@@ -98,7 +104,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
         .sort((a, b) => b.uniques - a.uniques || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
         .slice(0, limit);
       const days = cappedDaysIn(cappedDays, capKindOf(dimPrefix), range);
-      return { values: rows, total: Number(results[total] ?? 0), ...(days > 0 ? { capped: { limit: settings.valueCap ?? DEFAULT_VALUE_CAP, days } } : {}) };
+      return { values: rows, total: Number(results[total] ?? 0), ...(days > 0 ? { capped: { limit: settings.valueCap ?? DEFAULT_VALUE_CAP, days } } : {}), ...rounded(results) };
     },
 
     async retention(projectId: string, settings: ProjectSettings, cohortInterval: 'day' | 'week' | 'month', from: Date, periods: number): Promise<Cohort[]> {
@@ -120,7 +126,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
     },
 
     /** The people matching `expr` in the range, as a bitmap (for the query service's session metrics). */
-    async segment(projectId: string, settings: ProjectSettings, q: RangeQuery, expr: Expr): Promise<{ count: number; bitmap: Buffer }> {
+    async segment(projectId: string, settings: ProjectSettings, q: RangeQuery, expr: Expr): Promise<{ count: number; bitmap: Buffer; dayRounded?: true }> {
       const { range } = pieces(q, settings);
       let get = -1;
       let count = -1;
@@ -130,7 +136,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
         count = b.countPeople(set);
       });
       const bitmap = results[get];
-      return { count: Number(results[count] ?? 0), bitmap: Buffer.isBuffer(bitmap) ? bitmap : Buffer.from(String(bitmap ?? ''), 'latin1') };
+      return { count: Number(results[count] ?? 0), bitmap: Buffer.isBuffer(bitmap) ? bitmap : Buffer.from(String(bitmap ?? ''), 'latin1'), ...rounded(results) };
     },
 
     async candidates(projectId: string, settings: ProjectSettings, q: RangeQuery, dims: string[]): Promise<number[]> {
@@ -151,6 +157,7 @@ export interface Breakdown {
   total: number;
   /** Present when some local day of the range had more values of this kind than the cap: the rest are in `(other)`. */
   capped?: { limit: number; days: number };
+  dayRounded?: true;
 }
 
 /** Local days of the range on which the kind folded values into `(other)` (members `<kind>\t<day>`). */

@@ -1,5 +1,5 @@
 import type { EnrichedEventParsed, Erasure } from '@sightline/contracts';
-import { BOT, dimensionsOf, EXIT_OPEN, NEW, PAGEVIEW } from '../handlers/dimensions.handler';
+import { BOT, dimensionsOf, EXIT_OPEN, fineCountOf, NEW, PAGEVIEW } from '../handlers/dimensions.handler';
 import { decodeOpen, exitWrites, planExits, type ExitWrites, type OpenSession, type SessionStep } from '../handlers/exit-pages.handler';
 import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
 import { emptyPlan, keysOfVisitor, planEvents, splitTouched, type ProjectedEvent, type WritePlan } from '../handlers/projection.handler';
@@ -92,11 +92,11 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
         const visitor = state.canonical.get(e.event.visitorIndex)!;
         if (e.offset <= applied || visitor < 0) return;
         const dims = dimsOf[i]!;
-        projected.push({ visitor, utcMs: times[i]!, dims, ids: e.event.userId ? [e.event.visitorId, e.event.userId] : [e.event.visitorId] });
+        projected.push({ visitor, utcMs: times[i]!, dims, fine: fineCountOf(dims), ids: e.event.userId ? [e.event.visitorId, e.event.userId] : [e.event.visitorId] });
         if (dims[0] !== BOT) steps.push({ visitor, utcMs: times[i]!, sessionId: e.event.sessionId, page: e.event.name === PAGEVIEW ? pageIn(dims) : null });
       });
       if (BigInt(newWatermark) <= applied) return;
-      const exits = exitWrites(planExits(state.open, steps), settings, now());
+      const exits = exitWrites(planExits(state.open, steps), settings);
       await registerExits(keys, exits, state.dimIds);
       const plan = planEvents(emptyPlan(), exits.events.length ? projected.concat(exits.events) : projected, settings, state.dimIds, now());
       const { dataKeys, ops } = encodePlan(plan, keys, patchBytesPerBit, exits);

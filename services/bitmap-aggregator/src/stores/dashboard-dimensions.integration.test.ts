@@ -83,15 +83,20 @@ function workload(projectId: string, visitors: number, seed: number): { events: 
   return { events, sessions };
 }
 
-/** Visitors per value of a kind in [from, to), computed from the events and sessions directly. */
-function oracle(w: ReturnType<typeof workload>, from: number, to: number) {
+/**
+ * Visitors per value of a kind in [from, to), computed from the events and sessions directly.
+ * These kinds are day-only: over whole UTC days, among the visitors active in [from, to).
+ */
+function oracle(w: ReturnType<typeof workload>, rangeFrom: number, rangeTo: number) {
   const per = new Map<string, Set<number>>();
-  const add = (dim: string, v: number) => (per.get(dim) ?? per.set(dim, new Set()).get(dim)!).add(v);
   const active = new Set<number>();
+  for (const e of w.events) if (Date.parse(e.timestamp) >= rangeFrom && Date.parse(e.timestamp) < rangeTo) active.add(e.visitorIndex);
+  const add = (dim: string, v: number) => active.has(v) && (per.get(dim) ?? per.set(dim, new Set()).get(dim)!).add(v);
+  const from = Math.floor(rangeFrom / DAY) * DAY;
+  const to = Math.ceil(rangeTo / DAY) * DAY;
   for (const e of w.events) {
     const t = Date.parse(e.timestamp);
     if (t < from || t >= to) continue;
-    active.add(e.visitorIndex);
     const url = new URL((e.context.page as { url: string }).url);
     if (e.name === '$pageview') add(`page:${url.pathname}`, e.visitorIndex);
     add(`country:${e.country}`, e.visitorIndex);
@@ -142,6 +147,7 @@ describe('dashboard dimensions', () => {
       expect({ kind, values: [...reply.values].sort((a, b) => a.value.localeCompare(b.value)) }).toEqual({ kind, values: want.sort((a, b) => a.value.localeCompare(b.value)) });
       expect(reply.total).toBe(expected.active.size);
       expect(reply.capped).toBeUndefined();
+      expect(reply.dayRounded).toBe(from % DAY === 0 && to % DAY === 0 ? undefined : true);
     }
   });
 

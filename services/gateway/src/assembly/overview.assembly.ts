@@ -41,6 +41,8 @@ export function defaultInterval(from: string, to: string): Interval {
 
 export const SESSION_FILTER_NOTE =
   'visits, pageviews, bounce rate and visit duration are of the sessions started in the range by the visitors the filter selects over the whole range';
+export const DAY_ROUNDED_NOTE =
+  'page, entry/exit page, referrer, country and utm filters are evaluated over whole local days (among the visitors active in each range or interval)';
 
 /**
  * One overview summary: visitors (total and per interval) from the aggregator's bitmaps, and the
@@ -49,10 +51,16 @@ export const SESSION_FILTER_NOTE =
  */
 export async function overviewSummary(aggregator: AggregatorClient, query: QueryClient, projectId: string, r: OverviewRange): Promise<OverviewSummary> {
   const uniques = aggregator.uniques(projectId, { from: r.from, to: r.to, interval: r.interval, expr: r.expr });
+  let segmentRounded = false;
   const sessions = r.expr
-    ? aggregator.segment(projectId, { from: r.from, to: r.to, expr: r.expr }).then((s) => query.sessionMetrics(projectId, { from: r.from, to: r.to, interval: r.interval, visitors: s.bitmap }))
+    ? aggregator.segment(projectId, { from: r.from, to: r.to, expr: r.expr }).then((s) => {
+        segmentRounded = s.dayRounded === true;
+        return query.sessionMetrics(projectId, { from: r.from, to: r.to, interval: r.interval, visitors: s.bitmap });
+      })
     : query.sessionMetrics(projectId, { from: r.from, to: r.to, interval: r.interval });
   const [visitors, metrics] = await Promise.all([uniques, sessions]);
+  const notes = r.expr ? [SESSION_FILTER_NOTE] : [];
+  if (visitors.dayRounded || segmentRounded) notes.push(DAY_ROUNDED_NOTE);
   const series = mergeSeries(visitors.series ?? [], metrics.series);
   return {
     from: r.from,
@@ -64,7 +72,7 @@ export async function overviewSummary(aggregator: AggregatorClient, query: Query
     bounceRate: metrics.visits ? metrics.bounces / metrics.visits : 0,
     visitDurationSeconds: metrics.visits ? metrics.durationSeconds / metrics.visits : 0,
     series,
-    notes: r.expr ? [SESSION_FILTER_NOTE] : [],
+    notes,
   };
 }
 

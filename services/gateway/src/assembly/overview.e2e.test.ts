@@ -2,6 +2,7 @@ import { waitFor } from '@sightline/testing';
 import { startStack, type Stack } from '../../../../test/e2e/stack';
 import { createTenant, type Tenant } from '../test-support/fixtures';
 import { apiClient } from '../test-support/gateway-harness';
+import { DAY_ROUNDED_NOTE, SESSION_FILTER_NOTE } from './overview.assembly';
 
 /**
  * The dashboard's overview, breakdowns and realtime through the five real services, against the
@@ -154,10 +155,14 @@ describe('dashboard overview, breakdowns and realtime through the real services'
     const people = new Set(sent.filter((e) => e.path === '/pricing' && e.at >= current.from && e.at < current.to).map((e) => e.visitor));
     const want = round(summaryOf(sent, current.from, current.to, people));
     const filter = encodeURIComponent(JSON.stringify({ page: '/pricing' }));
-    const res = await get(`/overview?from=${iso(current.from)}&to=${iso(current.to)}&filter=${filter}`);
+    const res = await get(`/overview?from=${iso(current.from)}&to=${iso(current.to)}&interval=day&filter=${filter}`);
     expect(res.status).toBe(200);
     expect(cards(res.body.current)).toEqual(want);
-    expect(res.body.current.notes).toHaveLength(1);
+    expect(res.body.current.notes).toEqual([SESSION_FILTER_NOTE]);
+    // Hourly points read the page leaf over each point's whole day, among the visitors active in the hour: the reply says so.
+    const hourly = await get(`/overview?from=${iso(current.from)}&to=${iso(current.to)}&interval=hour&filter=${filter}`);
+    expect(cards(hourly.body.current)).toEqual(want);
+    expect(hourly.body.current.notes).toEqual([SESSION_FILTER_NOTE, DAY_ROUNDED_NOTE]);
     expect(want.visits).toBeLessThan(summaryOf(sent, current.from, current.to).visits);
   }, 60_000);
 

@@ -8,6 +8,7 @@ import { route } from './route';
 import { projectParams } from './schemas';
 
 const eventName = z.string().min(1).max(200);
+const dayRounded = z.literal(true).optional().describe('present when a page, entry/exit page, referrer, country or utm leaf was evaluated over whole local days (the range does not start and end at local midnight)');
 const seriesReply = z.object({ total: z.number().int(), series: z.array(z.object({ start: z.string(), count: z.number().int() })) });
 const range = { from: instant, to: instant };
 const filter = jsonParam(filterExpression).describe(
@@ -20,6 +21,7 @@ const breakdownReply = z.object({
     .object({ limit: z.number().int(), days: z.number().int() })
     .optional()
     .describe('present when, on `days` local days of the range, this kind had more than `limit` distinct values: the rest are counted in the `(other)` row'),
+  dayRounded,
 });
 
 function checkFilter(expr: FilterExpression | undefined) {
@@ -58,12 +60,12 @@ export function analyticsRoutes(deps: GatewayDeps) {
       access: read,
       params: projectParams,
       query: z.object({ ...range, event: eventName.optional(), interval: interval.optional(), filter: filter.optional() }),
-      responses: { 200: { description: 'total over the range (not the sum of the series) and one point per interval', schema: seriesReply } },
+      responses: { 200: { description: 'total over the range (not the sum of the series) and one point per interval', schema: seriesReply.extend({ dayRounded }) } },
       async handle({ params, query: q }) {
         checkRange(q, config.MAX_RANGE_DAYS);
         checkFilter(q.filter);
         const result = await aggregator.uniques(params.projectId, { from: q.from, to: q.to, interval: q.interval, expr: combineFilters(q.event, q.filter) });
-        return { body: { total: result.total, series: result.series ?? [] } };
+        return { body: { total: result.total, series: result.series ?? [], ...(result.dayRounded ? { dayRounded: true } : {}) } };
       },
     }),
     route({
