@@ -7,3 +7,4 @@ export * from './events-enriched/plain';
 export * from './projects';
 export * from './erasures';
 export * from './events-dlq';
+export * from './text';

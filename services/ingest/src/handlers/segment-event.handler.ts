@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { eventContext, eventType, jsonObject, type EventType, type RawEvent, type RequestFacts } from '@sightline/contracts';
+import { eventContext, eventType, jsonObject, truncateText, unstorableText, type EventType, type RawEvent, type RequestFacts } from '@sightline/contracts';
 import { zodFieldErrors, type FieldError } from '@sightline/http';
 import { eventTimes, parseClientTime, timeWindowProblem } from './timestamp.handler';
 
@@ -97,7 +97,7 @@ function eventName(message: SegmentMessage): string | null {
   if (message.type === 'track') return message.event ?? null;
   if (message.type === 'page' || message.type === 'screen') {
     const name = message.name ?? (typeof message.properties?.name === 'string' ? message.properties.name : null);
-    return name ? name.slice(0, 256) : null;
+    return name ? truncateText(name, 256) : null;
   }
   return null;
 }
@@ -124,31 +124,41 @@ export function toRawEvent(input: unknown, defaultType: EventType | null, option
   const windowProblem = timeWindowProblem(times.timestamp, options.receivedAt, options.futureLimitDays, options.maxAgeDays);
   if (windowProblem) return fail(`timestamp ${windowProblem}`, [{ path: 'timestamp', reason: windowProblem }]);
   const { context, ip } = contextOf(message, options.batchContext);
-  const category = message.category ?? (typeof message.properties?.category === 'string' ? message.properties.category.slice(0, 256) : null);
-  return {
-    ok: true,
-    event: {
-      messageId: message.messageId ?? options.newMessageId(),
-      projectId: options.projectId,
-      type: message.type,
-      event: eventName(message),
-      category,
-      properties: message.properties ?? {},
-      traits: message.traits ?? {},
-      anonymousId: message.anonymousId ?? null,
-      userId: message.userId ?? null,
-      previousId: message.previousId ?? null,
-      groupId: message.groupId ?? null,
-      context,
-      originalTimestamp: times.originalTimestamp?.toISOString() ?? null,
-      sentAt: times.sentAt?.toISOString() ?? null,
-      receivedAt: times.receivedAt.toISOString(),
-      timestamp: times.timestamp.toISOString(),
-      request: {
-        ...options.request,
-        ip: ip ?? options.request.ip,
-        userAgent: typeof context.userAgent === 'string' && context.userAgent ? context.userAgent : options.request.userAgent,
-      },
+  const category = message.category ?? (typeof message.properties?.category === 'string' ? truncateText(message.properties.category, 256) : null);
+  const event: RawEvent = {
+    messageId: message.messageId ?? options.newMessageId(),
+    projectId: options.projectId,
+    type: message.type,
+    event: eventName(message),
+    category,
+    properties: message.properties ?? {},
+    traits: message.traits ?? {},
+    anonymousId: message.anonymousId ?? null,
+    userId: message.userId ?? null,
+    previousId: message.previousId ?? null,
+    groupId: message.groupId ?? null,
+    context,
+    originalTimestamp: times.originalTimestamp?.toISOString() ?? null,
+    sentAt: times.sentAt?.toISOString() ?? null,
+    receivedAt: times.receivedAt.toISOString(),
+    timestamp: times.timestamp.toISOString(),
+    request: {
+      ...options.request,
+      ip: ip ?? options.request.ip,
+      userAgent: typeof context.userAgent === 'string' && context.userAgent ? context.userAgent : options.request.userAgent,
     },
   };
+  const unstorable = unstorableTextOf(event);
+  if (unstorable.length) return fail(unstorable.map((f) => `${f.path}: ${f.reason}`).join('; '), unstorable);
+  return { ok: true, event };
+}
+
+/**
+ * The text every store must hold (libs/contracts' text rule), paths as the sender wrote them:
+ * a page's or screen's event name came from `name`. The request facts are not stored.
+ */
+function unstorableTextOf(event: RawEvent): FieldError[] {
+  const { request: _request, event: name, ...stored } = event;
+  const nameField = event.type === 'track' ? 'event' : 'name';
+  return [...unstorableText(stored), ...unstorableText(name, nameField)];
 }
