@@ -27,8 +27,16 @@ export class HttpError extends Error {
   static notFound(message = 'not found') {
     return new HttpError(404, 'not_found', message);
   }
+  /**
+   * No `WWW-Authenticate: Basic` challenge: it makes a browser prompt for and then cache Basic
+   * credentials, which it sends with any later request to the host, a cross-site form included.
+   * API clients (the seeds' too) send their credentials without being challenged.
+   */
   static unauthorized(message = 'missing or invalid credentials') {
-    return new HttpError(401, 'unauthorized', message, [], { 'WWW-Authenticate': 'Basic realm="sightline"' });
+    return new HttpError(401, 'unauthorized', message);
+  }
+  static unsupportedMediaType(contentType: string, accepted: string[]) {
+    return new HttpError(415, 'unsupported_media_type', `content type ${contentType} is not accepted here; send ${accepted.join(' or ')}`, [{ path: '(body)', reason: `must be ${accepted.join(' or ')}` }]);
   }
   static forbidden(message = 'forbidden') {
     return new HttpError(403, 'forbidden', message);

@@ -1,7 +1,8 @@
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
-import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from '@sightline/http';
+import { errorHandler, healthRouter, HttpError, notFoundHandler, type ReadinessCheck } from '@sightline/http';
+import { SESSION_COOKIE } from './auth/authenticator';
 import type { GatewayDeps } from './routes/deps';
 import { allRoutes } from './routes';
 import { mountRoutes } from './routes/mount';
@@ -27,6 +28,30 @@ function dashboardCors(origins: string[]): RequestHandler {
   };
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A state change that carries credentials a browser adds by itself (the session cookie, cached
+ * Basic) must come from the gateway's own origin or a configured dashboard origin. Browsers send
+ * `Origin` on every POST/PUT/PATCH/DELETE; a request without one is not from a browser page.
+ */
+function originCheck(dashboardOrigins: string[], publicUrl: string | undefined): RequestHandler {
+  const allowed = new Set([...dashboardOrigins, ...(publicUrl ? [new URL(publicUrl).origin] : [])]);
+  return (req, _res, next) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || SAFE_METHODS.has(req.method)) return next();
+    const ambient = (req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`) || /^basic /i.test(req.headers.authorization ?? '');
+    if (!ambient || allowed.has(origin)) return next();
+    let sameHost = false;
+    try {
+      sameHost = new URL(origin).host === req.headers.host;
+    } catch {
+      // `null` (a sandboxed or file: page) or garbage: not the gateway's origin.
+    }
+    next(sameHost ? undefined : HttpError.forbidden(`requests with a session cookie or Basic credentials from origin ${origin} are refused; use the dashboard's origin or a read key`));
+  };
+}
+
 export function createApp(deps: GatewayDeps, checks: Record<string, ReadinessCheck>) {
   const app = express();
   app.disable('x-powered-by');
@@ -35,8 +60,9 @@ export function createApp(deps: GatewayDeps, checks: Record<string, ReadinessChe
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"] } } }));
   app.use(healthRouter({ service: 'gateway', checks }));
   app.use(dashboardCors(deps.config.DASHBOARD_ORIGINS));
+  app.use(originCheck(deps.config.DASHBOARD_ORIGINS, deps.config.PUBLIC_URL));
   app.use(express.json({ limit: deps.config.BODY_LIMIT }));
-  // HiiTrack clients post forms.
+  // HiiTrack clients post forms; only routes marked `forms` accept them (mount.ts).
   app.use(express.urlencoded({ extended: false, limit: deps.config.BODY_LIMIT }));
 
   const routes = allRoutes(deps);

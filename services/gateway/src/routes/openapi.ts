@@ -52,6 +52,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       if (def.access.kind === 'public' && (status === '401' || status === '403')) continue;
       responses[Number(status)] ??= { description, content: { 'application/json': { schema: errorSchema } } };
     }
+    if (def.body) responses[415] = { description: 'the body is not JSON (or a form, where one is accepted)', content: { 'application/json': { schema: errorSchema } } };
     registry.registerPath({
       method: def.method,
       path: def.path,
@@ -62,7 +63,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       request: {
         ...(def.params ? { params: def.params } : {}),
         ...(def.query ? { query: def.query } : {}),
-        ...(def.body ? { body: { required: true, content: { 'application/json': { schema: def.body } } } } : {}),
+        ...(def.body ? { body: { required: true, content: { 'application/json': { schema: def.body }, ...(def.forms ? { 'application/x-www-form-urlencoded': { schema: def.body } } : {}) } } } : {}),
       },
       responses,
     });

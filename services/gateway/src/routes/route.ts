@@ -46,6 +46,8 @@ export interface RouteDef<P extends AnyObject = AnyObject, Q extends AnyObject =
   params?: P;
   query?: Q;
   body?: B;
+  /** Also accept an `application/x-www-form-urlencoded` body (a seed API client posts forms); otherwise JSON only. */
+  forms?: boolean;
   /** Success replies: status → JSON schema (or `text` for text/plain), for the OpenAPI document. */
   responses: Record<number, { description: string; schema?: z.ZodType; text?: boolean }>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -86,6 +86,8 @@ export function seedHiiTrackRoutes(deps: GatewayDeps) {
         access: member,
         params: named,
         body: funnelBody,
+        // HiiTrack's clients post forms with Basic credentials; the Origin check still applies.
+        forms: true,
         responses: { 201: { description: 'saved' } },
         async handle(ctx) {
           const project = await projectOf(ctx, 'analyst');
