@@ -75,12 +75,9 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   async function applySegment(keys: ProjectKeys, settings: ProjectSettings, source: string, events: PositionedEvent[]): Promise<void> {
     const dimsOf = events.map((e) => dimensionsOf(e.event, settings.botFiltering, traitKeys));
     const times = events.map((e) => Date.parse(e.event.timestamp));
-    await valueCap.fold(keys, settings, times, dimsOf);
+    // The cap's pass over the batch's (day, dimension) pairs also gives its distinct dimensions.
+    const unique = await valueCap.fold(keys, settings, times, dimsOf);
     const visitors = [...new Set(events.map((e) => e.event.visitorIndex))];
-    // A loop, not [...new Set(dimsOf.flat())], which took ~8 % of the consumer's CPU; the loop
-    // takes half that (what remains is hashing each event's new dimension strings on first use).
-    const unique = new Set<string>();
-    for (const list of dimsOf) for (const dim of list) unique.add(dim);
     const dims = [...unique];
     const newWatermark = events[events.length - 1]!.offset.toString();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

@@ -6,9 +6,10 @@ import type { BitmapScripts } from './redis-client.store';
 export interface ValueCap {
   /**
    * Replaces in place each dimension of `dimsOf[i]` that is past its kind's cap on the local day
-   * of `times[i]` by the kind's `(other)` (docs/bitmaps.md, "Value cap").
+   * of `times[i]` by the kind's `(other)` (docs/bitmaps.md, "Value cap"). Resolves to the set of
+   * every dimension of the batch after folding (the writer registers them).
    */
-  fold(keys: ProjectKeys, settings: ProjectSettings, times: number[], dimsOf: string[][]): Promise<void>;
+  fold(keys: ProjectKeys, settings: ProjectSettings, times: number[], dimsOf: string[][]): Promise<Set<string>>;
 }
 
 export function createValueCap(scripts: BitmapScripts, now: () => number, cache = new AdmissionCache()): ValueCap {
@@ -41,12 +42,13 @@ export function createValueCap(scripts: BitmapScripts, now: () => number, cache 
       for (const [day, dims] of perDay) {
         for (const dim of dims) if (cache.get(keys.capped, day, dim) === false) getOr(refused, day).add(dim);
       }
-      if (refused.size === 0) return;
+      if (refused.size === 0) return unionOf(perDay.values());
       for (let i = 0; i < days.length; i++) {
         const out = refused.get(days[i]!);
         if (!out) continue;
         dimsOf[i] = [...new Set(dimsOf[i]!.map((dim) => (out.has(dim) ? otherOf(capKindOf(dim)!) : dim)))];
       }
+      return unionOf(dimsOf);
     },
   };
 
@@ -57,6 +59,15 @@ export function createValueCap(scripts: BitmapScripts, now: () => number, cache 
     let n = 0;
     for (const g of groups) for (const dim of g.dims) cache.set(keys.capped, g.day, dim, admitted[n++] === 1);
   }
+}
+
+/** One set of the values of several collections; a batch of one day is its own set already. */
+function unionOf(parts: Iterable<Iterable<string>>): Set<string> {
+  const list = [...parts];
+  if (list.length === 1 && list[0] instanceof Set) return list[0];
+  const out = new Set<string>();
+  for (const part of list) for (const dim of part) out.add(dim);
+  return out;
 }
 
 function getOr(map: Map<string, Set<string>>, key: string): Set<string> {
