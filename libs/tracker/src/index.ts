@@ -1,6 +1,8 @@
 /**
  * Browser entry of sightline.js (built to dist/tracker.js, served by ingest as /tracker.js):
  *   <script defer src="https://ingest.example.com/tracker.js" data-key="WRITE_KEY"></script>
+ * The documented snippet puts a queue stub before it (README.md, docs/tracker.md): an array of
+ * `[name, ...args]` calls with track/page/identify/reset methods, replayed below as `prior`.
  * Options on the tag: data-api (ingest base URL; default: where the script came from),
  * data-persist ("local" | "queue"), data-auto="false" (no automatic page views),
  * data-respect-dnt="false" (send despite Do-Not-Track / Global Privacy Control).
