@@ -19,7 +19,7 @@ function normalizeBrowserMessage(message: unknown, req: Request): unknown {
   return isFizzStatMessage(message) ? fromFizzStat(message, refererOf(req)) : message;
 }
 
-/** `/collect` (fetch or sendBeacon, single or batched), `/p.gif`, `/tracker.js` and CORS preflight. */
+/** `/collect` (fetch or sendBeacon, single or batched), `/p.gif`, `/tracker.js` (also as Aktivat's `/js/trackr.js`) and CORS preflight. */
 export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource, router: Router = Router()): Router {
 
   router.options('/{*path}', (req, res) => {
@@ -71,7 +71,8 @@ export function browserRoutes(deps: IntakeDeps, tracker: TrackerSource, router: 
     res.set({ 'Content-Type': 'image/gif', 'Cache-Control': 'no-store, max-age=0' }).send(PIXEL);
   });
 
-  router.get('/tracker.js', (req, res) => {
+  // Aktivat's loader fetches `serverUrl + "/js/trackr.js"`; the bundle answers its `new Trackr(o)` (docs/tracker.md).
+  router.get(['/tracker.js', '/js/trackr.js'], (req, res) => {
     const bundle = tracker.load();
     if (!bundle) {
       res.status(503).set('Retry-After', '60').json({ error: { code: 'tracker_unavailable', message: `the tracker bundle is not built (missing ${tracker.path}); build libs/tracker first` } });
