@@ -55,19 +55,23 @@ export function decodeOpen(text: string | null | undefined): OpenSession | null 
  */
 export function planExits(stored: ReadonlyMap<number, OpenSession | null>, steps: SessionStep[]): ExitPlan {
   const ended: ExitPlan['ended'] = [];
+  // Each visitor's open session as the steps go, a copy of the stored one changed in place (one object per visitor, not per step).
   const current = new Map<number, OpenSession | null>();
   for (const step of steps) {
-    const s = current.has(step.visitor) ? current.get(step.visitor)! : (stored.get(step.visitor) ?? null);
+    let s = current.get(step.visitor);
+    if (s === undefined) {
+      const saved = stored.get(step.visitor) ?? null;
+      current.set(step.visitor, (s = saved && { ...saved }));
+    }
     if (!s || (step.sessionId !== s.sessionId && step.utcMs >= s.startMs)) {
       if (s?.page) ended.push({ visitor: step.visitor, utcMs: s.startMs, page: s.page });
       current.set(step.visitor, { sessionId: step.sessionId, startMs: step.utcMs, lastMs: step.utcMs, page: step.page });
     } else if (step.sessionId === s.sessionId) {
-      if (step.page !== null && step.utcMs >= s.lastMs) current.set(step.visitor, { ...s, lastMs: step.utcMs, page: step.page });
-      else current.set(step.visitor, s);
-    } else if (step.page !== null) {
-      ended.push({ visitor: step.visitor, utcMs: step.utcMs, page: step.page });
-      current.set(step.visitor, s);
-    } else current.set(step.visitor, s);
+      if (step.page !== null && step.utcMs >= s.lastMs) {
+        s.lastMs = step.utcMs;
+        s.page = step.page;
+      }
+    } else if (step.page !== null) ended.push({ visitor: step.visitor, utcMs: step.utcMs, page: step.page });
   }
   const moved: ExitPlan['moved'] = new Map();
   for (const [visitor, after] of current) {

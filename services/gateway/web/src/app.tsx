@@ -1,6 +1,74 @@
-import { route } from './state/url';
+// The route switch: every view is a URL (state/url.ts). Signed-out visitors of a member page go to
+// the sign-in page and come back after it.
+import { useEffect } from 'preact/hooks';
+import { PlainLayout, ProjectLayout } from './shell/layout';
+import { Loading } from './components/states';
+import { loadSession, me, sessionError } from './state/session';
+import { location, navigate, route } from './state/url';
+import { AccountView } from './views/account';
+import { SignInView, SignUpView, landingPath } from './views/auth';
+import { OverviewView } from './views/overview';
+import { SettingsView } from './views/settings';
 
-/** Placeholder shell: replaced by the dashboard's layout, sign-in and view switch. */
+const PUBLIC = new Set(['sign-in', 'sign-up']);
+
+function ProjectView({ projectId, view, rest }: { projectId: string; view: string; rest: string[] }) {
+  switch (view) {
+    case 'overview':
+      return <OverviewView projectId={projectId} />;
+    case 'funnels':
+      return <Pending name="Funnels" />;
+    case 'retention':
+      return <Pending name="Retention" />;
+    case 'events':
+      return <Pending name="Events" />;
+    case 'visitors':
+      return <Pending name={`Visitor ${rest[0] ?? ''}`} />;
+    case 'compare':
+      return <Pending name="Compare" />;
+    case 'settings':
+      return <SettingsView projectId={projectId} />;
+    default:
+      return <NotFound />;
+  }
+}
+
+/** Until the views helper's modules land (this commit is the shell they build on). */
+function Pending({ name }: { name: string }) {
+  return <p class="panel">{name}: this view is being built.</p>;
+}
+
+function NotFound() {
+  return (
+    <div class="panel">
+      <h1>Not found</h1>
+      <p>There is no such page. Pick a view above.</p>
+    </div>
+  );
+}
+
 export function App() {
-  return <main><h1>Sightline</h1><p>{route.value.view}</p></main>;
+  useEffect(() => void loadSession(), []);
+  const who = me.value;
+  const r = route.value;
+  const path = location.value.path;
+  useEffect(() => {
+    if (who === null && !PUBLIC.has(r.view)) navigate('/sign-in', path === '/' ? {} : { next: path + window.location.search }, true);
+    else if (who && (PUBLIC.has(r.view) || path === '/')) {
+      const to = new URL(landingPath(), window.location.origin);
+      navigate(to.pathname, to.searchParams, true);
+    }
+  }, [who, r.view, path]);
+  if (who === undefined) {
+    return <PlainLayout>{sessionError.value ? <p role="alert">The server could not be reached: {sessionError.value.message}. Reload to try again.</p> : <Loading label="Loading Sightline" />}</PlainLayout>;
+  }
+  if (who === null) return <PlainLayout>{r.view === 'sign-up' ? <SignUpView /> : <SignInView />}</PlainLayout>;
+  if (r.projectId) {
+    return (
+      <ProjectLayout>
+        <ProjectView projectId={r.projectId} view={r.view} rest={r.rest} />
+      </ProjectLayout>
+    );
+  }
+  return <PlainLayout>{r.view === 'account' ? <AccountView /> : <Loading />}</PlainLayout>;
 }

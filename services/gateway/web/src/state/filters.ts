@@ -1,0 +1,68 @@
+// The global filters of every view (`filters` in the URL), AND-ed. `apiFilter` is the JSON the
+// API takes as `filter`; a "contains" filter first lists its dimension's values in the range
+// (one breakdown request) and becomes the OR of those that match.
+import { computed, effect, signal } from '@preact/signals';
+import { api, unwrap } from '../api/client';
+import { addFilterValue, containsMatches, parseFilters, serializeFilters, toFilterExpression, type Filter, type FilterOp } from './filter-expr';
+import { range } from './range';
+import { location, route, setParams } from './url';
+
+export type { Filter, FilterOp };
+
+export const filters = computed<Filter[]>(() => parseFilters(location.value.params.get('filters')));
+
+export function setFilters(next: Filter[]): void {
+  setParams({ filters: serializeFilters(next) });
+}
+
+export function addFilter(dim: string, value: string, op: FilterOp = 'is'): void {
+  setFilters(addFilterValue(filters.value, dim, value, op));
+}
+
+export function removeFilter(index: number): void {
+  setFilters(filters.value.filter((_, i) => i !== index));
+}
+
+export function clearFilters(): void {
+  setFilters([]);
+}
+
+/** The values each "contains" filter expanded to, keyed by the request that listed them. */
+const matches = signal<{ key: string; values: Record<number, string[]> } | null>(null);
+
+const containsKey = computed(() => {
+  const c = filters.value.map((f, i) => (f.op === 'contains' ? [i, f.dim, f.values] : null)).filter(Boolean);
+  return c.length ? JSON.stringify([route.value.projectId, range.value.from, range.value.to, c]) : '';
+});
+
+effect(() => {
+  const key = containsKey.value;
+  const projectId = route.value.projectId;
+  if (!key || !projectId) return;
+  const { from, to } = range.value;
+  const list = filters.value;
+  void Promise.all(
+    list.map(async (f, i) => {
+      if (f.op !== 'contains') return [i, []] as const;
+      const reply = await unwrap(api.GET('/v1/projects/{projectId}/breakdown', { params: { path: { projectId }, query: { from, to, by: f.dim, limit: 1000 } } }));
+      return [i, containsMatches(reply.values.map((v) => v.value), f.values)] as const;
+    }),
+  ).then(
+    (pairs) => {
+      if (containsKey.value === key) matches.value = { key, values: Object.fromEntries(pairs) };
+    },
+    () => {
+      if (containsKey.value === key) matches.value = { key, values: {} };
+    },
+  );
+});
+
+/** The `filter` query parameter, undefined for none, or null while a "contains" is being expanded. */
+export const apiFilter = computed<string | undefined | null>(() => {
+  const list = filters.value;
+  if (!list.length) return undefined;
+  const key = containsKey.value;
+  if (key && matches.value?.key !== key) return null;
+  const expr = toFilterExpression(list, key ? matches.value!.values : {});
+  return expr ? JSON.stringify(expr) : undefined;
+});

@@ -1,0 +1,3 @@
+export function SettingsView({ projectId }: { projectId: string }) {
+  return <p>{projectId}</p>;
+}
