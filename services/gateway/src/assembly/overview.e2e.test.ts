@@ -195,5 +195,10 @@ describe('dashboard overview, breakdowns and realtime through the real services'
     expect((await get(`/overview?${base}&interval=minute`)).status).toBe(400);
     for (const by of ['constructor', '__proto__', 'toString']) expect((await get(`/breakdown?${base}&by=${by}`)).status).toBe(400);
     expect((await get(`/events/counts?${base}&breakdown=constructor`)).status).toBe(400);
+    for (const name of ['__proto__', 'constructor']) {
+      expect((await get(`/overview?${base}&filter=${encodeURIComponent(`{"${name}":{"page":"/"}}`)}`)).status).toBe(400);
+      const trait = await get(`/breakdown?${base}&by=trait:${name}`);
+      expect([trait.status, trait.body.values]).toEqual([200, []]);
+    }
   }, 60_000);
 });
