@@ -28,8 +28,8 @@ export const config = defineConfig({
   PUBLISH_MAX_PENDING: z.coerce.number().int().min(1).default(100000),
   /** Absolute, or relative to the repository root. */
   TRACKER_JS_PATH: z.string().default('libs/tracker/dist/tracker.js'),
-  /** Events whose clock-corrected time is further ahead than this are refused. */
-  FUTURE_LIMIT_DAYS: z.coerce.number().int().min(1).default(7),
+  /** Events whose clock-corrected time is further ahead than this are refused (≤ 31: the event store makes partitions 2 months ahead at most). */
+  FUTURE_LIMIT_DAYS: z.coerce.number().int().min(1).max(31).default(7),
 });
 
 export type IngestConfig = z.infer<typeof config.schema>;

@@ -1,6 +1,42 @@
 import { projectConfigValue, type ProjectConfig } from '@sightline/contracts';
 import { z } from 'zod';
 
+/**
+ * The documented range of every project setting (docs/api.md, docs/security.md). The contract on
+ * projects.v1 stays as loose as it was, so that records already published still parse; the
+ * gateway, the only writer, refuses anything outside these.
+ */
+export const SETTING_BOUNDS = {
+  sessionTimeoutMinutes: { min: 1, max: 24 * 60 },
+  /** Minute buckets are 1,440 keys a day per dimension. */
+  minuteBucketDays: { min: 1, max: 14 },
+  hourBucketDays: { min: 1, max: 400 },
+  /** How old an event may be when it arrives; the event store keeps partitions 120 months back at most. */
+  maxEventAgeDays: { min: 1, max: 400 },
+  eventStoreMonths: { min: 1, max: 120 },
+  eventsPerSecond: { min: 1, max: 20_000 },
+  burst: { min: 1, max: 100_000 },
+} as const;
+
+const bounded = (name: keyof typeof SETTING_BOUNDS) => z.number().int().min(SETTING_BOUNDS[name].min).max(SETTING_BOUNDS[name].max);
+
+/** Settings as a request may set them: explicitly optional, without the contract's defaults, so a PATCH touches only what it names. */
+export const settingsInput = z.object({
+  privacySignals: z.enum(['drop', 'anonymous', 'ignore']).optional(),
+  sessionTimeoutMinutes: bounded('sessionTimeoutMinutes').optional(),
+  sessionSplitAtMidnight: z.boolean().optional(),
+  allowReidentifyAfterErasure: z.boolean().optional(),
+  retention: z
+    .object({
+      minuteBucketDays: bounded('minuteBucketDays').optional(),
+      hourBucketDays: bounded('hourBucketDays').optional(),
+      maxEventAgeDays: bounded('maxEventAgeDays').optional(),
+      eventStoreMonths: bounded('eventStoreMonths').nullable().optional(),
+    })
+    .optional(),
+  rateLimit: z.object({ eventsPerSecond: bounded('eventsPerSecond'), burst: bounded('burst') }).optional(),
+});
+
 /** The ProjectConfig settings kept in the `settings` JSON column rather than in their own columns. */
 export const projectSettings = projectConfigValue.pick({
   privacySignals: true,

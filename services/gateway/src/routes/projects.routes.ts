@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import type { ProjectAccess } from '../auth/access-control';
-import { isValidTimeZone, toProjectView } from '../handlers/project-config';
+import { isValidTimeZone, settingsInput, toProjectView } from '../handlers/project-config';
 import { slugify } from '../handlers/slug';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
@@ -10,22 +10,6 @@ import { accountParams, projectParams, projectView, slug } from './schemas';
 const timeZone = z.string().max(64).refine(isValidTimeZone, 'unknown IANA time zone');
 const origin = z.string().max(512).refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), 'an origin like https://example.com, or *');
 
-// Explicitly optional, without the contract's defaults: a PATCH must only touch what it names.
-const settingsInput = z.object({
-  privacySignals: z.enum(['drop', 'anonymous', 'ignore']).optional(),
-  sessionTimeoutMinutes: z.number().int().min(1).max(24 * 60).optional(),
-  sessionSplitAtMidnight: z.boolean().optional(),
-  allowReidentifyAfterErasure: z.boolean().optional(),
-  retention: z
-    .object({
-      minuteBucketDays: z.number().int().min(1).optional(),
-      hourBucketDays: z.number().int().min(1).optional(),
-      maxEventAgeDays: z.number().int().min(1).optional(),
-      eventStoreMonths: z.number().int().min(1).nullable().optional(),
-    })
-    .optional(),
-  rateLimit: z.object({ eventsPerSecond: z.number().positive(), burst: z.number().positive() }).optional(),
-});
 const editable = {
   name: z.string().trim().min(1).max(200),
   timeZone,

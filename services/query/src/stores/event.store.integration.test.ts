@@ -153,7 +153,7 @@ describe('event store', () => {
     const partitions = createPartitionStore(pool);
     const now = new Date(Date.UTC(2031, 5, 15));
     await partitions.ensureAhead(2, now);
-    await partitions.ensureFor([Date.UTC(2031, 0, 10), Date.UTC(2031, 1, 10)]);
+    await partitions.ensureFor([Date.UTC(2031, 0, 10), Date.UTC(2031, 1, 10)], now);
     const names = async () => (await pool.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'events'::regclass AND inhrelid::regclass::text LIKE 'events_y2031%' ORDER BY 1`)).rows.map((r) => r.name);
     expect(await names()).toEqual(['events_y2031m01', 'events_y2031m02', 'events_y2031m06', 'events_y2031m07', 'events_y2031m08']);
     // Keep 4 months back from June: January ended before February 1st, the cutoff.

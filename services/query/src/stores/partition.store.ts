@@ -14,9 +14,21 @@ function addMonths(month: Date, n: number): Date {
   return new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + n, 1));
 }
 
+/**
+ * Months a partition may be created for, around now: past as far as the longest event-store
+ * retention a project may set (120 months), ahead a little more than ingest's future limit. An
+ * event outside it (dated year 1, say) must not create thousands of partitions of the shared table.
+ */
+export const PARTITION_WINDOW = { pastMonths: 120, futureMonths: 2 };
+
+/** A data error (SQLSTATE 22008, datetime field overflow), so the consumer dead-letters the event rather than retrying. */
+function outsideWindow(month: Date): Error {
+  return Object.assign(new Error(`event month ${partitionName(month)} is outside the partition window (${PARTITION_WINDOW.pastMonths} months back, ${PARTITION_WINDOW.futureMonths} ahead)`), { code: '22008' });
+}
+
 export interface PartitionStore {
-  /** Makes sure a partition exists for every month that one of `times` falls in. */
-  ensureFor(times: Iterable<number>): Promise<void>;
+  /** Makes sure a partition exists for every month that one of `times` falls in; refuses months outside PARTITION_WINDOW. */
+  ensureFor(times: Iterable<number>, now?: Date): Promise<void>;
   /** Current month plus `ahead` months, so the hot path rarely has to create one. */
   ensureAhead(ahead: number, now?: Date): Promise<void>;
   /** Detaches and drops partitions whose month ended more than `months` months ago. */
@@ -51,10 +63,13 @@ export function createPartitionStore(pool: Pool): PartitionStore {
   }
 
   return {
-    async ensureFor(times) {
+    async ensureFor(times, now = new Date()) {
       const months = new Map<string, Date>();
+      const first = addMonths(monthStart(now), -PARTITION_WINDOW.pastMonths);
+      const last = addMonths(monthStart(now), PARTITION_WINDOW.futureMonths);
       for (const t of times) {
         const m = monthStart(t);
+        if (!(m >= first && m <= last)) throw outsideWindow(m);
         months.set(partitionName(m), m);
       }
       for (const m of months.values()) await ensureMonth(m);
