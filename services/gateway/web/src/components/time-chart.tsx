@@ -3,6 +3,7 @@
 // (a separate chunk), so sign-in and settings never download it.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
+import { dark } from '../state/theme';
 import { formatBucket, formatInt } from './format';
 
 export interface ChartSeries {
@@ -42,6 +43,10 @@ const css = (name: string) => getComputedStyle(document.documentElement).getProp
 export function TimeChart(props: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const [asTable, setAsTable] = useState(false);
+  // Colours come from the stylesheet, so a theme change redraws.
+  const isDark = dark.value;
+  // The series arrays are rebuilt on every render of the parent; redraw only when their values change.
+  const dataKey = JSON.stringify([props.starts, props.series]);
   const [width, setWidth] = useState(0);
   useEffect(() => {
     const el = box.current;
@@ -93,7 +98,7 @@ export function TimeChart(props: TimeChartProps) {
       cancelled = true;
       plot?.destroy();
     };
-  }, [props.starts, props.series, props.timeZone, props.interval, asTable, width]);
+  }, [dataKey, props.timeZone, props.interval, asTable, width, isDark]);
   const label = summary(props);
   return (
     <div class="chart">

@@ -7,7 +7,7 @@ import { location, navigate, route } from '../state/url';
 import { FilterBar } from './filter-bar';
 import { CompareControl, RangePicker } from './range-picker';
 import { HelpSheet, helpOpen, useShortcuts } from './shortcuts';
-import { isDark, theme, toggleTheme } from './theme';
+import { dark, toggleTheme } from '../state/theme';
 
 const NAV = [
   { view: 'overview', label: 'Overview' },
@@ -89,7 +89,6 @@ function ProjectSwitcher() {
 }
 
 export function Header() {
-  void theme.value;
   const who = me.value;
   return (
     <header class="app-header">
@@ -101,8 +100,8 @@ export function Header() {
         <button type="button" class="btn btn-ghost btn-small" onClick={() => (helpOpen.value = true)} aria-label="Keyboard shortcuts">
           ?
         </button>
-        <button type="button" class="btn btn-ghost btn-small" onClick={toggleTheme} aria-label={isDark() ? 'Switch to light mode' : 'Switch to dark mode'}>
-          {isDark() ? '☀' : '☾'}
+        <button type="button" class="btn btn-ghost btn-small" onClick={toggleTheme} aria-label={dark.value ? 'Switch to light mode' : 'Switch to dark mode'}>
+          {dark.value ? '☀' : '☾'}
         </button>
         {who && (
           <Link href="/account" class="account-link">

@@ -1,6 +1,7 @@
 // The member's page: their projects, a new project, the password.
 import { useState } from 'preact/hooks';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
+import { useFormAction } from '../../components/form-action';
 import { Link } from '../../shell/layout';
 import { addProject, me, projects } from '../../state/session';
 import { location, navigate } from '../../state/url';
@@ -14,29 +15,21 @@ export const timeZones = (): string[] => {
   }
 };
 const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-const message = (err: unknown) => (err instanceof ApiError ? err.message + (err.field ? ` (${err.field})` : '') : 'The server could not be reached.');
 
 function NewProject() {
   const admin = me.value?.accounts.filter((a) => a.role === 'admin') ?? [];
   const [accountId, setAccountId] = useState(admin[0]?.id ?? '');
   const [name, setName] = useState('');
   const [zone, setZone] = useState(browserZone());
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useFormAction();
   if (admin.length === 0) return <p>Only an account admin can create projects; ask one of yours.</p>;
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const { project } = await unwrap(api.POST('/v1/accounts/{accountId}/projects', { params: { path: { accountId } }, body: { name, timeZone: zone } }));
       addProject(project);
       navigate(`/p/${encodeURIComponent(project.id)}/overview`);
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form class="form" onSubmit={submit} aria-labelledby="new-project-title">
@@ -78,20 +71,15 @@ function NewProject() {
 function ChangePassword() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
-  async function submit(e: Event) {
+  const { error, busy, run } = useFormAction({ 403: 'The current password is wrong.' });
+  function submit(e: Event) {
     e.preventDefault();
-    setError(null);
-    try {
+    void run(async () => {
       await unwrap(api.PUT('/v1/me/password', { body: { currentPassword: current, newPassword: next } }));
-      setDone(true);
       // Every session ends with a password change, this one too.
       me.value = null;
       navigate('/sign-in', { changed: '1' }, true);
-    } catch (err) {
-      setError(err instanceof ApiError && err.status === 403 ? 'The current password is wrong.' : message(err));
-    }
+    });
   }
   return (
     <form class="form" onSubmit={submit} aria-labelledby="password-title">
@@ -105,8 +93,7 @@ function ChangePassword() {
         <input type="password" autoComplete="new-password" minLength={8} required value={next} onInput={(e) => setNext((e.currentTarget as HTMLInputElement).value)} />
       </label>
       <FormError error={error} />
-      {done && <p role="status">Password changed.</p>}
-      <button class="btn" type="submit">
+      <button class="btn" type="submit" disabled={busy}>
         Change password
       </button>
     </form>

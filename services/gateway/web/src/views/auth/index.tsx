@@ -1,7 +1,8 @@
 // Sign in and sign up. After either, the person lands where they were going (`next`), or on their
 // first project, or on the account page to create one.
 import { useState } from 'preact/hooks';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
+import { useFormAction } from '../../components/form-action';
 import { Link } from '../../shell/layout';
 import { loadSession, projects } from '../../state/session';
 import { location, navigate } from '../../state/url';
@@ -11,15 +12,6 @@ export function landingPath(): string {
   if (next && next.startsWith('/') && !next.startsWith('//')) return next;
   const first = projects.value[0];
   return first ? `/p/${encodeURIComponent(first.id)}/overview` : '/account?new=project';
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof ApiError) {
-    if (err.status === 401) return 'The email or the password is wrong.';
-    if (err.status === 429) return `Too many attempts; try again${err.retryAfterSeconds ? ` in ${err.retryAfterSeconds} s` : ' later'}.`;
-    return err.message + (err.field ? ` (${err.field})` : '');
-  }
-  return 'The server could not be reached.';
 }
 
 export function FormError({ error }: { error: string | null }) {
@@ -33,26 +25,20 @@ export function FormError({ error }: { error: string | null }) {
 export function SignInView() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: Event) {
+  const { error, busy, run } = useFormAction({ 401: 'The email or the password is wrong.' });
+  function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await unwrap(api.POST('/v1/session', { body: { email, password } }));
       await loadSession();
       const to = new URL(landingPath(), window.location.origin);
       navigate(to.pathname, to.searchParams, true);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <div class="auth-card">
       <h1>Sign in to Sightline</h1>
+      {location.value.params.get('changed') && <p role="status">Your password was changed: sign in with the new one.</p>}
       <form onSubmit={submit} class="form">
         <label>
           Email
@@ -78,22 +64,15 @@ export function SignUpView() {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: Event) {
+  const { error, busy, run } = useFormAction({ 403: 'Sign-up is closed on this server: ask an admin of your team to add you.' });
+  function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await unwrap(api.POST('/v1/accounts', { body: { name, email, password } }));
       await unwrap(api.POST('/v1/session', { body: { email, password } }));
       await loadSession();
       navigate('/account', { new: 'project' }, true);
-    } catch (err) {
-      setError(err instanceof ApiError && err.status === 403 ? 'Sign-up is closed on this server: ask an admin of your team to add you.' : errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <div class="auth-card">

@@ -1,18 +1,14 @@
 // The overview's figures, each with its change against the comparison period.
+import type { paths } from '../../api/client';
 import { change, formatDuration, formatInt, formatPercent } from '../../components/format';
 
-export interface Summary {
-  visitors: number;
-  visits: number;
-  pageviews: number;
-  viewsPerVisit: number;
-  bounceRate: number;
-  visitDurationSeconds: number;
-}
+export type Summary = paths['/v1/projects/{projectId}/overview']['get']['responses'][200]['content']['application/json']['current'];
 
 export type Metric = 'visitors' | 'visits' | 'pageviews';
 
-const CARDS: { key: keyof Summary; label: string; format: (n: number) => string; lowerIsBetter?: boolean; chart?: Metric }[] = [
+type Figure = 'visitors' | 'visits' | 'pageviews' | 'viewsPerVisit' | 'bounceRate' | 'visitDurationSeconds';
+
+const CARDS: { key: Figure; label: string; format: (n: number) => string; lowerIsBetter?: boolean; chart?: Metric }[] = [
   { key: 'visitors', label: 'Unique visitors', format: formatInt, chart: 'visitors' },
   { key: 'visits', label: 'Visits', format: formatInt, chart: 'visits' },
   { key: 'pageviews', label: 'Pageviews', format: formatInt, chart: 'pageviews' },
