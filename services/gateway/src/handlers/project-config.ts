@@ -11,8 +11,8 @@ export const SETTING_BOUNDS = {
   /** Minute buckets are 1,440 keys a day per dimension. */
   minuteBucketDays: { min: 1, max: 14 },
   hourBucketDays: { min: 1, max: 400 },
-  /** How old an event may be when it arrives; the event store keeps partitions 120 months back at most. */
-  maxEventAgeDays: { min: 1, max: 400 },
+  /** How old an event may be when it arrives (imports of history, the seeds' 2008 examples); the event store makes partitions 330 months back at most. */
+  maxEventAgeDays: { min: 1, max: 10_000 },
   eventStoreMonths: { min: 1, max: 120 },
   eventsPerSecond: { min: 1, max: 20_000 },
   burst: { min: 1, max: 100_000 },

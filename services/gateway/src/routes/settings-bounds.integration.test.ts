@@ -15,7 +15,7 @@ describe('project settings bounds (real Postgres and Kafka)', () => {
   afterAll(() => gw.stop());
 
   const over: Array<[string, Record<string, unknown>]> = [
-    ['retention.maxEventAgeDays', { retention: { maxEventAgeDays: 800_000 } }],
+    ['retention.maxEventAgeDays', { retention: { maxEventAgeDays: 10_001 } }],
     ['retention.minuteBucketDays', { retention: { minuteBucketDays: 10_000 } }],
     ['retention.hourBucketDays', { retention: { hourBucketDays: 100_000 } }],
     ['retention.eventStoreMonths', { retention: { eventStoreMonths: 100_000 } }],

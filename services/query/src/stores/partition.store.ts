@@ -15,11 +15,12 @@ function addMonths(month: Date, n: number): Date {
 }
 
 /**
- * Months a partition may be created for, around now: past as far as the longest event-store
- * retention a project may set (120 months), ahead a little more than ingest's future limit. An
- * event outside it (dated year 1, say) must not create thousands of partitions of the shared table.
+ * Months a partition may be created for, around now: back as far as the oldest event a project
+ * may accept (maxEventAgeDays ≤ 10,000 days, under 330 months), ahead a little more than ingest's
+ * future limit (≤ 31 days). An event outside it (dated year 1, say) must not create thousands of
+ * partitions of the shared table: at most 333 months ever exist.
  */
-export const PARTITION_WINDOW = { pastMonths: 120, futureMonths: 2 };
+export const PARTITION_WINDOW = { pastMonths: 330, futureMonths: 2 };
 
 /** A data error (SQLSTATE 22008, datetime field overflow), so the consumer dead-letters the event rather than retrying. */
 function outsideWindow(month: Date): Error {
