@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError } from '../api/client';
+import { ApiError, unwrap } from '../api/client';
 
 /** What a failed form submission says: the API's message and field, or that the server is unreachable. */
 export function errorMessage(err: unknown, overrides: Partial<Record<number, string>> = {}): string {
@@ -27,4 +27,11 @@ export function useFormAction(overrides: Partial<Record<number, string>> = {}) {
     }
   }
   return { error, busy, run, setError };
+}
+
+/** For a 204 reply, which `unwrap` (it wants data) would report as a failure: resolves on any 2xx. */
+export async function expectNoContent(reply: Promise<{ error?: unknown; response: Response }>): Promise<void> {
+  const { response } = await reply;
+  if (response.ok) return;
+  await unwrap(reply as Promise<{ data?: never; error?: unknown; response: Response }>);
 }

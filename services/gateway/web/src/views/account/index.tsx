@@ -1,19 +1,13 @@
 // The member's page: their projects, a new project, the password.
 import { useState } from 'preact/hooks';
 import { api, unwrap } from '../../api/client';
-import { useFormAction } from '../../components/form-action';
+import { expectNoContent, useFormAction } from '../../components/form-action';
 import { Link } from '../../shell/layout';
 import { addProject, me, projects } from '../../state/session';
 import { location, navigate } from '../../state/url';
 import { FormError } from '../auth';
+import { TimeZoneSelect } from '../../components/time-zone-select';
 
-export const timeZones = (): string[] => {
-  try {
-    return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
-  } catch {
-    return ['UTC'];
-  }
-};
 const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 function NewProject() {
@@ -52,13 +46,7 @@ function NewProject() {
       </label>
       <label>
         Time zone <span class="hint">(days and charts start at its midnight)</span>
-        <select value={zone} onChange={(e) => setZone((e.currentTarget as HTMLSelectElement).value)}>
-          {timeZones().map((z) => (
-            <option key={z} value={z}>
-              {z}
-            </option>
-          ))}
-        </select>
+        <TimeZoneSelect value={zone} onChange={setZone} />
       </label>
       <FormError error={error} />
       <button class="btn btn-primary" type="submit" disabled={busy}>
@@ -75,7 +63,7 @@ function ChangePassword() {
   function submit(e: Event) {
     e.preventDefault();
     void run(async () => {
-      await unwrap(api.PUT('/v1/me/password', { body: { currentPassword: current, newPassword: next } }));
+      await expectNoContent(api.PUT('/v1/me/password', { body: { currentPassword: current, newPassword: next } }));
       // Every session ends with a password change, this one too.
       me.value = null;
       navigate('/sign-in', { changed: '1' }, true);

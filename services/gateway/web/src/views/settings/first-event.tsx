@@ -81,15 +81,23 @@ export function WaitingBadge({ has }: { has: boolean | undefined }) {
   );
 }
 
+export function Snippets({ project }: { project: Project }) {
+  return (
+    <>
+      <Code label="Tracker snippet (put it in your pages' head)" text={snippet(project)} />
+      <Code label="Segment SDK (any Segment library works unchanged)" text={segmentSnippet(project)} />
+      <Code label="curl" text={curlSnippet(project)} />
+    </>
+  );
+}
+
 export function FirstEventGuide({ project, has }: { project: Project; has?: boolean }) {
   return (
     <section class="panel first-event" aria-labelledby="first-event-title">
       <h2 id="first-event-title">Send your first event</h2>
       <WaitingBadge has={has ?? false} />
       <p>Pick one; this page turns green when the first event arrives.</p>
-      <Code label="Tracker snippet (put it in your pages' head)" text={snippet(project)} />
-      <Code label="Segment SDK (any Segment library works unchanged)" text={segmentSnippet(project)} />
-      <Code label="curl" text={curlSnippet(project)} />
+      <Snippets project={project} />
     </section>
   );
 }
