@@ -21,7 +21,7 @@ describe('seed-compatible reads with the seeds’ own examples', () => {
     stack = await startStack('gwseed');
     api = apiClient(stack.services.gateway.url);
     ingest = apiClient(stack.services.ingest.url);
-    seed = await createTenant(api, 'Seeds', { botFiltering: false, retention: old });
+    seed = await createTenant(api, 'Seeds', { botFiltering: false, retention: old, keylessPathWrites: true });
   }, 180_000);
   afterAll(() => stack?.stop(), 60_000);
 

@@ -36,6 +36,12 @@ export const projectConfigValue = z.object({
    * 100..100,000 so that no project can grow Redis without bound.
    */
   dimensionValuesPerDay: z.number().int().min(100).max(100_000).optional(),
+  /**
+   * HiiTrack's writes by path (`/:account/:project/event|property|batch`) need no write key, so
+   * anyone who knows the slugs can write; ingest takes them only when this is true (absent = false).
+   * They still obey allowedOrigins and rateLimit. A write key given with them works either way.
+   */
+  keylessPathWrites: z.boolean().optional(),
   rateLimit: z
     .object({ eventsPerSecond: z.number().positive(), burst: z.number().positive() })
     .default({ eventsPerSecond: 5000, burst: 20000 }),

@@ -12,6 +12,7 @@ import { ensureDatabase, migrate } from '@sightline/migrate';
 import { createLogger } from '@sightline/telemetry';
 import { config as gatewayConfig } from '../config';
 import { hashPassword, verifyPassword } from '../handlers/passwords';
+import { settingsOf } from '../handlers/project-config';
 import { hashSecret } from '../handlers/secrets';
 import { createChangePublisher } from '../publishers/change.publisher';
 import { createPrisma } from '../stores/prisma';
@@ -68,7 +69,10 @@ async function main() {
     const { accountId } = await ensureMember(deps, env.DEMO_EMAIL, env.DEMO_PASSWORD, env.SCRYPT_COST);
     let project = await deps.projects.get(env.DEMO_PROJECT_ID);
     if (project && project.accountId !== accountId) throw new Error(`project ${env.DEMO_PROJECT_ID} belongs to another account`);
-    project ??= await deps.projects.create(accountId, { id: env.DEMO_PROJECT_ID, name: 'Demo', slug: 'demo', timeZone: 'UTC', allowedOrigins: ['*'] });
+    // The demo takes HiiTrack's keyless writes by path (the seed's examples); a project created
+    // before that setting existed gets it once, and an admin's later choice is kept.
+    project ??= await deps.projects.create(accountId, { id: env.DEMO_PROJECT_ID, name: 'Demo', slug: 'demo', timeZone: 'UTC', allowedOrigins: ['*'], settings: { keylessPathWrites: true } });
+    if (settingsOf(project).keylessPathWrites === undefined) project = await deps.projects.update(project.id, { settings: { keylessPathWrites: true } });
     await deps.projects.republish(project.id);
 
     const envFile = resolve(env.DEMO_ENV_FILE);

@@ -26,6 +26,8 @@ export const settingsInput = z.object({
   sessionTimeoutMinutes: bounded('sessionTimeoutMinutes').optional(),
   sessionSplitAtMidnight: z.boolean().optional(),
   allowReidentifyAfterErasure: z.boolean().optional(),
+  /** HiiTrack's writes by path without a write key (off unless set; see docs/ingest.md). */
+  keylessPathWrites: z.boolean().optional(),
   retention: z
     .object({
       minuteBucketDays: bounded('minuteBucketDays').optional(),
@@ -43,6 +45,7 @@ export const projectSettings = projectConfigValue.pick({
   sessionTimeoutMinutes: true,
   sessionSplitAtMidnight: true,
   allowReidentifyAfterErasure: true,
+  keylessPathWrites: true,
   retention: true,
   rateLimit: true,
 });
@@ -114,6 +117,7 @@ export function toProjectView(row: ProjectRow) {
     cookieless: row.cookieless,
     botFiltering: row.botFiltering,
     ...settings,
+    keylessPathWrites: settings.keylessPathWrites ?? false,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

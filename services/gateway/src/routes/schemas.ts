@@ -42,6 +42,7 @@ export const projectView = z.object({
   sessionTimeoutMinutes: z.number(),
   sessionSplitAtMidnight: z.boolean(),
   allowReidentifyAfterErasure: z.boolean(),
+  keylessPathWrites: z.boolean().describe("HiiTrack's writes by path without a write key are accepted (off for new projects)"),
   retention: z.object({ minuteBucketDays: z.number(), hourBucketDays: z.number(), maxEventAgeDays: z.number(), eventStoreMonths: z.number().nullable() }),
   rateLimit: z.object({ eventsPerSecond: z.number(), burst: z.number() }),
   createdAt: z.string(),

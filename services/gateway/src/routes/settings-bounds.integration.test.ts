@@ -1,6 +1,6 @@
 import { createTenant, type Tenant } from '../test-support/fixtures';
 import { apiClient, startTestGateway, type TestGateway } from '../test-support/gateway-harness';
-import { SETTING_BOUNDS } from '../handlers/project-config';
+import { SETTING_BOUNDS, toProjectConfig } from '../handlers/project-config';
 
 /** Issue #16, finding 4: every project setting is bounded to a documented range. */
 describe('project settings bounds (real Postgres and Kafka)', () => {
@@ -44,5 +44,27 @@ describe('project settings bounds (real Postgres and Kafka)', () => {
     const patched = await api('PATCH', `/v1/projects/${t.projectId}`, { basic: t.admin, body: top });
     expect(patched.status).toBe(200);
     expect(patched.body.project).toMatchObject(top);
+  });
+});
+
+describe('keyless writes by path setting (real Postgres and Kafka)', () => {
+  let gw: TestGateway;
+  let api: ReturnType<typeof apiClient>;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    api = apiClient(gw.url);
+  });
+  afterAll(() => gw.stop());
+
+  it('finding 6: a new project has keylessPathWrites off; an admin turns it on and off, and projects.v1 carries it', async () => {
+    const t = await createTenant(api, 'Keyless');
+    expect((await api('GET', `/v1/projects/${t.projectId}`, { basic: t.admin })).body.project.keylessPathWrites).toBe(false);
+    expect(toProjectConfig((await gw.deps.projects.get(t.projectId))!).keylessPathWrites).toBeUndefined();
+    const on = await api('PATCH', `/v1/projects/${t.projectId}`, { basic: t.admin, body: { keylessPathWrites: true } });
+    expect(on.body.project.keylessPathWrites).toBe(true);
+    expect(toProjectConfig((await gw.deps.projects.get(t.projectId))!).keylessPathWrites).toBe(true);
+    await api('PATCH', `/v1/projects/${t.projectId}`, { basic: t.admin, body: { keylessPathWrites: false } });
+    expect(toProjectConfig((await gw.deps.projects.get(t.projectId))!).keylessPathWrites).toBe(false);
+    expect((await api('PATCH', `/v1/projects/${t.projectId}`, { bearer: t.readKey, body: { keylessPathWrites: true } })).status).toBe(403);
   });
 });

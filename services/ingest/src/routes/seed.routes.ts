@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { HttpError, requestContextOf, validate } from '@sightline/http';
 import { decodeBase64Json, fromTheEye, fromUserAnalytics, hiiTrackEvent, hiiTrackProperties, jsonpCallback, parseHiiTrackBatch, theEyeEvent, userAnalyticsQuery } from '../handlers/seed-messages.handler';
-import { admitProject, convertAll, jsonBody, publishEvents, resolveByKey, singleOrThrow, throwIfNoneAccepted, type IntakeDeps, type Resolved } from './intake';
+import { admitProject, convertAll, jsonBody, publishEvents, resolveByKey, singleOrThrow, throwIfNoneAccepted, writeKeyOf, type IntakeDeps, type Resolved } from './intake';
 
 const VISITOR_COOKIE = 'v';
 const visitorId = z.string().min(1, 'required').max(256);
@@ -28,11 +28,22 @@ function cookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The project named by the path. With a write key (`?key=`, Basic) it must be that project's;
+ * without one, the project must have opted in to keyless writes (`keylessPathWrites`), since the
+ * slugs are no secret. Allowed origins and the rate limit apply either way.
+ */
 function resolveByPath(deps: IntakeDeps, req: Request, res: Response): Resolved {
   const project = deps.projects.byPath(String(req.params.account), String(req.params.project));
   if (!project) throw HttpError.notFound(`no project ${req.params.account}/${req.params.project}`);
+  const key = writeKeyOf(req);
+  if (key) {
+    if (deps.projects.byWriteKey(key)?.project.projectId !== project.projectId) throw new HttpError(401, 'unauthorized', 'unknown write key for this project', [{ path: 'key', reason: 'not a write key of this project' }]);
+  } else if (project.keylessPathWrites !== true) {
+    throw HttpError.forbidden('writes by path without a write key are off for this project: send ?key=<write key>, or an admin enables keylessPathWrites');
+  }
   admitProject(req, res, project);
-  return { project, limiterKey: `project:${project.projectId}`, trace: requestContextOf(res) };
+  return { project, limiterKey: key ? `key:${key}` : `project:${project.projectId}`, trace: requestContextOf(res) };
 }
 
 /** HiiTrack answered JSON, with the request_id echoed and JSONP when a callback is named. */
