@@ -31,10 +31,13 @@ export interface OverviewRange {
   expr?: AggregatorExpr;
 }
 
-/** The interval a chart of the range reads best in when the caller names none. */
-export function defaultInterval(from: string, to: string): Interval {
+/**
+ * The interval a chart of the range reads best in when the caller names none: hours for a
+ * recent short range (hour buckets are kept `hourBucketDays`, 90 by default), days, months.
+ */
+export function defaultInterval(from: string, to: string, nowMs = Date.now()): Interval {
   const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
-  if (days <= 2) return 'hour';
+  if (days <= 2 && Date.parse(from) >= nowMs - 30 * 86_400_000) return 'hour';
   if (days <= 120) return 'day';
   return 'month';
 }
