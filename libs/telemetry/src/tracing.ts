@@ -29,6 +29,12 @@ export interface TelemetryOptions {
 
 let provider: NodeTracerProvider | undefined;
 
+/**
+ * Query parameters whose values never reach a span's `url.query`: the read and write keys that
+ * seed clients pass as `?key=` (and its spellings), plus the instrumentation's own defaults.
+ */
+export const REDACTED_QUERY_PARAMS = ['key', 'writeKey', 'data-key', 'sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token'];
+
 /** Probes and scrapes: no span. */
 export const untracedPaths = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -56,7 +62,7 @@ export function initTelemetry(options: TelemetryOptions): { shutdown(): Promise<
       ...(options.instrumentHttp === false
         ? []
         : [
-            new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => !!req.url && untracedPaths.has(req.url) }),
+            new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => !!req.url && untracedPaths.has(req.url), redactedQueryParamsServer: REDACTED_QUERY_PARAMS }),
             // Spans for route handlers only: one per middleware and router layer roughly doubled the
             // tracing cost of a request and says nothing the handler span does not.
             new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
