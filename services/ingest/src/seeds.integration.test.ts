@@ -79,7 +79,7 @@ describe('seed-compatible writes against the real broker', () => {
   });
 
   it('HiiTrack: GET batch with JSONP callback, request_id and the visitor cookie', async () => {
-    const project = await h.putProject(testProject({ keylessPathWrites: true }));
+    const project = await h.putProject(testProject({ keylessPathWrites: true, cookieless: false }));
     const message = Buffer.from(JSON.stringify([['Event 1', 'Event 2'], [['state', 'CA'], ['plan', 'pro']]])).toString('base64');
     const url = `${h.url}/${project.accountSlug}/${project.slug}/batch?${new URLSearchParams({ message, request_id: '77', callback: 'cb_1' })}`;
     const first = await fetch(url);

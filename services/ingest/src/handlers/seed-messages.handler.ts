@@ -41,12 +41,13 @@ export function fromTheEye(event: z.infer<typeof theEyeEvent>): Record<string, u
 
 const hiiTrackLibrary = { library: { name: 'hiitrack' } };
 
-export function hiiTrackEvent(eventName: string, visitorId: string): Record<string, unknown> {
+/** Without a visitor id (a cookie-less project's batch) the event is identified by its fingerprint downstream. */
+export function hiiTrackEvent(eventName: string, visitorId: string | undefined): Record<string, unknown> {
   return { type: 'track', event: eventName, anonymousId: visitorId, context: hiiTrackLibrary };
 }
 
 /** A HiiTrack property (name + value) is a trait of the visitor: an identify event. */
-export function hiiTrackProperties(properties: Array<[string, unknown]>, visitorId: string): Record<string, unknown> {
+export function hiiTrackProperties(properties: Array<[string, unknown]>, visitorId: string | undefined): Record<string, unknown> {
   return { type: 'identify', anonymousId: visitorId, traits: Object.fromEntries(properties), context: hiiTrackLibrary };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { ProjectConfig } from '@sightline/contracts';
 import { HttpError, requestContextOf, validate } from '@sightline/http';
 import { decodeBase64Json, fromTheEye, fromUserAnalytics, hiiTrackEvent, hiiTrackProperties, jsonpCallback, parseHiiTrackBatch, theEyeEvent, userAnalyticsQuery } from '../handlers/seed-messages.handler';
 import { admitProject, convertAll, jsonBody, publishEvents, resolveByKey, singleOrThrow, throwIfNoneAccepted, writeKeyOf, type IntakeDeps, type Resolved } from './intake';
@@ -20,12 +21,29 @@ function hiiTrackParams(req: Request): Record<string, unknown> {
   return params;
 }
 
+/** A cookie's value; a malformed percent-encoding counts as no cookie (a new visitor), not a 500. */
 function cookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name && v.length) return decodeURIComponent(v.join('='));
+    if (k !== name || !v.length) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
+}
+
+/**
+ * The seed's 100-year `v` cookie only where the project sets cookies and the visitor sent no
+ * DNT / Sec-GPC (unless the project ignores those signals). Elsewhere the visitor is the given
+ * `visitor_id` or none at all: the fingerprint service then counts them cookie-less.
+ */
+function visitorCookieAllowed(req: Request, project: ProjectConfig): boolean {
+  if (project.cookieless) return false;
+  const signalled = req.headers.dnt === '1' || req.headers['sec-gpc'] === '1';
+  return !signalled || project.privacySignals === 'ignore';
 }
 
 /**
@@ -102,17 +120,20 @@ export function seedRoutes(deps: IntakeDeps, router: Router = Router()): Router 
     const batch = decoded.ok ? parseHiiTrackBatch(decoded.value) : decoded;
     if (!batch.ok) throw HttpError.badRequest(`invalid message: ${batch.reason}`, [{ path: 'message', reason: batch.reason }]);
     const resolved = resolveByPath(deps, req, res);
-    // The seed's visitor: the visitor_id parameter, else the `v` cookie, else a new one in a new cookie.
+    // The seed's visitor: the visitor_id parameter, else the `v` cookie, else a new one in a new
+    // cookie — where a cookie is allowed at all.
     const given = typeof params.visitor_id === 'string' && params.visitor_id ? params.visitor_id : undefined;
-    const cookied = cookie(req, VISITOR_COOKIE);
-    const visitor = validate(visitorId, given ?? cookied ?? randomUUID().replace(/-/g, ''), 'visitor_id');
-    if (visitor !== cookied) res.cookie(VISITOR_COOKIE, visitor, { path: '/', maxAge: 100 * 365 * 86400_000, sameSite: req.secure ? 'none' : 'lax', secure: req.secure });
+    const cookies = visitorCookieAllowed(req, resolved.project);
+    const cookied = cookies ? cookie(req, VISITOR_COOKIE) : undefined;
+    const chosen = given ?? cookied ?? (cookies ? randomUUID().replace(/-/g, '') : undefined);
+    const visitor = chosen === undefined ? undefined : validate(visitorId, chosen, 'visitor_id');
+    if (cookies && visitor !== cookied) res.cookie(VISITOR_COOKIE, visitor, { path: '/', maxAge: 100 * 365 * 86400_000, sameSite: req.secure ? 'none' : 'lax', secure: req.secure });
     const inputs = [...(batch.value.properties.length ? [hiiTrackProperties(batch.value.properties, visitor)] : []), ...batch.value.events.map((e) => hiiTrackEvent(e, visitor))];
     // HiiTrack's batch is a JSONP call from the visitor's browser.
     const { events, rejected } = convertAll(deps, req, resolved, { inputs, defaultType: null, requireIdentity: false, fromBrowser: true });
     throwIfNoneAccepted(events, rejected, 'message.');
     await publishEvents(deps, resolved, events);
-    hiiTrackReply(res, params, rejected.length ? { visitor_id: visitor, rejected } : { visitor_id: visitor });
+    hiiTrackReply(res, params, rejected.length ? { visitor_id: visitor ?? null, rejected } : { visitor_id: visitor ?? null });
   });
   return router;
 }
