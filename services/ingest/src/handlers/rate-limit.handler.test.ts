@@ -13,9 +13,10 @@ describe('token bucket per write key', () => {
     expect(limiter.take('k', 5, limit)).toEqual({ ok: true });
     expect(limiter.take('other', 20, limit)).toEqual({ ok: true });
   });
-  it('charges an oversized request the burst so it can pass once full', () => {
+  it('lets an oversized request pass once full, and charges it in full', () => {
     const limiter = createRateLimiter(() => 0);
     expect(limiter.take('k', 500, { eventsPerSecond: 1, burst: 100 })).toEqual({ ok: true });
+    expect(limiter.take('k', 1, { eventsPerSecond: 1, burst: 100 })).toEqual({ ok: false, retryAfterSeconds: 401 });
   });
 });
 

@@ -17,7 +17,9 @@ export interface Grant {
 
 /**
  * Token buckets per write key: `burst` tokens, refilled at `eventsPerSecond`; one token per
- * event. A request larger than the burst is charged the burst so it can pass when full.
+ * event. A request larger than the burst passes when the bucket is full and is charged in full:
+ * the bucket goes into debt, and nothing more passes until the rate has paid it back (charging
+ * only the burst let big batches skip a low limit).
  * In memory per ingest instance (the HTTP workers of one instance share it, see
  * `createLeasedRateLimiter`), so N instances allow up to N × the limit.
  */
@@ -33,27 +35,28 @@ export function createRateLimiter(now: () => number = Date.now) {
   }
   return {
     take(key: string, cost: number, limit: RateLimit): TakeResult {
-      const charge = Math.min(cost, limit.burst);
+      const need = Math.min(cost, limit.burst);
       const bucket = refill(key, limit);
-      if (bucket.tokens >= charge) {
-        bucket.tokens -= charge;
+      if (bucket.tokens >= need) {
+        bucket.tokens -= cost;
         return { ok: true };
       }
-      return { ok: false, retryAfterSeconds: (charge - bucket.tokens) / limit.eventsPerSecond };
+      return { ok: false, retryAfterSeconds: (need - bucket.tokens) / limit.eventsPerSecond };
     },
     /**
      * For a worker's lease: at least `min` tokens (else none, and when to retry), and up to
-     * `want` when the bucket holds them.
+     * `want` when the bucket holds them. Like `take`, a `min` over the burst is granted in full
+     * from a full bucket, which goes into debt.
      */
     grant(key: string, min: number, want: number, limit: RateLimit): Grant {
       const bucket = refill(key, limit);
-      const charge = Math.min(min, limit.burst);
-      if (bucket.tokens < charge) return { granted: 0, retryAfterSeconds: (charge - bucket.tokens) / limit.eventsPerSecond };
+      const need = Math.min(min, limit.burst);
+      if (bucket.tokens < need) return { granted: 0, retryAfterSeconds: (need - bucket.tokens) / limit.eventsPerSecond };
       // Leases come only out of the bucket's upper half: near empty, tokens go to requests
       // that need them now rather than sit in one worker's lease while another's are refused.
-      const extra = Math.max(0, Math.min(want - charge, Math.floor(bucket.tokens - charge - limit.burst / 2)));
-      bucket.tokens -= charge + extra;
-      return { granted: charge + extra, retryAfterSeconds: 0 };
+      const extra = Math.max(0, Math.min(want - min, Math.floor(bucket.tokens - min - limit.burst / 2)));
+      bucket.tokens -= min + extra;
+      return { granted: min + extra, retryAfterSeconds: 0 };
     },
     /** Forgets buckets untouched for `idleMs`; they have refilled unless the rate is tiny. */
     sweep(idleMs: number) {
@@ -85,7 +88,7 @@ export function createLeasedRateLimiter(ask: (key: string, min: number, want: nu
   return {
     async take(key, cost, limit) {
       for (let waiting = asking.get(key); waiting; waiting = asking.get(key)) await waiting;
-      const charge = Math.min(cost, limit.burst);
+      const charge = cost;
       const lease = leases.get(key) ?? { tokens: 0, at: 0 };
       leases.set(key, lease);
       lease.at = now();

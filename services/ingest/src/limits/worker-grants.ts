@@ -33,14 +33,21 @@ export function serveRateGrants(): (message: unknown, reply: (message: Reply) =>
   };
 }
 
+/** node:cluster's channel from a worker to its primary (`process`), or a stand-in for tests. */
+export interface PrimaryChannel {
+  send(message: Ask): boolean;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
 /**
  * Worker side. Without an answer within `timeoutMs` (the primary busy or gone) the ask is
- * granted: a limiter that cannot reach its buckets lets traffic through rather than refuse it.
+ * refused with a retry in 1 s: granting would let every worker admit without limit exactly when
+ * the primary is overloaded, which is when a flood is most likely.
  */
-export function askPrimary(timeoutMs = 1000): (key: string, min: number, want: number, limit: RateLimit) => Promise<Grant> {
+export function askPrimary(timeoutMs = 1000, channel: PrimaryChannel = process as unknown as PrimaryChannel): (key: string, min: number, want: number, limit: RateLimit) => Promise<Grant> {
   let nextId = 0;
   const pending = new Map<number, (grant: Grant) => void>();
-  process.on('message', (message: unknown) => {
+  channel.on('message', (message: unknown) => {
     if (!isOurs(message)) return;
     const reply = message as Reply;
     pending.get(reply.id)?.({ granted: reply.granted, retryAfterSeconds: reply.retryAfterSeconds });
@@ -51,13 +58,13 @@ export function askPrimary(timeoutMs = 1000): (key: string, min: number, want: n
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve({ granted: min, retryAfterSeconds: 0 });
+        resolve({ granted: 0, retryAfterSeconds: 1 });
       }, timeoutMs);
       pending.set(id, (grant) => {
         clearTimeout(timer);
         resolve(grant);
       });
       const ask: Ask = { kind: KIND, id, key, min, want, limit };
-      process.send!(ask);
+      channel.send(ask);
     });
 }
