@@ -4,6 +4,8 @@ import { createTestDatabase, freePort, startService, testInfra, testNamespace, u
 export interface Stack {
   namespace: string;
   services: Record<ServiceName, ServiceProcess>;
+  /** Each service's environment (databases, topics, Redis prefix), e.g. to run a service's CLI against this stack. */
+  env: Record<ServiceName, Record<string, string>>;
   restart(name: ServiceName, how: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   stop(): Promise<void>;
 }
@@ -36,6 +38,7 @@ export async function startStack(prefix: string): Promise<Stack> {
   return {
     namespace,
     services,
+    env,
     async restart(name, how) {
       const current = services[name];
       if (how === 'SIGKILL') await current.kill9();
