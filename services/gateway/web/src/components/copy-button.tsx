@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 
 /** Copies `text`; says so for a screen reader too. Without clipboard access, selects the text to copy by hand. */
-export function CopyButton({ text, label = 'Copy', class: cls }: { text: string | (() => string); label?: string; class?: string }) {
+export function CopyButton({ text, label = 'Copy', describe, class: cls }: { text: string | (() => string); label?: string; /** The accessible name when the visible label is short ("Copy"). */ describe?: string; class?: string }) {
   const [done, setDone] = useState<'copied' | 'failed' | null>(null);
   const value = () => (typeof text === 'function' ? text() : text);
   async function copy() {
@@ -15,7 +15,7 @@ export function CopyButton({ text, label = 'Copy', class: cls }: { text: string 
   }
   return (
     <>
-      <button type="button" class={cls ?? 'btn btn-small'} onClick={copy}>
+      <button type="button" class={cls ?? 'btn btn-small'} onClick={copy} aria-label={describe}>
         {done === 'copied' ? 'Copied' : label}
       </button>
       <span class="visually-hidden" role="status">

@@ -2,6 +2,7 @@
 // accessible summary (role="img") and a "show as table" toggle. uPlot is loaded with the chart
 // (a separate chunk), so sign-in and settings never download it.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ScrollRegion } from './scroll-region';
 import type uPlot from 'uplot';
 import { dark } from '../state/theme';
 import { formatBucket, formatInt } from './format';
@@ -108,7 +109,7 @@ export function TimeChart(props: TimeChartProps) {
         </button>
       </div>
       {asTable ? (
-        <div class="table-scroll">
+        <ScrollRegion label={`${props.title} as a table`}>
           <table class="data-table" id={`${props.id}-table`}>
             <caption class="visually-hidden">{props.title}</caption>
             <thead>
@@ -134,7 +135,7 @@ export function TimeChart(props: TimeChartProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       ) : (
         <div class="chart-canvas" ref={box} role="img" aria-label={label} />
       )}

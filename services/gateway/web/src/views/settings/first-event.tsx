@@ -59,7 +59,7 @@ function Code({ label, text }: { label: string; text: string }) {
     <div class="code-block">
       <div class="code-head">
         <span>{label}</span>
-        <CopyButton text={text} label={`Copy ${label.toLowerCase()}`} />
+        <CopyButton text={text} describe={`Copy: ${label}`} />
       </div>
       <pre tabIndex={0} aria-label={label}>
         <code>{text}</code>

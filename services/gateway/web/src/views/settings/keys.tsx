@@ -1,6 +1,7 @@
 // Keys: the public write key (rotate, optionally keeping the old one working for a while) and
 // secret read keys (create, rotate — the new secret shown once — and revoke).
 import { useState } from 'preact/hooks';
+import { ScrollRegion } from '../../components/scroll-region';
 import { api, unwrap } from '../../api/client';
 import { CopyButton } from '../../components/copy-button';
 import { expectNoContent, useFormAction } from '../../components/form-action';
@@ -101,7 +102,7 @@ export function ReadKeys({ project }: { project: Project }) {
           data.keys.length === 0 ? (
             <p>No read key yet.</p>
           ) : (
-            <div class="table-scroll">
+            <ScrollRegion label="Read keys">
               <table class="data-table" aria-label="Read keys">
                 <thead>
                   <tr>
@@ -137,7 +138,7 @@ export function ReadKeys({ project }: { project: Project }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           )
         }
       </Async>

@@ -1,5 +1,6 @@
 // The account's members and their roles; an admin adds, changes and removes them.
 import { useState } from 'preact/hooks';
+import { ScrollRegion } from '../../components/scroll-region';
 import { api, unwrap } from '../../api/client';
 import { expectNoContent, useFormAction } from '../../components/form-action';
 import { useResource } from '../../components/resource';
@@ -43,7 +44,7 @@ export function Members({ accountId, canEdit }: { accountId: string; canEdit: bo
       <h2 id="members-title">Members</h2>
       <Async part="Members" resource={members}>
         {(data) => (
-          <div class="table-scroll">
+          <ScrollRegion label="Members">
             <table class="data-table" aria-label="Members">
               <thead>
                 <tr>
@@ -82,7 +83,7 @@ export function Members({ accountId, canEdit }: { accountId: string; canEdit: bo
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         )}
       </Async>
       {canEdit && (
