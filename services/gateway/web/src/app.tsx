@@ -9,6 +9,11 @@ import { AccountView } from './views/account';
 import { SignInView, SignUpView, landingPath } from './views/auth';
 import { OverviewView } from './views/overview';
 import { SettingsView } from './views/settings';
+import { FunnelsView } from './views/funnels';
+import { RetentionView } from './views/retention';
+import { EventsView } from './views/events';
+import { VisitorView } from './views/visitor';
+import { CompareView } from './views/compare';
 
 const PUBLIC = new Set(['sign-in', 'sign-up']);
 
@@ -17,25 +22,20 @@ function ProjectView({ projectId, view, rest }: { projectId: string; view: strin
     case 'overview':
       return <OverviewView projectId={projectId} />;
     case 'funnels':
-      return <Pending name="Funnels" />;
+      return <FunnelsView projectId={projectId} />;
     case 'retention':
-      return <Pending name="Retention" />;
+      return <RetentionView projectId={projectId} />;
     case 'events':
-      return <Pending name="Events" />;
+      return <EventsView projectId={projectId} />;
     case 'visitors':
-      return <Pending name={`Visitor ${rest[0] ?? ''}`} />;
+      return rest[0] ? <VisitorView projectId={projectId} visitorId={rest[0]} /> : <EventsView projectId={projectId} />;
     case 'compare':
-      return <Pending name="Compare" />;
+      return <CompareView projectId={projectId} />;
     case 'settings':
       return <SettingsView projectId={projectId} />;
     default:
       return <NotFound />;
   }
-}
-
-/** Until the views helper's modules land (this commit is the shell they build on). */
-function Pending({ name }: { name: string }) {
-  return <p class="panel">{name}: this view is being built.</p>;
 }
 
 function NotFound() {
