@@ -134,9 +134,11 @@ it('lists the examples that cannot run against a test system, each marked with i
   expect(filesWithExamples).toEqual(expect.arrayContaining(['README.md', 'docs/api.md', 'docs/ingest.md', 'docs/migrating.md', 'docs/tracker.md']));
 });
 
-it.each(filesWithExamples)('%s: every example runs as written and keeps its promise', (file) => {
+it.each(filesWithExamples)('%s: every example runs as written and keeps its promise, run after run', (file) => {
   const { failures, calls } = runFile(file, docs);
   expect(failures).toEqual([]);
+  // A reader runs them again (a typo fixed, a second try): nothing may collide with the first run.
+  expect(runFile(file, docs).failures).toEqual([]);
   // Every curl call of the file was checked (README, api, ingest, migrating call the services).
   if (runnable.some((b) => b.file === file && /\bcurl\b/.test(b.body))) expect(calls).toBeGreaterThan(0);
 });
