@@ -68,8 +68,8 @@ export function dimensionsOf(
 }
 
 /**
- * Kinds with many sparse values (pages, referrers …) are kept in day, month and year buckets
- * only: hour and minute keys of every page would cost hundreds of MB a day on a busy site (a key
+ * Kinds with many sparse values (pages, referrers …) are kept in day and month buckets only
+ * (a year is 12 month keys to read; every bucket kept is a key written per value and batch): hour and minute keys of every page would cost hundreds of MB a day on a busy site (a key
  * is as long as the highest visitor index, however few bits it has). A range read of them is
  * widened to whole local days (docs/bitmaps.md, "Day-only dimensions").
  */

@@ -114,7 +114,7 @@ export function exitWrites(plan: ExitPlan, settings: ProjectSettings): ExitWrite
 
 /** The labels of the buckets an exit bit of a session started at `utcMs` is in. */
 function keptLabels(utcMs: number, settings: ProjectSettings): string[] {
-  // Exit pages are day-only dimensions: no hour or minute keys.
+  // Exit pages are day-only dimensions: month and day keys.
   const label = labelOf(toLocal(utcMs, settings.timeZone), 'day');
-  return [label.slice(0, 4), label.slice(0, 7), label];
+  return [label.slice(0, 7), label];
 }

@@ -70,7 +70,8 @@ export class ProgramBuilder {
         return index;
       }
     }
-    const buckets = coverRange(range);
+    // Day-only dimensions are kept in day and month buckets (docs/bitmaps.md).
+    const buckets = coverRange(range, isDayOnly(dim) ? 'month' : 'year');
     const sources = buckets.map((b) => this.key(this.keys.bitmap(dim, b.label)));
     // An exit page is the ended sessions' bits and the open sessions' (docs/bitmaps.md, "Exit pages").
     if (dim.startsWith(EXIT_PAGE_PREFIX)) {

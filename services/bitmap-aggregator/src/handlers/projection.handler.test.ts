@@ -23,11 +23,11 @@ describe('projection plan', () => {
     expect(plan.ids).toEqual(new Map([['v7', 7]]));
   });
 
-  it('keeps day-only dimensions out of hour and minute buckets', () => {
+  it('keeps day-only dimensions out of year, hour and minute buckets', () => {
     const dims = ['$active', 'page:/a', 'entryPage:/a'];
     const plan = planEvents(emptyPlan(), [{ visitor: 3, utcMs: now - 5 * 60_000, dims, fine: 1, ids: [] }], defaultSettings, new Map(dims.map((d, i) => [d, i])), now);
     expect([...plan.cells].map(([label, cells]) => [label, [...cells.keys()]])).toEqual([
-      ['2026', dims],
+      ['2026', ['$active']],
       ['2026-11', dims],
       ['2026-11-25', dims],
       ['2026-11-25T12', ['$active']],

@@ -48,8 +48,9 @@ type LabelMaps = Map<string, Cell>;
 interface HourBuckets {
   /** The maps of the hour's labels that are still kept (found once per hour, not per event). */
   coarse: LabelMaps[];
-  /** The hour's own label's maps among `coarse`, when kept (day-only dimensions skip it). */
+  /** The hour's and the year's maps among `coarse` (day-only dimensions skip them). */
   hourMaps: LabelMaps | null;
+  yearMaps: LabelMaps | null;
   minutesKept: boolean;
 }
 
@@ -62,7 +63,7 @@ export function planEvents(plan: WritePlan, events: ProjectedEvent[], settings: 
     const hour = Math.floor(local / durations.HOUR);
     let buckets = hours.get(hour);
     if (!buckets) hours.set(hour, (buckets = hourBuckets(plan, hour, local, event.utcMs, settings, nowMs)));
-    for (const maps of buckets.coarse) addEvent(maps, event, maps === buckets.hourMaps ? event.fine : event.dims.length);
+    for (const maps of buckets.coarse) addEvent(maps, event, maps === buckets.hourMaps || maps === buckets.yearMaps ? event.fine : event.dims.length);
     if (buckets.minutesKept && event.fine > 0) {
       const minuteExpiry = expiryOf('minute', event.utcMs - (local % durations.MINUTE) + durations.MINUTE, settings)!;
       if (minuteExpiry * 1000 > nowMs) addEvent(labelMaps(plan, labelOf(local, 'minute'), minuteExpiry), event, event.fine);
@@ -87,6 +88,7 @@ function hourBuckets(plan: WritePlan, hour: number, local: number, utcMs: number
   const hourLabel = labelOf(hour * durations.HOUR, 'hour');
   const coarse: LabelMaps[] = [];
   let hourMaps: LabelMaps | null = null;
+  let yearMaps: LabelMaps | null = null;
   for (const granularity of ['year', 'month', 'day', 'hour'] as const) {
     const endLocal = nextStart(floorTo(local, granularity), granularity);
     const expiry = expiryOf(granularity, utcMs + (endLocal - local), settings);
@@ -94,10 +96,11 @@ function hourBuckets(plan: WritePlan, hour: number, local: number, utcMs: number
     const maps = labelMaps(plan, labelsOfMinute(hourLabel)[granularity], expiry);
     coarse.push(maps);
     if (granularity === 'hour') hourMaps = maps;
+    if (granularity === 'year') yearMaps = maps;
   }
   // Some minute of the hour may still be kept when the hour's last minute is.
   const hourEndUtc = utcMs + ((hour + 1) * durations.HOUR - local);
-  return { coarse, hourMaps, minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
+  return { coarse, hourMaps, yearMaps, minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
 }
 
 /** The plan's maps of a label, created (with its expiry, if any) on first use. */
@@ -142,8 +145,11 @@ export function keysOfVisitor(dims: string[], hours: number[], keys: ProjectKeys
     }
   }
   const result: string[] = [];
-  // Day-only dimensions have no hour or minute keys (labels of those are 13 and 16 characters long).
-  for (const dim of dims) for (const label of labels) if (label.length <= 10 || !isDayOnly(dim)) result.push(keys.bitmap(dim, label));
+  // Day-only dimensions have only month and day keys (labels of 7 and 10 characters).
+  for (const dim of dims) {
+    const dayOnly = isDayOnly(dim);
+    for (const label of labels) if (!dayOnly || label.length === 7 || label.length === 10) result.push(keys.bitmap(dim, label));
+  }
   return result;
 }
 

@@ -39,8 +39,8 @@ export function alignRange(fromUtc: number, toUtc_: number, settings: ProjectSet
   return { fromMs, toMs: Math.max(fromMs, toMs) };
 }
 
-export function coverRange(range: LocalRange): Bucket[] {
-  return cover(range.fromMs, range.toMs);
+export function coverRange(range: LocalRange, largest: Granularity = 'year'): Bucket[] {
+  return cover(range.fromMs, range.toMs, largest);
 }
 
 export interface SeriesPiece {

@@ -58,6 +58,11 @@ describe('time buckets', () => {
     );
   });
 
+  it('covers a range with months at most when years are left out (day-only dimensions)', () => {
+    const buckets = cover(Date.UTC(2024, 11, 31), Date.UTC(2026, 1, 3), 'month');
+    expect(buckets.map((b) => b.label)).toEqual(['2024-12-31', ...Array.from({ length: 13 }, (_, m) => `${m < 12 ? 2025 : 2026}-${String((m % 12) + 1).padStart(2, '0')}`), '2026-02-01', '2026-02-02']);
+  });
+
   it('covers a year-spanning range with years, months, days, hours and minutes', () => {
     const buckets = cover(Date.UTC(2024, 11, 31, 23, 58), Date.UTC(2026, 1, 2, 1, 1));
     expect(buckets.map((b) => b.label)).toEqual(['2024-12-31T23:58', '2024-12-31T23:59', '2025', '2026-01', '2026-02-01', '2026-02-02T00', '2026-02-02T01:00']);

@@ -132,14 +132,16 @@ export interface Bucket {
 /**
  * The fewest aligned buckets that exactly tile `[fromMs, toMs)` (local ms, both minute-aligned):
  * greedy from the left, always the largest bucket that starts at the cursor and fits. The
- * calendar granularities nest, so greedy is optimal.
+ * calendar granularities nest, so greedy is optimal. `largest` leaves out coarser buckets
+ * (day-only dimensions have no year keys).
  */
-export function cover(fromMs: number, toMs: number): Bucket[] {
+export function cover(fromMs: number, toMs: number, largest: Granularity = 'year'): Bucket[] {
   if (mod(fromMs, MINUTE) !== 0 || mod(toMs, MINUTE) !== 0) throw new Error('cover needs minute-aligned bounds');
   const buckets: Bucket[] = [];
+  const granularities = GRANULARITIES.slice(GRANULARITIES.indexOf(largest));
   let cursor = fromMs;
   while (cursor < toMs) {
-    for (const granularity of GRANULARITIES) {
+    for (const granularity of granularities) {
       if (floorTo(cursor, granularity) !== cursor) continue;
       const end = nextStart(cursor, granularity);
       if (end > toMs) continue;

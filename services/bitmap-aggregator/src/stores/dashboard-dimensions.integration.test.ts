@@ -138,6 +138,8 @@ describe('dashboard dimensions', () => {
     ['the four days', START, START + 8 * DAY],
     ['one day', START + DAY, START + 2 * DAY],
     ['two days and an hour', START + 2 * DAY + 3_600_000, START + 4 * DAY],
+    // A year key for $active, twelve month keys for the day-only kinds.
+    ['the whole year', Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1)],
   ])('counts every value of every kind exactly over %s', async (_, from, to) => {
     const expected = oracle(w, from, to);
     const q = { from: new Date(from), to: new Date(to) };
