@@ -1,11 +1,141 @@
-// Retention: first cut so the shell's routes compile against the final export; filled in next.
-import { Loading } from '../../components/states';
+// Retention: cohorts of new visitors (by day, week or month of their first visit) and the share of
+// each that came back in every later period, as a heat-map table with a weighted average row.
+// The retention API takes no filter: the view says so when filters are set.
+import { api, unwrap } from '../../api/client';
+import { ExportActions } from '../../components/export-actions';
+import { formatBucket, formatInt, formatPercent } from '../../components/format';
+import { Panel } from '../../components/panel';
+import { useResource } from '../../components/resource';
+import { Async } from '../../components/states';
+import { filters } from '../../state/filters';
+import { range } from '../../state/range';
+import { timeZone } from '../../state/session';
+import { location, setParams } from '../../state/url';
+import { averageRow, heat, MAX_PERIODS, periodsIn, type CohortInterval } from './model';
+import { NotApplied } from './not-applied';
+import './retention.css';
 
-export function RetentionView(_props: { projectId: string }) {
+const INTERVALS: CohortInterval[] = ['day', 'week', 'month'];
+const periodLabel = (interval: CohortInterval, k: number) => (k === 0 ? `${interval[0].toUpperCase()}${interval.slice(1)} 0` : `${k}`);
+
+export function RetentionView({ projectId }: { projectId: string }) {
+  const params = location.value.params;
+  const interval = (INTERVALS as string[]).includes(params.get('cohort') ?? '') ? (params.get('cohort') as CohortInterval) : 'week';
+  const r = range.value;
+  const fromRange = periodsIn(r.from, r.to, interval);
+  const asked = Number(params.get('periods'));
+  const periods = Number.isInteger(asked) && asked >= 1 && asked <= MAX_PERIODS ? asked : fromRange;
+  const query = { from: r.from, cohortInterval: interval, periods };
+  const request = { path: `/v1/projects/${projectId}/retention`, query };
+  const data = useResource(JSON.stringify(request), () => unwrap(api.GET('/v1/projects/{projectId}/retention', { params: { path: { projectId }, query } })));
+  const tz = timeZone.value;
   return (
-    <div class="view">
+    <div class="view retention-view">
       <h1>Retention</h1>
-      <Loading label="Loading retention" />
+      <NotApplied active={filters.value.length > 0} what="retention cohorts" detail="are built from every new visitor (the retention API takes no filter)" />
+      <Panel
+        id="retention"
+        title={`Returning visitors by ${interval} of first visit`}
+        state={data.status}
+        actions={
+          <div class="panel-tools">
+            <label class="control">
+              <span class="control-label">Cohorts by</span>
+              <select name="cohort" value={interval} onChange={(e) => setParams({ cohort: (e.currentTarget as HTMLSelectElement).value, periods: null })}>
+                {INTERVALS.map((i) => (
+                  <option key={i} value={i}>
+                    {i}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label class="control">
+              <span class="control-label">Periods</span>
+              <input
+                type="number"
+                name="periods"
+                min={1}
+                max={MAX_PERIODS}
+                value={periods}
+                onChange={(e) => {
+                  const n = Math.floor(Number((e.currentTarget as HTMLInputElement).value));
+                  setParams({ periods: n >= 1 && n <= MAX_PERIODS && n !== fromRange ? String(n) : null });
+                }}
+              />
+            </label>
+            {data.data && (
+              <ExportActions
+                name={`retention-${interval}`}
+                request={request}
+                csv={() => ({ header: ['cohort_start', 'size', ...Array.from({ length: periods }, (_, k) => `period_${k}`)], rows: data.data!.cohorts.map((c) => [c.start, c.size, ...c.retained]) })}
+              />
+            )}
+          </div>
+        }
+      >
+        <Async part="The retention matrix" resource={data}>
+          {({ cohorts }) => {
+            if (cohorts.length === 0) return <p class="empty">No new visitors in this range.</p>;
+            const avg = averageRow(cohorts);
+            const n = avg.length;
+            return (
+              <>
+                <div class="table-scroll retention-scroll">
+                  <table class="data-table retention-table" data-retention>
+                    <caption class="visually-hidden">Share of each cohort active in each later {interval}; the first column is the cohort's size</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Cohort</th>
+                        <th scope="col" class="num">
+                          Visitors
+                        </th>
+                        {Array.from({ length: n }, (_, k) => (
+                          <th scope="col" class="num" key={k}>
+                            {periodLabel(interval, k)}
+                          </th>
+                        ))}
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <tr class="retention-average" data-cohort="average">
+                        <th scope="row">Average</th>
+                        <td class="num">{formatInt(cohorts.reduce((s, c) => s + c.size, 0))}</td>
+                        {avg.map((a, k) => (
+                          <td key={k} class="num heat" style={a.share === null ? undefined : heat(a.share)} title={`${formatInt(a.retained)} of ${formatInt(a.size)}`}>
+                            {a.share === null ? '' : formatPercent(a.share)}
+                          </td>
+                        ))}
+                      </tr>
+                      {cohorts.map((c) => (
+                        <tr key={c.start} data-cohort={c.start}>
+                          <th scope="row">{formatBucket(c.start, interval === 'week' ? 'day' : interval, tz)}</th>
+                          <td class="num" data-size>
+                            {formatInt(c.size)}
+                          </td>
+                          {Array.from({ length: n }, (_, k) => {
+                            const v = c.retained[k];
+                            if (v === undefined) return <td key={k} class="num heat-none" />;
+                            const share = c.size ? v / c.size : 0;
+                            return (
+                              <td key={k} class="num heat" data-period={k} data-retained={v} style={heat(share)} title={`${formatInt(v)} of ${formatInt(c.size)} visitors`}>
+                                {formatPercent(share, 0)}
+                                <span class="heat-count">{formatInt(v)}</span>
+                              </td>
+                            );
+                          })}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                <p class="note">
+                  A cohort is the visitors first seen in that {interval} ({tz}); period k counts those of them active in the k-th {interval} after it. Counts are exact (bitmaps). Later cohorts have fewer periods so far.
+                </p>
+              </>
+            );
+          }}
+        </Async>
+      </Panel>
     </div>
   );
 }
