@@ -1,7 +1,8 @@
 // `make up` runs this once the services are up: a demo account, the project `demo` (the default
 // project of the seed-compatible endpoints), its write key and a read key, written to
 // .sightline/demo.env. Idempotent: a second run reuses everything, including the read key
-// when the env file still holds a valid one (only its hash is stored, so a lost one is replaced).
+// when the env file still holds a valid one (only its hash is stored, so a lost one is replaced),
+// and never resets the demo member's password.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -40,15 +41,20 @@ function readEnvFile(path: string): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
+/**
+ * The demo member, created with DEMO_PASSWORD. An existing member keeps their password: resetting
+ * it to the well-known default at every `make up` would undo the change anyone made to secure it.
+ * `passwordWorks` says whether DEMO_PASSWORD still signs in (the env file names it only then).
+ */
 async function ensureMember(deps: GatewayDeps, email: string, password: string, cost: number) {
   const member = await deps.accounts.findMemberByEmail(email);
   if (!member) {
     const { account, member: created } = await deps.accounts.createAccountWithAdmin({ name: 'Demo', email, passwordHash: await hashPassword(password, cost) });
-    return { memberId: created.id, accountId: account.id };
+    return { memberId: created.id, accountId: account.id, passwordWorks: true };
   }
-  if (!(await verifyPassword(password, member.passwordHash))) await deps.accounts.setPassword(member.id, await hashPassword(password, cost));
+  const passwordWorks = await verifyPassword(password, member.passwordHash);
   const [first] = await deps.accounts.listAccountsOf(member.id);
-  if (first) return { memberId: member.id, accountId: first.account.id };
+  if (first) return { memberId: member.id, accountId: first.account.id, passwordWorks };
   throw new Error(`${email} exists but belongs to no account`);
 }
 
@@ -66,7 +72,7 @@ async function main() {
   const db = createPrisma(env.DATABASE_URL, 2);
   try {
     const deps = buildDeps({ config: env, logger, db, publisher: createChangePublisher(producer, topics) });
-    const { accountId } = await ensureMember(deps, env.DEMO_EMAIL, env.DEMO_PASSWORD, env.SCRYPT_COST);
+    const { accountId, passwordWorks } = await ensureMember(deps, env.DEMO_EMAIL, env.DEMO_PASSWORD, env.SCRYPT_COST);
     let project = await deps.projects.get(env.DEMO_PROJECT_ID);
     if (project && project.accountId !== accountId) throw new Error(`project ${env.DEMO_PROJECT_ID} belongs to another account`);
     // The demo takes HiiTrack's keyless writes by path (the seed's examples); a project created
@@ -90,7 +96,7 @@ async function main() {
       SIGHTLINE_ACCOUNT_ID: accountId,
       SIGHTLINE_ACCOUNT_SLUG: project.account.slug,
       SIGHTLINE_DEMO_EMAIL: env.DEMO_EMAIL,
-      SIGHTLINE_DEMO_PASSWORD: env.DEMO_PASSWORD,
+      ...(passwordWorks ? { SIGHTLINE_DEMO_PASSWORD: env.DEMO_PASSWORD } : {}),
     };
     const text = Object.entries(values).map(([k, v]) => `${k}=${shellQuote(v)}`).join('\n') + '\n';
     mkdirSync(dirname(envFile), { recursive: true });
