@@ -2,7 +2,6 @@
 // window, breakdown), the result as bars with step and overall conversion and time to convert,
 // a breakdown table, and for each step the paged list of visitors who converted or dropped, each
 // linking to their profile. Saved funnels load, save and delete through the existing routes.
-import { useState } from 'preact/hooks';
 import { api, unwrap } from '../../api/client';
 import { ExportActions } from '../../components/export-actions';
 import { formatDuration, formatInt, formatPercent } from '../../components/format';
@@ -276,7 +275,6 @@ export function FunnelsView({ projectId }: { projectId: string }) {
   const events = useResource(JSON.stringify([projectId, eventQuery]), () => unwrap(api.GET('/v1/projects/{projectId}/breakdown', { params: { path: { projectId }, query: eventQuery } })));
   const vstep = Number(params.get('vstep')) || null;
   const vkind = params.get('vkind') === 'dropped' ? 'dropped' : 'converted';
-  const [listKey, setListKey] = useState(0);
   const byLabel = state.breakdown ? `${state.breakdown.type === 'trait' ? 'Trait' : 'Property'} ${state.breakdown.key}` : '';
   return (
     <div class="view funnels-view">
@@ -313,8 +311,8 @@ export function FunnelsView({ projectId }: { projectId: string }) {
                   <Bars
                     steps={data.steps}
                     onList={(step, kind) => {
-                      setListKey((k) => k + 1);
                       setParams({ vstep: String(step), vkind: kind }, true);
+                      requestAnimationFrame(() => document.getElementById('funnel-visitors-title')?.scrollIntoView({ block: 'start' }));
                     }}
                   />
                   <p class="note">
@@ -341,7 +339,7 @@ export function FunnelsView({ projectId }: { projectId: string }) {
           <BreakdownResult rows={result.data.breakdown} label={byLabel} />
         </Panel>
       )}
-      {!why && vstep && vstep <= state.steps.length && <FunnelVisitors key={`${listKey}:${vstep}:${vkind}:${JSON.stringify(body)}`} projectId={projectId} body={body} step={vstep} kind={vkind} />}
+      {!why && vstep && vstep <= state.steps.length && <FunnelVisitors projectId={projectId} body={body} step={vstep} kind={vkind} />}
     </div>
   );
 }
