@@ -18,7 +18,8 @@ import { createBitmapWriter } from '../../services/bitmap-aggregator/src/stores/
 import { bitmapScripts, createRedisClient } from '../../services/bitmap-aggregator/src/stores/redis-client.store';
 
 // Issue #19, bug 1: a 2xx at ingest is a promise that every store keeps the event. Messages with
-// odd text anywhere (NUL, lone and paired surrogates, percent-encoded NUL in utm parameters) go
+// odd text anywhere (NUL, lone and paired surrogates, percent-encoded NUL in utm parameters) or
+// deeply nested properties go
 // through ingest's validation; whatever it acknowledges goes through the fingerprint's
 // preparation and enrichment, the projections' decoder, the query service's Postgres insert
 // and the aggregator's Redis writer, and must come back out of both.
@@ -30,7 +31,15 @@ const unit = fc.oneof(
 );
 const text = (minLength = 0) => fc.string({ unit, minLength, maxLength: 6 });
 const key = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('plan', 'price', 'tags', 'nested') }, { weight: 1, arbitrary: text(1) });
+/** An array `levels` deep: Postgres's JSON parser runs out of stack near 15,000 levels, which a 32 KB event can hold. */
+function nested(levels: number, inner: unknown): unknown {
+  let v = inner;
+  for (let i = 0; i < levels; i++) v = [v];
+  return v;
+}
 const value = fc.oneof(text(), fc.integer(), fc.array(text(), { maxLength: 2 }), fc.dictionary(key, text(), { maxKeys: 2 }));
+/** How deep `properties.deep` goes, if there; the value is built in the property so that fast-check never prints it. */
+const deepLevels = fc.option(fc.oneof(fc.integer({ min: 55, max: 70 }), fc.constant(16_000)), { nil: undefined, freq: 4 });
 const utm = fc.constantFrom('google', 'news%20letter', '%00', 'a%00b', '%ED%A0%80', '%F0%9F%98%80');
 
 const message = fc.record(
@@ -41,7 +50,7 @@ const message = fc.record(
     category: text(),
     userId: text(1),
     anonymousId: text(1),
-    properties: fc.dictionary(key, value, { maxKeys: 3 }),
+    properties: fc.tuple(fc.dictionary(key, value, { maxKeys: 3 }), deepLevels).map(([props, levels]) => (levels === undefined ? props : { ...props, deepLevels: levels })),
     traits: fc.dictionary(key, text(), { maxKeys: 2 }),
     context: fc.record(
       {
@@ -55,26 +64,47 @@ const message = fc.record(
   { requiredKeys: ['type', 'event', 'anonymousId'] },
 );
 type Message = typeof message extends fc.Arbitrary<infer T> ? T : never;
+/** A message as sent: its properties may hold the deep array built from `deepLevels`. */
+type Sent = Omit<Message, 'properties'> & { properties?: Record<string, unknown> };
 
 /** The oracle, independent of libs/contracts: text that does not survive UTF-8, or holds NUL, or a utm parameter that decodes to NUL. */
 function badText(s: string): boolean {
   return s.includes('\u0000') || Buffer.from(s, 'utf8').toString('utf8') !== s;
 }
-function holdsBadText(v: unknown): boolean {
-  if (typeof v === 'string') return badText(v);
-  if (Array.isArray(v)) return v.some(holdsBadText);
-  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => badText(k) || holdsBadText(x));
-  return false;
+/** Whether a value holds unstorable text (in a string or a key), and how many containers deep it goes; iterative, as values may be 16,000 levels deep. */
+function inspect(value: unknown): { badText: boolean; nesting: number } {
+  let bad = false;
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') bad ||= badText(v);
+    else if (v && typeof v === 'object') {
+      deepest = Math.max(deepest, depth + 1);
+      for (const [k, x] of Object.entries(v)) {
+        if (!Array.isArray(v)) bad ||= badText(k);
+        stack.push([x, depth + 1]);
+      }
+    }
+  }
+  return { badText: bad, nesting: deepest };
 }
 /** The message's fields that ingest turns into stored fields (a page's `name` is its event name; track's `name` is ignored). */
-function storedFieldsOf(m: Message): Record<string, unknown> {
+function storedFieldsOf(m: Sent): Record<string, unknown> {
   const { type, event, name, ...rest } = m;
   return { ...rest, ...(type === 'track' ? { event } : type === 'page' ? { name } : {}) };
 }
-function badFields(m: Message): string[] {
-  const fields = Object.entries(storedFieldsOf(m)).filter(([, v]) => holdsBadText(v)).map(([k]) => k);
+function badFields(m: Sent): string[] {
+  // The stored event is one more level around each field; more than 64 in all is refused.
+  const fields = Object.entries(storedFieldsOf(m)).filter(([, v]) => ((r) => r.badText || 1 + r.nesting > 64)(inspect(v))).map(([k]) => k);
   if (m.context?.page?.url.includes('%00') && !fields.includes('context')) fields.push('context');
   return fields;
+}
+
+/** `properties.deepLevels: n` becomes `properties.deep`, an array n levels deep. */
+function withDeepProperty(m: Message): Sent {
+  const { deepLevels: levels, ...rest } = m.properties ?? {};
+  return typeof levels === 'number' ? { ...m, properties: { ...rest, deep: nested(levels, 'deep') } } : m;
 }
 
 let db: TestDatabase;
@@ -128,7 +158,7 @@ describe('text that ingest acknowledges', () => {
         const events: EnrichedEventParsed[] = [];
         // Checked after the stores, which are the point: what ingest took, they keep.
         const acceptedBad: string[] = [];
-        messages.forEach((m, i) => {
+        messages.map(withDeepProperty).forEach((m, i) => {
           const result = toRawEvent(m, null, {
             projectId, receivedAt, requireIdentity: false, maxEventBytes: 32_768, futureLimitDays: 1, maxAgeDays: 365, newMessageId: randomUUID,
             request: { ip: '203.0.113.9', userAgent: DESKTOP, acceptLanguage: 'en', dnt: false, gpc: false, clientKind: 'browser' },

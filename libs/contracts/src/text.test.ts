@@ -1,4 +1,4 @@
-import { isStorableText, truncateText, unstorableText } from './text';
+import { isStorableText, MAX_NESTING, truncateText, unstorableText } from './text';
 
 describe('storable text', () => {
   it('tells NUL and unpaired surrogates from text, paired surrogates included', () => {
@@ -19,6 +19,15 @@ describe('storable text', () => {
       'context.page.search',
     ]);
     expect(unstorableText('\u0000', 'name')).toEqual([{ path: 'name', reason: expect.stringContaining('U+0000') }]);
+  });
+
+  it('refuses nesting deeper than Postgres can parse, without overflowing its own stack', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 16_000; i++) deep = [deep];
+    expect(unstorableText({ properties: { deep } })).toEqual([{ path: `properties.deep${'[0]'.repeat(MAX_NESTING - 2)}`, reason: expect.stringContaining('nested deeper') }]);
+    let fits: unknown = 'x';
+    for (let i = 0; i < MAX_NESTING - 2; i++) fits = [fits];
+    expect(unstorableText({ properties: { fits } })).toEqual([]);
   });
 
   it('truncates without cutting a surrogate pair in two', () => {

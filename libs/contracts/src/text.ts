@@ -10,7 +10,14 @@
  * (nothing is silently altered), so a 2xx stays a promise that every store accepts the event.
  * URL query parameters count as text too: the fingerprint decodes utm_* parameters of the page
  * URL into source, medium and campaign, so `?utm_source=%00` is refused as well.
+ * So is JSON nested deeper than MAX_NESTING: 16,000 levels fit in a 32 KB event, and Postgres's
+ * JSON parser runs out of stack near 15,000 (an error the query service cannot dead-letter, so
+ * the partition would stall); no real property needs more than a few levels.
  */
+
+/** Containers (objects, arrays) nested in one event, the event itself included. */
+export const MAX_NESTING = 64;
+const TOO_DEEP = `nested deeper than ${MAX_NESTING} levels, which cannot be stored`;
 
 /** A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -55,12 +62,17 @@ const SEARCH_PATHS = new Set(['context.page.search']);
 
 /**
  * Every place in a JSON-like value (an event as it will be stored) where a string or an
- * object key is not storable, with its path; at most `limit` of them. Empty when all is storable.
+ * object key is not storable, or the nesting is too deep, with its path; at most `limit` of
+ * them. Empty when all is storable.
  */
 export function unstorableText(value: unknown, path = '', limit = 10): TextProblem[] {
   const problems: TextProblem[] = [];
-  const visit = (v: unknown, at: string): void => {
+  const visit = (v: unknown, at: string, depth: number): void => {
     if (problems.length >= limit) return;
+    if (v !== null && typeof v === 'object' && depth > MAX_NESTING) {
+      problems.push({ path: at || '(event)', reason: TOO_DEEP });
+      return;
+    }
     if (typeof v === 'string') {
       if (!isStorableText(v)) problems.push({ path: at || '(event)', reason: problemOf(v) });
       else if (URL_PATHS.has(at) || SEARCH_PATHS.has(at)) {
@@ -70,19 +82,37 @@ export function unstorableText(value: unknown, path = '', limit = 10): TextProbl
       return;
     }
     if (Array.isArray(v)) {
-      v.forEach((item, i) => visit(item, `${at}[${i}]`));
+      v.forEach((item, i) => visit(item, `${at}[${i}]`, depth + 1));
       return;
     }
     if (v !== null && typeof v === 'object') {
       for (const [key, item] of Object.entries(v)) {
         const child = childPath(at, key);
         if (!isStorableText(key)) problems.push({ path: child, reason: `the key ${problemOf(key)}` });
-        visit(item, child);
+        visit(item, child, depth + 1);
       }
     }
   };
-  visit(value, path);
+  visit(value, path, 1);
   return problems.slice(0, limit);
+}
+
+/**
+ * The first place where a JSON-like value nests deeper than MAX_NESTING, or null. It never walks
+ * deeper than that, so it is safe on any parsed body: call it before anything recursive
+ * (JSON.stringify overflows the stack near 10,000 levels, which a 32 KB body can hold).
+ */
+export function tooDeep(value: unknown, path = ''): TextProblem | null {
+  const walk = (v: unknown, at: string, depth: number): TextProblem | null => {
+    if (v === null || typeof v !== 'object') return null;
+    if (depth > MAX_NESTING) return { path: at || '(event)', reason: TOO_DEEP };
+    for (const [key, item] of Object.entries(v)) {
+      const found = walk(item, Array.isArray(v) ? `${at}[${key}]` : childPath(at, key), depth + 1);
+      if (found) return found;
+    }
+    return null;
+  };
+  return walk(value, path, 1);
 }
 
 /** At most `max` UTF-16 units of `text`, never cutting a surrogate pair in two (which would leave unstorable text). */

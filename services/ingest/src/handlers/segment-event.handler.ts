@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { eventContext, eventType, jsonObject, truncateText, unstorableText, type EventType, type RawEvent, type RequestFacts } from '@sightline/contracts';
+import { eventContext, eventType, jsonObject, tooDeep, truncateText, unstorableText, type EventType, type RawEvent, type RequestFacts } from '@sightline/contracts';
 import { zodFieldErrors, type FieldError } from '@sightline/http';
 import { eventTimes, parseClientTime, timeWindowProblem } from './timestamp.handler';
 
@@ -108,6 +108,8 @@ function eventName(message: SegmentMessage): string | null {
  */
 export function toRawEvent(input: unknown, defaultType: EventType | null, options: ConvertOptions): Converted {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return fail('event must be a JSON object', [{ path: '(event)', reason: 'must be a JSON object' }]);
+  const deep = tooDeep(input);
+  if (deep) return fail(`${deep.path}: ${deep.reason}`, [deep]);
   const size = options.sizeBound !== undefined && options.sizeBound <= options.maxEventBytes ? 0 : Buffer.byteLength(JSON.stringify(input));
   if (size > options.maxEventBytes) return fail(`event is ${size} bytes, more than ${options.maxEventBytes}`, [{ path: '(event)', reason: `larger than ${options.maxEventBytes} bytes` }], true);
   const candidate = defaultType && (input as { type?: unknown }).type === undefined ? { ...input, type: defaultType } : input;
