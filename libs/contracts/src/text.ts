@@ -100,7 +100,7 @@ export function unstorableText(value: unknown, path = '', limit = 10): TextProbl
 /**
  * The first place where a JSON-like value nests deeper than MAX_NESTING, or null. It never walks
  * deeper than that, so it is safe on any parsed body: call it before anything recursive
- * (JSON.stringify overflows the stack near 10,000 levels, which a 32 KB body can hold).
+ * (JSON.stringify overflows the stack at about 5,000 levels; a 32 KB body can hold 16,000).
  */
 export function tooDeep(value: unknown, path = ''): TextProblem | null {
   const walk = (v: unknown, at: string, depth: number): TextProblem | null => {
