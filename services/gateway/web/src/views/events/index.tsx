@@ -14,13 +14,11 @@ import { NotApplied } from '../retention/not-applied';
 import { VisitorLink } from '../visitor/link';
 import { MoreRows } from './more';
 import { usePaged } from './paged';
-import { logFilterParams, logQuery, MAX_PROPS, parseLogFilters, type LogFilters } from './model';
+import { formatTime, logFilterParams, logQuery, MAX_PROPS, parseLogFilters, type LogFilters } from './model';
 import './events.css';
 
 const PAGE = 50;
 
-export const formatTime = (iso: string, tz: string) =>
-  new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: tz }).format(new Date(iso));
 
 function FilterForm({ value }: { value: LogFilters }) {
   const [props, setProps] = useState<[string, string][]>(value.props);

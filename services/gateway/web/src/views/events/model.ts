@@ -38,3 +38,7 @@ export function logQuery(f: LogFilters): Record<string, string> {
   for (const [k, v] of f.props) q[`prop.${k}`] = v;
   return q;
 }
+
+/** An instant to the second in the project's time zone. */
+export const formatTime = (iso: string, tz: string) =>
+  new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: tz }).format(new Date(iso));

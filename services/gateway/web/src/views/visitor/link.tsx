@@ -11,3 +11,9 @@ export function VisitorLink({ projectId, visitorId }: { projectId: string; visit
     </Link>
   );
 }
+
+/** The event log narrowed by its own filters (e.g. `{visitor}` or `{session}`), keeping the range and filters. */
+export function eventLogHref(projectId: string, extra: Record<string, string>): string {
+  const href = viewHref(projectId, 'events');
+  return `${href}${href.includes('?') ? '&' : '?'}${new URLSearchParams(extra)}`;
+}
