@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import type { AccountAccess, MemberPrincipal } from '../auth/access-control';
 import { clientIp } from '../auth/authenticator';
+import { createRateLimiter } from '../handlers/rate-limiter';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { accountJson, accountParams, accountView, email, id, memberView, password, role } from './schemas';
@@ -11,6 +12,9 @@ const memberParams = accountParams.extend({ memberId: id });
 
 export function accountRoutes(deps: GatewayDeps) {
   const { accounts, config } = deps;
+  // Whether an add needs a password tells whether the email is registered; any signed-up person
+  // administers an account, so adds are limited like sign-ups (see docs/security.md).
+  const memberAdds = createRateLimiter(config.MEMBER_ADDS_PER_HOUR / 3600, config.MEMBER_ADDS_PER_HOUR);
   return [
     route({
       method: 'post',
@@ -108,7 +112,9 @@ export function accountRoutes(deps: GatewayDeps) {
       params: accountParams,
       body: z.object({ email, role, password: password.optional() }),
       responses: { 201: { description: 'added', schema: z.object({ member: memberView }) } },
-      async handle({ params, body }) {
+      async handle({ params, body, access }) {
+        const wait = memberAdds.take((access as AccountAccess).principal.memberId);
+        if (wait > 0) throw HttpError.tooManyRequests(wait);
         const passwordHash = body.password ? await deps.auth.passwords.hash(body.password) : undefined;
         const { member } = await accounts.addMember(params.accountId, { email: body.email, role: body.role, passwordHash });
         return { status: 201, body: { member: memberJson(member, body.role) } };

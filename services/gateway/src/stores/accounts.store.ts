@@ -33,7 +33,7 @@ export function createAccountStore(db: Db, lookupCacheMs = 0) {
           });
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
-          if (uniqueTarget(err).includes('email')) throw conflict('a member with this email already exists');
+          if (uniqueTarget(err).includes('email')) throw new HttpError(409, 'conflict', 'an account with this email already exists', [{ path: 'email', reason: 'already registered' }]);
           if (attempt >= 5) throw conflict('could not find a free account slug');
         }
       }

@@ -13,8 +13,13 @@ export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
 
+/**
+ * What a unique violation was about: the fields, or (from the pg driver adapter, which names a
+ * unique index rather than its columns) the index name, e.g. `members_email_key`.
+ */
 export function uniqueTarget(err: unknown): string {
-  const meta = (err as { meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } } }).meta;
-  const fields = meta?.driverAdapterError?.cause?.constraint?.fields ?? meta?.target;
+  const meta = (err as { meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string } } } } }).meta;
+  const constraint = meta?.driverAdapterError?.cause?.constraint;
+  const fields = constraint?.fields ?? constraint?.index ?? meta?.target;
   return Array.isArray(fields) ? fields.join(',') : String(fields ?? '');
 }
