@@ -7,10 +7,28 @@ import type { z } from 'zod';
 // honest: every service in it exists, listens where its config says, and sets only variables
 // its config schema reads, including every required one.
 const root = join(__dirname, '..');
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { environment?: Record<string, string>; ports?: string[]; build?: { args?: { SERVICE?: string } } }>;
-};
+const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+type ComposeService = { environment?: Record<string, string>; ports?: string[]; expose?: string[]; network_mode?: string; command?: string[]; build?: { args?: { SERVICE?: string } } };
+const compose = parse(composeText) as { services: Record<string, ComposeService> };
 const serviceNames = readdirSync(join(root, 'services'));
+
+/** The committed example of the `.env` file that docker compose reads its secrets from. */
+const exampleEnv = Object.fromEntries(
+  readFileSync(join(root, '.env.example'), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1]!, m[2]!]),
+);
+
+/** Compose's `${VAR}`, `${VAR:?message}` and `${VAR:-default}`, with the example env's values. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::[?-][^}]*)?\}/g, (_, name: string) => {
+    if (!(name in exampleEnv)) throw new Error(`\${${name}} is not in .env.example`);
+    return exampleEnv[name]!;
+  });
+}
+const interpolated = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(String(v))]));
 
 function loadConfig(service: string): { schema: z.ZodObject; variables: string[] } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,10 +49,40 @@ describe('docker-compose.yml agrees with the service config schemas', () => {
     const unknown = Object.keys(env).filter((name) => !variables.includes(name));
     expect(unknown).toEqual([]);
 
-    const parsed = schema.safeParse(env);
+    const parsed = schema.safeParse(interpolated(env));
     expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))).toEqual([]);
 
     const port = (parsed.data as { PORT: number }).PORT;
-    expect(entry.ports).toEqual([`${port}:${port}`]);
+    if (PUBLISHED.includes(service)) expect(entry.ports).toEqual([`${port}:${port}`]);
+  });
+});
+
+/** Issue #16, finding 1: what a Docker host exposes. */
+const PUBLISHED = ['gateway', 'ingest'];
+
+describe('docker-compose.yml exposure model (docs/operations.md)', () => {
+  it('finding 1: only the gateway and ingest publish a port; Kafka, Postgres, Redis and the internal services stay on the compose network', () => {
+    const published = Object.entries(compose.services).filter(([, s]) => (s.ports ?? []).length > 0).map(([name]) => name);
+    expect(published.sort()).toEqual([...PUBLISHED].sort());
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect({ name, network_mode: service.network_mode }).toEqual({ name, network_mode: undefined });
+    }
+  });
+
+  it('finding 1: no secret is written in the file; each comes from the uncommitted .env and is required', () => {
+    expect(composeText).not.toMatch(/sightline:sightline@/);
+    expect(compose.services.postgres!.environment!.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?.+\}$/);
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain('.env');
+    // Every variable the file uses has an example, and no example value is a usable secret.
+    const used = [...composeText.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!);
+    expect([...new Set(used)].filter((name) => !(name in exampleEnv))).toEqual([]);
+    for (const value of Object.values(exampleEnv)) expect(value).toMatch(/^change-me/);
+  });
+
+  it('finding 1: Redis requires a password, and the aggregator connects with it', () => {
+    const command = compose.services.redis!.command!;
+    expect(command[command.indexOf('--requirepass') + 1]).toMatch(/^\$\{REDIS_PASSWORD:\?.+\}$/);
+    const url = new URL(interpolate(compose.services['bitmap-aggregator']!.environment!.REDIS_URL!));
+    expect(url.password).toBe(exampleEnv.REDIS_PASSWORD);
   });
 });
