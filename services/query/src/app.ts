@@ -5,6 +5,7 @@ import type { Logger } from '@sightline/telemetry';
 import { eventsRoutes } from './routes/events.routes';
 import { funnelsRoutes } from './routes/funnels.routes';
 import { sessionMetricsRoutes } from './routes/session-metrics.routes';
+import { viewsRoutes } from './routes/views.routes';
 import { visitorsRoutes } from './routes/visitors.routes';
 import { createEventLogStore } from './stores/event-log.store';
 import { createSessionMetricsStore } from './stores/session-metrics.store';
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(funnelsRoutes({ pool: deps.pool, visitors, shards: deps.funnelShards ?? 2 }));
   app.use(sessionMetricsRoutes({ metrics: createSessionMetricsStore(deps.pool), timeZoneOf: deps.timeZoneOf }));
   app.use(visitorsRoutes({ sessions: createSessionStore(deps.pool), visitors }));
+  app.use(viewsRoutes({ visitors }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

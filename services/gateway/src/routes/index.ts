@@ -9,6 +9,7 @@ import type { RouteDef } from './route';
 import { seedAnalyticsRoutes } from './seed-analytics.routes';
 import { seedHiiTrackRoutes } from './seed-hiitrack.routes';
 import { sessionRoutes } from './session.routes';
+import { viewRoutes } from './views.routes';
 
 /**
  * Every public route; the app mounts them and the OpenAPI document describes the same list.
@@ -23,6 +24,7 @@ export function allRoutes(deps: GatewayDeps): RouteDef[] {
     ...analyticsRoutes(deps),
     ...funnelRoutes(deps),
     ...eventRoutes(deps),
+    ...viewRoutes(deps),
     ...seedAnalyticsRoutes(deps),
     ...seedHiiTrackRoutes(deps),
   ];
