@@ -19,6 +19,8 @@ describe('storable text', () => {
       'context.page.search',
     ]);
     expect(unstorableText('\u0000', 'name')).toEqual([{ path: 'name', reason: expect.stringContaining('U+0000') }]);
+    // Only utm_* parameters are ever decoded downstream.
+    expect(unstorableText({ context: { page: { url: 'https://example.com/?q=%00&utm_term=ok', search: '?q=%00' } } })).toEqual([]);
   });
 
   it('refuses nesting deeper than Postgres can parse, without overflowing its own stack', () => {

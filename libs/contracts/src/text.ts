@@ -8,8 +8,9 @@
  *   escape, and UTF-8 encoders replace it by U+FFFD, so two different names become one key.
  * The rule, decided once here: ingest refuses such an event with a 400 that names the field
  * (nothing is silently altered), so a 2xx stays a promise that every store accepts the event.
- * URL query parameters count as text too: the fingerprint decodes utm_* parameters of the page
- * URL into source, medium and campaign, so `?utm_source=%00` is refused as well.
+ * The page URL's utm_* parameters count as text too: the fingerprint decodes them into source,
+ * medium and campaign, the aggregator into utm_content and utm_term, so `?utm_source=%00` is
+ * refused as well (other parameters are never decoded, so `?q=%00` is fine).
  * So is JSON nested deeper than MAX_NESTING: 16,000 levels fit in a 32 KB event, and Postgres's
  * JSON parser runs out of stack near 15,000 (an error the query service cannot dead-letter, so
  * the partition would stall); no real property needs more than a few levels.
@@ -47,13 +48,13 @@ function childPath(parent: string, key: string): string {
   return part.startsWith('[') ? `${parent}${part}` : `${parent}.${part}`;
 }
 
-/** Query parameters of a page URL or search string, decoded as the fingerprint and the aggregator read them. */
-function decodedQueryOf(value: string, isUrl: boolean): string[] {
+/** utm_* values of a page URL or search string, decoded as the fingerprint and the aggregator read them. */
+function decodedUtmOf(value: string, isUrl: boolean): string[] {
   const start = isUrl ? value.indexOf('?') + 1 : 0;
   if (isUrl && start === 0) return [];
   const search = value.slice(start).split('#')[0]!;
   const out: string[] = [];
-  for (const [k, v] of new URLSearchParams(search.startsWith('?') ? search.slice(1) : search)) out.push(k, v);
+  for (const [k, v] of new URLSearchParams(search.startsWith('?') ? search.slice(1) : search)) if (k.startsWith('utm_')) out.push(v);
   return out;
 }
 
@@ -76,8 +77,8 @@ export function unstorableText(value: unknown, path = '', limit = 10): TextProbl
     if (typeof v === 'string') {
       if (!isStorableText(v)) problems.push({ path: at || '(event)', reason: problemOf(v) });
       else if (URL_PATHS.has(at) || SEARCH_PATHS.has(at)) {
-        const bad = decodedQueryOf(v, URL_PATHS.has(at)).find((s) => !isStorableText(s));
-        if (bad !== undefined) problems.push({ path: at, reason: `a query parameter ${problemOf(bad)} once decoded` });
+        const bad = decodedUtmOf(v, URL_PATHS.has(at)).find((s) => !isStorableText(s));
+        if (bad !== undefined) problems.push({ path: at, reason: `a utm_ parameter ${problemOf(bad)} once decoded` });
       }
       return;
     }
