@@ -11,6 +11,7 @@ import { Async } from '../../components/states';
 import { filters } from '../../state/filters';
 import { range } from '../../state/range';
 import { location, setParams } from '../../state/url';
+import { TableHead } from '../events/table-head';
 import { NotApplied } from '../retention/not-applied';
 import { SavedFunnels } from './saved';
 import { FunnelVisitors } from './visitors';
@@ -178,16 +179,7 @@ function Bars({ steps, onList }: { steps: StepResult[]; onList: (step: number, k
     <div class="table-scroll">
     <table class="data-table funnel-table" data-funnel-result>
       <caption class="visually-hidden">Visitors at each step of the funnel</caption>
-      <thead>
-        <tr>
-          <th scope="col">Step</th>
-          {['Visitors', 'From previous', 'Overall', 'Dropped', 'Median time', 'p90 time'].map((h) => (
-            <th scope="col" class="num" key={h}>
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
+      <TableHead first="Step" nums={['Visitors', 'From previous', 'Overall', 'Dropped', 'Median time', 'p90 time']} />
       <tbody>
         {steps.map((s, i) => {
           const dropped = i === 0 ? 0 : s.entered - s.count;
@@ -232,19 +224,7 @@ function BreakdownResult({ rows, label }: { rows: NonNullable<Result['breakdown'
     <div class="table-scroll">
       <table class="data-table" data-funnel-breakdown>
         <caption class="visually-hidden">Visitors at each step by {label}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{label}</th>
-            {Array.from({ length: n }, (_, i) => (
-              <th scope="col" class="num" key={i}>
-                Step {i + 1}
-              </th>
-            ))}
-            <th scope="col" class="num">
-              Overall
-            </th>
-          </tr>
-        </thead>
+        <TableHead first={label} nums={[...Array.from({ length: n }, (_, i) => `Step ${i + 1}`), 'Overall']} />
         <tbody>
           {rows.map((r) => (
             <tr key={String(r.value)} data-value={r.value ?? ''}>

@@ -1,12 +1,9 @@
 // The visitors who reached a step (converted) or stopped before it (dropped), a page at a time on
 // the funnel API's cursor, each linking to their profile.
 import { api, unwrap } from '../../api/client';
-import { ExportActions } from '../../components/export-actions';
-import { Panel } from '../../components/panel';
 import { setParams } from '../../state/url';
-import { MoreRows } from '../events/more';
 import { usePaged } from '../events/paged';
-import { VisitorLink } from '../visitor/link';
+import { VisitorListPanel } from '../visitor/list';
 import type { definition } from './model';
 
 const PAGE = 100;
@@ -17,30 +14,16 @@ export function FunnelVisitors({ projectId, body, step, kind }: { projectId: str
     const reply = await unwrap(api.POST('/v1/projects/{projectId}/funnels/query', { params: { path: { projectId } }, body: { ...body, includeVisitors: { step, kind, cursor, limit: PAGE } } }));
     return { rows: reply.visitors?.visitors ?? [], nextCursor: reply.visitors?.nextCursor ?? null };
   });
-  const title = kind === 'converted' ? `Visitors who reached step ${step}` : `Visitors who dropped before step ${step}`;
-  const request = { method: 'POST' as const, path: `/v1/projects/${projectId}/funnels/query`, body: { ...body, includeVisitors: { step, kind, limit: PAGE } }, query: { from: body.from, to: body.to } };
   return (
-    <Panel
+    <VisitorListPanel
       id="funnel-visitors"
-      title={title}
-      state={list.busy ? 'loading' : list.error ? 'error' : 'ok'}
-      actions={
-        <div class="panel-tools">
-          <ExportActions name={`funnel-step${step}-${kind}`} request={request} csv={() => ({ header: ['visitor_id', 'visitor_index'], rows: list.rows.map((r) => [r.visitorId ?? '', r.visitorIndex]) })} />
-          <button type="button" class="btn btn-small btn-ghost" onClick={() => setParams({ vstep: null, vkind: null }, true)}>
-            Close
-          </button>
-        </div>
-      }
-    >
-      {list.rows.length > 0 && (
-        <ul class="visitor-list" data-visitor-list={kind}>
-          {list.rows.map((r) => (
-            <li key={r.visitorIndex}>{r.visitorId ? <VisitorLink projectId={projectId} visitorId={r.visitorId} /> : <span class="hint">visitor #{r.visitorIndex} (erased)</span>}</li>
-          ))}
-        </ul>
-      )}
-      <MoreRows list={list} noun="visitors" auto={false} />
-    </Panel>
+      projectId={projectId}
+      title={kind === 'converted' ? `Visitors who reached step ${step}` : `Visitors who dropped before step ${step}`}
+      list={list}
+      kind={kind}
+      name={`funnel-step${step}-${kind}`}
+      request={{ method: 'POST', path: `/v1/projects/${projectId}/funnels/query`, body: { ...body, includeVisitors: { step, kind, limit: PAGE } }, query: { from: body.from, to: body.to } }}
+      onClose={() => setParams({ vstep: null, vkind: null }, true)}
+    />
   );
 }

@@ -13,7 +13,7 @@ import { TimeChart } from '../../components/time-chart';
 import { comparison } from '../../state/comparison';
 import { addFilter, apiFilter } from '../../state/filters';
 import { range, setChartInterval } from '../../state/range';
-import { intervalsFor, parseDate, type Interval } from '../../state/range-presets';
+import { intervalsFor, type Interval } from '../../state/range-presets';
 import { currentProject, timeZone } from '../../state/session';
 import { location, setParams } from '../../state/url';
 import { FirstEventGuide, useHasEvents } from '../settings/first-event';
@@ -45,7 +45,7 @@ function Realtime({ projectId }: { projectId: string }) {
   );
 }
 
-function Summary({ projectId, filter }: { projectId: string; filter: string | undefined | null }) {
+function Summary({ projectId, filter, onEmpty }: { projectId: string; filter: string | undefined | null; onEmpty: (empty: boolean) => void }) {
   const r = range.value;
   const c = comparison.value;
   const [metric, setMetric] = useState<Metric>('visitors');
@@ -54,6 +54,8 @@ function Summary({ projectId, filter }: { projectId: string; filter: string | un
   const overview = useResource(filter === null ? null : JSON.stringify(request), () => unwrap(api.GET('/v1/projects/{projectId}/overview', { params: { path: { projectId }, query } })));
   const days = (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000;
   const intervals = intervalsFor(Math.round(days));
+  const none = overview.data ? overview.data.current.visitors === 0 && !filter : false;
+  useEffect(() => onEmpty(none), [none]);
   return (
     <Async part="The figures and the chart" resource={overview}>
       {(data) => {
@@ -187,13 +189,15 @@ function TraitPanel({ projectId, filter }: { projectId: string; filter: string |
 export function OverviewView({ projectId }: { projectId: string }) {
   const filter = apiFilter.value;
   const project = currentProject.value;
-  const hasEvents = useHasEvents(projectId, project ? parseDate(project.createdAt.slice(0, 10)) : null);
+  // Only a range without visitors asks whether the project has any event at all (one more request).
+  const [empty, setEmpty] = useState(false);
+  const hasEvents = useHasEvents(projectId, !!project && empty);
   return (
     <div class="overview">
       <h1 class="visually-hidden">Overview of {project?.name ?? projectId}</h1>
       <Realtime projectId={projectId} />
-      {hasEvents === false && project && <FirstEventGuide project={project} />}
-      <Summary projectId={projectId} filter={filter} />
+      {empty && hasEvents === false && project && <FirstEventGuide project={project} />}
+      <Summary projectId={projectId} filter={filter} onEmpty={setEmpty} />
       <div class="grid">
         {GROUPS.map((g) => (
           <BreakdownPanel key={g.id} projectId={projectId} group={g} filter={filter} />

@@ -11,6 +11,7 @@ import { filters } from '../../state/filters';
 import { range } from '../../state/range';
 import { timeZone } from '../../state/session';
 import { location, setParams } from '../../state/url';
+import { TableHead } from '../events/table-head';
 import { averageRow, heat, MAX_PERIODS, periodsIn, type CohortInterval } from './model';
 import { NotApplied } from './not-applied';
 import './retention.css';
@@ -24,7 +25,7 @@ export function RetentionView({ projectId }: { projectId: string }) {
   const r = range.value;
   const fromRange = periodsIn(r.from, r.to, interval);
   const asked = Number(params.get('periods'));
-  const periods = Number.isInteger(asked) && asked >= 1 && asked <= MAX_PERIODS ? asked : fromRange;
+  const periods = Number.isInteger(asked) && asked >= 1 && asked <= MAX_PERIODS[interval] ? asked : fromRange;
   const query = { from: r.from, cohortInterval: interval, periods };
   const request = { path: `/v1/projects/${projectId}/retention`, query };
   const data = useResource(JSON.stringify(request), () => unwrap(api.GET('/v1/projects/{projectId}/retention', { params: { path: { projectId }, query } })));
@@ -55,11 +56,11 @@ export function RetentionView({ projectId }: { projectId: string }) {
                 type="number"
                 name="periods"
                 min={1}
-                max={MAX_PERIODS}
+                max={MAX_PERIODS[interval]}
                 value={periods}
                 onChange={(e) => {
                   const n = Math.floor(Number((e.currentTarget as HTMLInputElement).value));
-                  setParams({ periods: n >= 1 && n <= MAX_PERIODS && n !== fromRange ? String(n) : null });
+                  setParams({ periods: n >= 1 && n <= MAX_PERIODS[interval] && n !== fromRange ? String(n) : null });
                 }}
               />
             </label>
@@ -83,19 +84,7 @@ export function RetentionView({ projectId }: { projectId: string }) {
                 <div class="table-scroll retention-scroll">
                   <table class="data-table retention-table" data-retention>
                     <caption class="visually-hidden">Share of each cohort active in each later {interval}; the first column is the cohort's size</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Cohort</th>
-                        <th scope="col" class="num">
-                          Visitors
-                        </th>
-                        {Array.from({ length: n }, (_, k) => (
-                          <th scope="col" class="num" key={k}>
-                            {periodLabel(interval, k)}
-                          </th>
-                        ))}
-                      </tr>
-                    </thead>
+                    <TableHead first="Cohort" nums={['Visitors', ...Array.from({ length: n }, (_, k) => periodLabel(interval, k))]} />
                     <tbody>
                       <tr class="retention-average" data-cohort="average">
                         <th scope="row">Average</th>

@@ -2,7 +2,8 @@
 // the weighted average row, and the heat-map colour of a share.
 
 export type CohortInterval = 'day' | 'week' | 'month';
-export const MAX_PERIODS = 400;
+/** The aggregator's bound on periods per cohort interval (docs/aggregator-api.md). */
+export const MAX_PERIODS: Record<CohortInterval, number> = { day: 400, week: 104, month: 36 };
 const DAY = 86_400_000;
 
 /** Cohort intervals that start in [from, to): days and weeks by length, months by calendar. */
@@ -16,7 +17,7 @@ export function periodsIn(fromIso: string, toIso: string, interval: CohortInterv
     const b = new Date(to - 1);
     n = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth() + 1;
   } else n = Math.ceil((to - from) / (interval === 'day' ? DAY : 7 * DAY));
-  return Math.max(1, Math.min(MAX_PERIODS, n));
+  return Math.max(1, Math.min(MAX_PERIODS[interval], n));
 }
 
 export interface Cohort {

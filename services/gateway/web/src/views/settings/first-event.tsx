@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, unwrap } from '../../api/client';
 import { CopyButton } from '../../components/copy-button';
-import { addDays, formatDate, type LocalDate } from '../../state/range-presets';
+import { addDays, formatDate } from '../../state/range-presets';
 import type { Project } from '../../state/session';
 
 /**
@@ -24,19 +24,24 @@ export const segmentSnippet = (project: Project, collector = collectorUrl()) =>
 export const curlSnippet = (project: Project, collector = collectorUrl()) =>
   `curl -sS -u '${project.writeKey}:' -H 'content-type: application/json' ${collector}/v1/track -d '{"anonymousId":"a1","event":"Signed Up","properties":{"plan":"pro"}}'`;
 
+/** The event log's longest range (400 days), which is also the oldest event a project may accept. */
+const LOOK_BACK_DAYS = 400;
+
 /** Whether the project has any event at all (undefined while checking); re-checks every 5 s until it has. */
-export function useHasEvents(projectId: string, created: LocalDate | null): boolean | undefined {
+export function useHasEvents(projectId: string, ready: boolean): boolean | undefined {
   const [has, setHas] = useState<boolean | undefined>(undefined);
   useEffect(() => {
-    if (!created) return;
+    if (!ready) return;
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     setHas(undefined);
     const check = async () => {
       try {
+        // Events may carry times from before the project existed (a backfill), so look back as far as the API allows.
         const today = new Date().toISOString().slice(0, 10);
-        const from = formatDate(addDays(created, -2));
-        const to = formatDate(addDays({ y: +today.slice(0, 4), m: +today.slice(5, 7), d: +today.slice(8, 10) }, 2));
+        const end = addDays({ y: +today.slice(0, 4), m: +today.slice(5, 7), d: +today.slice(8, 10) }, 2);
+        const from = formatDate(addDays(end, -LOOK_BACK_DAYS));
+        const to = formatDate(end);
         const page = await unwrap(api.GET('/v1/projects/{projectId}/events', { params: { path: { projectId }, query: { from, to, limit: 1, order: 'desc' } } }));
         if (!live) return;
         setHas(page.events.length > 0);
@@ -50,7 +55,7 @@ export function useHasEvents(projectId: string, created: LocalDate | null): bool
       live = false;
       if (timer) clearTimeout(timer);
     };
-  }, [projectId, created?.y, created?.m, created?.d]);
+  }, [projectId, ready]);
   return has;
 }
 

@@ -6,12 +6,11 @@ import { FirstEventGuide, Snippets, useHasEvents, WaitingBadge } from './first-e
 import { GeneralSettings } from './general';
 import { ReadKeys, WriteKey } from './keys';
 import { Members } from './members';
-import { parseDate } from '../../state/range-presets';
 
 export function SettingsView({ projectId }: { projectId: string }) {
   const project = currentProject.value;
   const role = currentRole.value;
-  const has = useHasEvents(projectId, project ? parseDate(project.createdAt.slice(0, 10)) : null);
+  const has = useHasEvents(projectId, !!project);
   if (!project) return <Loading label="Loading the project" />;
   const admin = role === 'admin';
   return (
@@ -30,7 +29,7 @@ export function SettingsView({ projectId }: { projectId: string }) {
         </section>
       )}
       <div class="settings-grid">
-        <GeneralSettings key={project.updatedAt} project={project} canEdit={admin} />
+        <GeneralSettings key={project.id} project={project} canEdit={admin} />
         <div>
           {admin && <WriteKey project={project} />}
           {admin && <ReadKeys project={project} />}

@@ -87,7 +87,8 @@ export function Members({ accountId, canEdit }: { accountId: string; canEdit: bo
         )}
       </Async>
       {canEdit && (
-        <form class="form" onSubmit={add} aria-label="Add a member">
+        <form class="form" onSubmit={add} aria-labelledby="add-member-title">
+          <h3 id="add-member-title">Add a member</h3>
           <label>
             Email
             <input type="email" required value={email} onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)} />
