@@ -56,6 +56,7 @@ logs:
 # (service processes a file leaves running are killed by test/setup/environment.js).
 test: install infra build typecheck lint-openapi
 	@if [ -x infra/chromium/install ]; then infra/chromium/install; fi
+	infra/tools/install
 	npx jest --selectProjects unit --ci
 	npx jest --selectProjects integration --ci --maxWorkers=2 --forceExit
 	npx jest --selectProjects e2e --ci --runInBand --forceExit
