@@ -67,8 +67,7 @@ export function BreakdownTable({ id, label, data, totalNote, onSelect }: Breakdo
         </tfoot>
       </table>
       <p class="note" id={`${id}-note`}>
-        {sum > data.total ? `The rows add up to ${formatInt(sum)}; ` : ''}
-        {totalNote}
+        {sum > data.total ? `The rows add up to ${formatInt(sum)}, more than the total ${formatInt(data.total)}: ${totalNote.charAt(0).toLowerCase()}${totalNote.slice(1)}` : totalNote}
       </p>
       {data.capped && (
         <p class="note note-warn">
