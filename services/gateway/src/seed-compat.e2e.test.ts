@@ -15,7 +15,7 @@ describe('seed-compatible reads with the seeds’ own examples', () => {
   let api: ReturnType<typeof apiClient>;
   let ingest: ReturnType<typeof apiClient>;
   let seed: Tenant;
-  const old = { minuteBucketDays: 10_000, hourBucketDays: 10_000, maxEventAgeDays: 10_000 };
+  const old = { hourBucketDays: 10_000, maxEventAgeDays: 10_000 };
 
   beforeAll(async () => {
     stack = await startStack('gwseed');

@@ -10,7 +10,8 @@ export const SETTING_BOUNDS = {
   sessionTimeoutMinutes: { min: 1, max: 24 * 60 },
   /** Minute buckets are 1,440 keys a day per dimension. */
   minuteBucketDays: { min: 1, max: 14 },
-  hourBucketDays: { min: 1, max: 400 },
+  /** Hour buckets are 24 keys a day per dimension; as far back as the oldest event a project may accept (imports of history). */
+  hourBucketDays: { min: 1, max: 10_000 },
   /** How old an event may be when it arrives (imports of history, the seeds' 2008 examples); the event store makes partitions 330 months back at most. */
   maxEventAgeDays: { min: 1, max: 10_000 },
   eventStoreMonths: { min: 1, max: 120 },

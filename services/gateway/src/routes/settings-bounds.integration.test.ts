@@ -17,7 +17,7 @@ describe('project settings bounds (real Postgres and Kafka)', () => {
   const over: Array<[string, Record<string, unknown>]> = [
     ['retention.maxEventAgeDays', { retention: { maxEventAgeDays: 10_001 } }],
     ['retention.minuteBucketDays', { retention: { minuteBucketDays: 10_000 } }],
-    ['retention.hourBucketDays', { retention: { hourBucketDays: 100_000 } }],
+    ['retention.hourBucketDays', { retention: { hourBucketDays: 10_001 } }],
     ['retention.eventStoreMonths', { retention: { eventStoreMonths: 100_000 } }],
     ['rateLimit.eventsPerSecond', { rateLimit: { eventsPerSecond: 1e12, burst: 10 } }],
     ['rateLimit.burst', { rateLimit: { eventsPerSecond: 10, burst: 1e12 } }],
