@@ -22,7 +22,9 @@ export interface BreakdownTableProps {
 }
 
 export function BreakdownTable({ id, label, data, totalNote, onSelect }: BreakdownTableProps) {
-  if (data.values.length === 0) return <p class="empty">No visitors in this range{data.total ? '' : ' and filter'}.</p>;
+  if (data.values.length === 0) {
+    return <p class="empty">{data.total ? `None of the ${formatInt(data.total)} visitors of this range has a ${label.toLowerCase()} recorded.` : 'No visitors in this range and filter.'}</p>;
+  }
   const sum = data.values.reduce((s, v) => s + v.uniques, 0);
   return (
     <div class="breakdown">

@@ -1,10 +1,19 @@
 // The global filters: one chip per filter (removable), and a small form to add one. `/` focuses
 // the value field; a click on any breakdown row adds an "is" filter too.
+import { signal } from '@preact/signals';
 import { useState } from 'preact/hooks';
 import { DIMENSIONS, OP_LABELS, dimensionLabel, type FilterOp } from '../state/filter-expr';
 import { addFilter, clearFilters, filters, removeFilter } from '../state/filters';
 
 export const FILTER_INPUT_ID = 'filter-value';
+
+/** On a narrow screen the form folds behind a button; `/` unfolds it. */
+export const filterFormOpen = signal(false);
+
+export function focusFilter(): void {
+  filterFormOpen.value = true;
+  requestAnimationFrame(() => document.getElementById(FILTER_INPUT_ID)?.focus());
+}
 
 export function FilterBar() {
   const [dim, setDim] = useState('page');
@@ -22,7 +31,10 @@ export function FilterBar() {
   }
   return (
     <div class="filter-bar">
-      <form class="filter-form" onSubmit={submit} aria-label="Add a filter">
+      <button type="button" class="btn btn-small filter-toggle" aria-expanded={filterFormOpen.value} aria-controls="filter-form" onClick={() => (filterFormOpen.value = !filterFormOpen.value)}>
+        {filterFormOpen.value ? 'Hide filter form' : '+ Filter'}
+      </button>
+      <form id="filter-form" class={`filter-form ${filterFormOpen.value ? 'open' : ''}`} onSubmit={submit} aria-label="Add a filter">
         <label class="control">
           <span class="control-label">Filter</span>
           <select value={dim} onChange={(e) => setDim((e.currentTarget as HTMLSelectElement).value)}>

@@ -7,7 +7,7 @@ import { setPreset } from '../state/range';
 import { toggleCompare } from '../state/comparison';
 import { clearFilters, filters } from '../state/filters';
 import { route } from '../state/url';
-import { FILTER_INPUT_ID } from './filter-bar';
+import { FILTER_INPUT_ID, focusFilter } from './filter-bar';
 
 export const helpOpen = signal(false);
 
@@ -36,7 +36,7 @@ export function onShortcut(e: KeyboardEvent): void {
   }
   if (!route.value.projectId || route.value.view === 'settings') return;
   if (e.key === '/') {
-    document.getElementById(FILTER_INPUT_ID)?.focus();
+    focusFilter();
     e.preventDefault();
     return;
   }

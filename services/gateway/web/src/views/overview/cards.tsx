@@ -17,15 +17,15 @@ const CARDS: { key: Figure; label: string; format: (n: number) => string; lowerI
   { key: 'visitDurationSeconds', label: 'Visit duration', format: formatDuration },
 ];
 
-function Change({ current, previous, lowerIsBetter, label }: { current: number; previous: number; lowerIsBetter?: boolean; label: string }) {
+function Change({ current, previous, lowerIsBetter }: { current: number; previous: number; lowerIsBetter?: boolean }) {
   const c = change(current, previous);
-  if (c === null) return <span class="delta">new vs {label}</span>;
+  if (c === null) return <span class="delta">new</span>;
   const good = c === 0 ? null : (c > 0) !== !!lowerIsBetter;
   const arrow = c > 0 ? '↑' : c < 0 ? '↓' : '→';
   return (
     <span class={`delta ${good === null ? '' : good ? 'delta-good' : 'delta-bad'}`}>
       <span aria-hidden="true">{arrow}</span> {formatPercent(Math.abs(c), 0)}
-      <span class="visually-hidden">{c > 0 ? ' more' : c < 0 ? ' less' : ' no change'}</span> vs {label}
+      <span class="visually-hidden">{c > 0 ? ' more' : c < 0 ? ' less' : ' no change'}</span>
     </span>
   );
 }
@@ -41,11 +41,11 @@ export function Cards({ current, comparison, comparisonLabel, metric, onMetric }
               {card.format(current[card.key])}
             </span>
             {comparison && (
-              <span class="card-compare">
+              <span class="card-compare" title={`${comparisonLabel ?? 'comparison'}: ${card.format(comparison[card.key])}`}>
+                <Change current={current[card.key]} previous={comparison[card.key]} lowerIsBetter={card.lowerIsBetter} /> from{' '}
                 <span class="card-previous" data-compare-metric={card.key}>
                   {card.format(comparison[card.key])}
-                </span>{' '}
-                <Change current={current[card.key]} previous={comparison[card.key]} lowerIsBetter={card.lowerIsBetter} label={comparisonLabel ?? 'comparison'} />
+                </span>
               </span>
             )}
           </>
