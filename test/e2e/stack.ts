@@ -12,7 +12,8 @@ export interface Stack {
 
 export type ServiceName = 'ingest' | 'session-fingerprint' | 'bitmap-aggregator' | 'query' | 'gateway';
 
-export async function startStack(prefix: string): Promise<Stack> {
+/** `overrides`: extra variables per service (a test's limits, say), on top of the stack's own. */
+export async function startStack(prefix: string, overrides: Partial<Record<ServiceName, Record<string, string>>> = {}): Promise<Stack> {
   const namespace = testNamespace(prefix);
   const databases: TestDatabase[] = await Promise.all(['identity', 'events', 'gateway'].map((name) => createTestDatabase(`${prefix}_${name}`)));
   const [identity, events, gateway] = databases as [TestDatabase, TestDatabase, TestDatabase];
@@ -25,6 +26,7 @@ export async function startStack(prefix: string): Promise<Stack> {
     query: { ...common, PORT: String(ports.query), DATABASE_URL: events.url },
     gateway: { ...common, DATABASE_URL: gateway.url, AGGREGATOR_URL: `http://127.0.0.1:${ports.aggregator}`, QUERY_URL: `http://127.0.0.1:${ports.query}` },
   };
+  for (const [name, extra] of Object.entries(overrides) as Array<[ServiceName, Record<string, string>]>) Object.assign(env[name], extra);
   const services = {} as Record<ServiceName, ServiceProcess>;
   const order: ServiceName[] = ['session-fingerprint', 'bitmap-aggregator', 'query', 'ingest', 'gateway'];
   try {
