@@ -4,6 +4,7 @@ import { createTransactionalSenders, type BatchSender } from './transactional';
 import { counter, extractTraceContext, withSpan, type Context, type Logger } from '@sightline/telemetry';
 import type { DurableProducer } from './producer';
 import { isRetriable, type HandlerResult } from './results';
+import { scrubDlqKey, scrubDlqPayload } from './dlq-scrub';
 
 export interface ConsumedItem<T> {
   topic: string;
@@ -33,7 +34,7 @@ export interface BatchConsumerOptions<T> {
   groupId: string;
   topics: string[];
   fromBeginning?: boolean;
-  /** Where poison messages go, with their original bytes and the reason. */
+  /** Where poison messages go, with their original bytes (request facts scrubbed, see dlq-scrub) and the reason. */
   dlqTopic: string;
   producer: DurableProducer;
   logger: Logger;
@@ -134,19 +135,23 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     if (rejects.length === 0) return;
     await sender.send(
       options.dlqTopic,
-      rejects.map((r) => ({
-        key: r.message.key?.toString('utf8') ?? null,
-        value: {
-          topic: r.topic,
-          partition: r.partition,
-          offset: r.message.offset,
-          error: r.reason,
-          consumerGroup: options.groupId,
-          failedAt: new Date().toISOString(),
-          payloadBase64: r.message.value ? r.message.value.toString('base64') : null,
-        },
-        headers: { 'x-dlq-reason': r.reason.slice(0, 500), 'x-dlq-source-topic': r.topic, 'x-dlq-source-partition': String(r.partition), 'x-dlq-source-offset': r.message.offset },
-      })),
+      rejects.map((r) => {
+        const payload = scrubDlqPayload(r.message.value);
+        return {
+          key: scrubDlqKey(r.message.key?.toString('utf8') ?? null),
+          value: {
+            topic: r.topic,
+            partition: r.partition,
+            offset: r.message.offset,
+            error: r.reason,
+            consumerGroup: options.groupId,
+            failedAt: new Date().toISOString(),
+            payloadBase64: payload.value ? payload.value.toString('base64') : null,
+            ...(payload.scrubbed.length ? { scrubbed: payload.scrubbed } : {}),
+          },
+          headers: { 'x-dlq-reason': r.reason.slice(0, 500), 'x-dlq-source-topic': r.topic, 'x-dlq-source-partition': String(r.partition), 'x-dlq-source-offset': r.message.offset },
+        };
+      }),
     );
     for (const r of rejects) log.warn({ topic: r.topic, partition: r.partition, offset: r.message.offset, reason: r.reason }, 'message_to_dlq');
   }
