@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableText } from '@sightline/contracts';
 import { HttpError } from '@sightline/http';
 import type { MemberPrincipal } from '../auth/access-control';
 import { runFunnel } from '../assembly/funnel.assembly';
@@ -7,13 +8,15 @@ import type { Role } from '../stores/accounts.store';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 
-const segment = z.string().min(1).max(200);
+/** Slugs, names and descriptions reach Postgres: a NUL or a lone surrogate is a 400, not a failed query. */
+const storable = z.string().refine(isStorableText, 'must be text Postgres can store (no NUL, no unpaired surrogate)');
+const segment = storable.pipe(z.string().min(1).max(200));
 const pathParams = z.object({ account: segment, project: segment });
 const named = pathParams.extend({ name: segment });
 const unixSeconds = z.coerce.number().int().min(0).max(1e11);
 /** HiiTrack took repeated `event_id` parameters; here they are event names (`event` works too). */
 const eventList = z.union([segment.transform((e) => [e]), z.array(segment)]);
-const funnelBody = z.object({ description: z.string().max(1000).default(''), event_id: eventList.optional(), event: eventList.optional() });
+const funnelBody = z.object({ description: storable.pipe(z.string().max(1000)).default(''), event_id: eventList.optional(), event: eventList.optional() });
 const WINDOW = 90 * 86400;
 
 /** HiiTrack had no time range by default: "all time" here is the last 365 days. */
