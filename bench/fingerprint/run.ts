@@ -169,7 +169,7 @@ async function main() {
   await producer.send(topics.projects, [{ key: PROJECT, value: { projectId: PROJECT, accountId: 'a', name: 'bench', accountSlug: 'a', slug: 'bench', writeKeys: [], updatedAt: new Date().toISOString() } }]);
   const fillStart = Date.now();
   await prefill(producer, topics.eventsRaw, (function* () {
-    for (const event of generate()) yield { key: rawEventKeyOf(event), value: event };
+    for (const event of generate()) yield { key: rawEventKeyOf(event, 'bench-raw-key-secret'), value: event };
   })());
   console.log(`pre-filled ${EVENTS} events from ${VISITORS} visitors in ${((Date.now() - fillStart) / 1000).toFixed(1)} s`);
   await producer.stop();

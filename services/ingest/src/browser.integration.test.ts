@@ -37,7 +37,8 @@ describe('browser endpoints against the real broker', () => {
     expect(pageview.value).toMatchObject({ type: 'page', userId: null, anonymousId: null, context: { page, campaign: { source: 'news' } } });
     // Trusted proxy (127.0.0.1) forwarded the real client address.
     expect(pageview.value.request).toMatchObject({ ip: '203.0.113.50', gpc: true });
-    expect(pageview.key).toBe(`${project.projectId}:fp:203.0.113.50|node`);
+    // Keyed by a keyed hash of IP and User-Agent, never the IP itself (issue #16 finding 7b).
+    expect(pageview.key).toMatch(new RegExp(`^${project.projectId}:fp:[0-9a-f]{32}$`));
   });
 
   it('POST /collect takes a single event with ?key= and FizzStat-shaped messages', async () => {

@@ -26,6 +26,12 @@ export const config = defineConfig({
   PUBLISH_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** Events waiting for Kafka beyond this are refused at once with 503 (memory bound during an outage). */
   PUBLISH_MAX_PENDING: z.coerce.number().int().min(1).default(100000),
+  /**
+   * Secret of the keyed hash (HMAC-SHA-256) that keys a cookieless event in `events.raw` instead
+   * of its IP and User-Agent. Give every ingest process of a deployment the same one so that a
+   * cookieless visitor's events share a partition; unset, each process draws its own at start.
+   */
+  RAW_KEY_SECRET: z.string().min(16).optional(),
   /** Absolute, or relative to the repository root. */
   TRACKER_JS_PATH: z.string().default('libs/tracker/dist/tracker.js'),
   /** Events whose clock-corrected time is further ahead than this are refused (≤ 31: the event store makes partitions 2 months ahead at most). */

@@ -52,6 +52,7 @@ async function main() {
       futureLimitDays: env.FUTURE_LIMIT_DAYS,
       ackTimeoutMs: env.ACK_TIMEOUT_MS,
       trustedProxies: trustedProxyList(env.TRUSTED_PROXIES),
+      rawKeySecret: env.RAW_KEY_SECRET,
     },
     checks: {
       projects: () => projects.isReady(),

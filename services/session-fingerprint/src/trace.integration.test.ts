@@ -16,7 +16,7 @@ describe('trace context per event through session-fingerprint (real Kafka and Po
     const events = Array.from({ length: 40 }, (_, i) => rawEvent({ anonymousId: `t${i % 7}`, at, messageId: `trace-${i}` }));
     const traceparents = new Map(events.map((e) => [e.messageId, `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`]));
     // One send: the service reads them as one batch per partition.
-    await h.producer.send(h.topics.eventsRaw, events.map((e) => ({ key: rawEventKeyOf(e), value: e, headers: { traceparent: traceparents.get(e.messageId)! } })));
+    await h.producer.send(h.topics.eventsRaw, events.map((e) => ({ key: rawEventKeyOf(e, 'trace-test-raw-key-secret'), value: e, headers: { traceparent: traceparents.get(e.messageId)! } })));
     const instance = await h.startInstance();
     const records = await waitFor(async () => {
       const all = await readCommitted(h.topics.eventsEnriched, 60_000);

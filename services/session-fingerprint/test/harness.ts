@@ -99,7 +99,7 @@ export async function createHarness(prefix: string): Promise<Harness> {
     env,
     async send(events) {
       for (let i = 0; i < events.length; i += 2000) {
-        await producer.send(topics.eventsRaw, events.slice(i, i + 2000).map((e) => ({ key: rawEventKeyOf(e), value: e })));
+        await producer.send(topics.eventsRaw, events.slice(i, i + 2000).map((e) => ({ key: rawEventKeyOf(e, 'harness-raw-key-secret'), value: e })));
       }
     },
     async publishProjects(projects) {
@@ -146,7 +146,7 @@ export async function prefilledRaw(prefix: string, projectId: string, events: Ra
   await producer.start();
   try {
     await producer.send(topics.projects, [{ key: projectId, value: project({ projectId }) }]);
-    for (let i = 0; i < events.length; i += 5000) await producer.send(topics.eventsRaw, events.slice(i, i + 5000).map((e) => ({ key: rawEventKeyOf(e), value: e })));
+    for (let i = 0; i < events.length; i += 5000) await producer.send(topics.eventsRaw, events.slice(i, i + 5000).map((e) => ({ key: rawEventKeyOf(e, 'harness-raw-key-secret'), value: e })));
   } finally {
     await producer.stop();
   }

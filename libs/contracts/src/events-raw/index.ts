@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { eventContext, eventType, isoTimestamp, jsonObject, projectId } from '../common';
 
@@ -43,12 +44,22 @@ export const rawEventValue = z.object({
 // The input type: producers may omit fields that have defaults (older producers did).
 export type RawEvent = z.input<typeof rawEventValue>;
 
-/** Key `projectId:(userId or anonymousId or fingerprint-pending)`; keeps a visitor's order. */
+/**
+ * Key `projectId:(userId or anonymousId or previousId or fp:<keyed hash>)`; keeps a visitor's
+ * order. A cookieless event is keyed by HMAC-SHA-256(secret, IP ‖ User-Agent), 128 bits in hex:
+ * the same browser still lands on one partition, and no IP is in a key (keys outlive values
+ * in logs, DLQ records and broker tools; an unkeyed hash of an IPv4 is reversed by brute force).
+ */
 export const rawEventKey = z.string().min(1);
 
-export function rawEventKeyOf(event: Pick<RawEvent, 'projectId' | 'userId' | 'anonymousId' | 'previousId' | 'request'>): string {
-  const id = event.userId ?? event.anonymousId ?? event.previousId ?? `fp:${event.request.ip ?? ''}|${event.request.userAgent ?? ''}`;
+export function rawEventKeyOf(event: Pick<RawEvent, 'projectId' | 'userId' | 'anonymousId' | 'previousId' | 'request'>, secret: string): string {
+  const id = event.userId ?? event.anonymousId ?? event.previousId ?? `fp:${rawKeyFingerprint(secret, event.request.ip ?? '', event.request.userAgent ?? '')}`;
   return `${event.projectId}:${id}`;
+}
+
+/** The keyed hash of a cookieless raw event's key (see rawEventKeyOf). */
+export function rawKeyFingerprint(secret: string, ip: string, userAgent: string): string {
+  return createHmac('sha256', secret).update(ip).update('\u0000').update(userAgent).digest('hex').slice(0, 32);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
 import { rawEventKeyOf, type EventType, type ProjectConfig, type RawEvent } from '@sightline/contracts';
@@ -17,7 +17,12 @@ export interface IntakeSettings {
   futureLimitDays: number;
   ackTimeoutMs: number;
   trustedProxies: BlockList;
+  /** HMAC secret of a cookieless event's Kafka key (RAW_KEY_SECRET); unset: one random per process. */
+  rawKeySecret?: string;
 }
+
+/** Used when no RAW_KEY_SECRET is set: a cookieless visitor keeps one partition within this process. */
+const processRawKeySecret = randomBytes(32).toString('hex');
 
 export interface IntakeDeps {
   projects: ProjectLookup;
@@ -140,7 +145,7 @@ export async function publishEvents(deps: IntakeDeps, resolved: Resolved, events
   if (!taken.ok) throw HttpError.tooManyRequests(taken.retryAfterSeconds);
   try {
     const headers = resolved.trace ? injectTraceHeaders({}, resolved.trace) : undefined;
-    await deps.publisher.publish(events.map((event) => ({ key: rawEventKeyOf(event), value: event, headers })));
+    await deps.publisher.publish(events.map((event) => ({ key: rawEventKeyOf(event, deps.settings.rawKeySecret ?? processRawKeySecret), value: event, headers })));
   } catch (err) {
     if (err instanceof PublishUnavailableError) throw HttpError.unavailable(`events not stored: ${err.message}; retry later`, Math.max(1, Math.ceil(deps.settings.ackTimeoutMs / 1000)));
     throw err;
