@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ACTIVE, EXIT_OPEN, NEW } from '../handlers/dimensions.handler';
+import { ACTIVE, isDayOnly, NEW } from '../handlers/dimensions.handler';
 import type { Expr } from '../handlers/expression.handler';
-import { projectKeys } from '../handlers/keys.handler';
+import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
 import { ProgramBuilder } from '../handlers/program.handler';
-import { alignRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
-import { floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
+import { alignRange, coverRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
+import { ceilTo, floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
 import { capKindOf, DEFAULT_VALUE_CAP } from '../handlers/value-cap.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 
@@ -39,6 +39,27 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
     const results: Array<number | Buffer> & { dayRounded?: boolean } = program.steps.length === 0 ? [] : await scripts.query(program.keys, [JSON.stringify(program.steps), ...program.temps]);
     if (builder.dayRounded) results.dayRounded = true;
     return results;
+  }
+
+  /**
+   * The kind's values that occur in the range, most events first, at most MAX_BREAKDOWN_VALUES:
+   * from the totals hashes of the buckets that cover the range (the whole local days for a
+   * day-only kind), so a breakdown counts the range's values, not the first ones ever registered.
+   */
+  async function valuesIn(keys: ProjectKeys, range: LocalRange, dimPrefix: string, rankBy: string[]): Promise<string[]> {
+    const dayOnly = isDayOnly(dimPrefix);
+    const span = dayOnly ? { fromMs: floorTo(range.fromMs, 'day'), toMs: ceilTo(range.toMs, 'day') } : range;
+    const hashes = await Promise.all(coverRange(span, dayOnly ? 'month' : 'year').map((b) => client.hgetall(keys.totals(b.label))));
+    const events = new Map<string, number>();
+    for (const hash of hashes) {
+      for (const [field, n] of Object.entries(hash)) {
+        for (const p of rankBy) if (field.length > p.length && field.startsWith(p)) events.set(field.slice(p.length), (events.get(field.slice(p.length)) ?? 0) + Number(n));
+      }
+    }
+    return [...events]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, MAX_BREAKDOWN_VALUES)
+      .map(([value]) => value);
   }
 
   /** Said in a reply when a day-only dimension was read over whole local days (see ProgramBuilder.union). */
@@ -81,17 +102,9 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
     async breakdown(projectId: string, settings: ProjectSettings, q: RangeQuery, prefixDim: string, limit: number, expr: Expr): Promise<Breakdown> {
       const keys = projectKeys(prefix, projectId);
       const dimPrefix = prefixDim.startsWith('trait:') ? `${prefixDim}=` : `${prefixDim}:`;
-      // Exit pages of open sessions are registered under their own prefix (see docs/bitmaps.md).
-      const openPrefix = prefixDim === 'exitPage' ? `${EXIT_OPEN}:` : null;
-      const [registry, cappedDays] = await Promise.all([client.hvals(keys.dimNames), client.smembers(keys.capped)]);
-      const values = new Set<string>();
-      for (const d of registry) {
-        if (values.size >= MAX_BREAKDOWN_VALUES) break;
-        if (d.startsWith(dimPrefix) && d.length > dimPrefix.length) values.add(d.slice(dimPrefix.length));
-        else if (openPrefix && d.startsWith(openPrefix) && d.length > openPrefix.length) values.add(d.slice(openPrefix.length));
-      }
-      const names = [...values];
       const { range } = pieces(q, settings);
+      // Exit pages of open sessions have no totals; an exit page is a page viewed in the session.
+      const [names, cappedDays] = await Promise.all([valuesIn(keys, range, dimPrefix, prefixDim === 'exitPage' ? [dimPrefix, 'page:'] : [dimPrefix]), client.smembers(keys.capped)]);
       let total = -1;
       const results = await run(projectId, (b) => {
         const among = b.expr(expr, range);
@@ -104,6 +117,9 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
         .sort((a, b) => b.uniques - a.uniques || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
         .slice(0, limit);
       const days = cappedDaysIn(cappedDays, capKindOf(dimPrefix), range);
+      // A day-only kind is read over whole days even when none of its values occur in the range.
+      const wholeDays = floorTo(range.fromMs, 'day') === range.fromMs && ceilTo(range.toMs, 'day') === range.toMs;
+      if (isDayOnly(dimPrefix) && !wholeDays) results.dayRounded = true;
       return { values: rows, total: Number(results[total] ?? 0), ...(days > 0 ? { capped: { limit: settings.valueCap ?? DEFAULT_VALUE_CAP, days } } : {}), ...rounded(results) };
     },
 

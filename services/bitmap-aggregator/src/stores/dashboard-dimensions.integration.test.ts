@@ -166,6 +166,18 @@ describe('dashboard dimensions', () => {
     expect(segment.count).toBe(want.length);
   });
 
+  it("counts the range's own values, however many other values were registered before", async () => {
+    const settings = { ...defaultSettings, valueCap: 5000 };
+    // 2,000 pages on day 1 fill what a breakdown counts (MAX_BREAKDOWN_VALUES) if it took the first registered.
+    const events = Array.from({ length: 2000 }, (_, i) =>
+      enrichedEvent({ projectId: 'many', visitorIndex: i, name: '$pageview', sessionId: `m${i}`, timestamp: new Date(START + i * 1000).toISOString(), context: { page: { path: `/old/${i}` } } }),
+    );
+    for (let v = 0; v < 3; v++) events.push(enrichedEvent({ projectId: 'many', visitorIndex: 5000 + v, name: '$pageview', sessionId: `n${v}`, timestamp: new Date(START + DAY + v * 1000).toISOString(), context: { page: { path: '/new' } } }));
+    await writer.applyEvents('many', settings, 't:0', events.map((event, i) => ({ offset: BigInt(i), event })));
+    const day2 = await reader.breakdown('many', settings, { from: new Date(START + DAY), to: new Date(START + 2 * DAY) }, 'page', 10, { dim: '$active' });
+    expect(day2).toEqual({ values: [{ value: '/new', uniques: 3 }], total: 3 });
+  });
+
   it('folds the values past the daily cap into (other) and says on how many days', async () => {
     const settings = { ...defaultSettings, valueCap: 3 };
     const events: EnrichedEventParsed[] = [];
