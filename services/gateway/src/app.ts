@@ -33,14 +33,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * A state change that carries credentials a browser adds by itself (the session cookie, cached
  * Basic) must come from the gateway's own origin or a configured dashboard origin. Browsers send
- * `Origin` on every POST/PUT/PATCH/DELETE; a request without one is not from a browser page.
+ * `Origin` on every POST/PUT/PATCH/DELETE (and `Sec-Fetch-Site`); a request with neither is not
+ * from a browser page.
  */
 function originCheck(dashboardOrigins: string[], publicUrl: string | undefined): RequestHandler {
   const allowed = new Set([...dashboardOrigins, ...(publicUrl ? [new URL(publicUrl).origin] : [])]);
   return (req, _res, next) => {
-    const origin = req.headers.origin;
-    if (origin === undefined || SAFE_METHODS.has(req.method)) return next();
+    if (SAFE_METHODS.has(req.method)) return next();
     const ambient = (req.headers.cookie ?? '').includes(`${SESSION_COOKIE}=`) || /^basic /i.test(req.headers.authorization ?? '');
+    const origin = req.headers.origin;
+    if (origin === undefined) {
+      const site = req.headers['sec-fetch-site'];
+      return next(ambient && site !== undefined && site !== 'same-origin' && site !== 'none' ? HttpError.forbidden(`a ${site} request with a session cookie or Basic credentials is refused`) : undefined);
+    }
     if (!ambient || allowed.has(origin)) return next();
     let sameHost = false;
     try {

@@ -54,6 +54,9 @@ describe('CSRF through ambient credentials (real Postgres and Kafka)', () => {
     expect((await evil.json()).error.message).toContain('origin');
     expect((await addMember({ ...json, authorization: basicOf(t.admin), origin: 'https://evil.example' }, JSON.stringify(newMember()))).status).toBe(403);
     expect((await addMember({ ...json, cookie, origin: 'null' }, JSON.stringify(newMember()))).status).toBe(403);
+    // A browser that sends no Origin still says where the request comes from.
+    expect((await addMember({ ...json, cookie, 'sec-fetch-site': 'cross-site' }, JSON.stringify(newMember()))).status).toBe(403);
+    expect((await addMember({ ...json, cookie, 'sec-fetch-site': 'same-origin' }, JSON.stringify(newMember()))).status).toBe(201);
     expect((await addMember({ ...json, cookie, origin: gw.url }, JSON.stringify(newMember()))).status).toBe(201);
     expect((await addMember({ ...json, cookie, origin: dashboard }, JSON.stringify(newMember()))).status).toBe(201);
     // A read with the cookie from anywhere is not a state change (CORS keeps its answer from the other page).
