@@ -15,7 +15,7 @@ import { range } from '../../state/range';
 import { comparisonRange } from '../../state/range-presets';
 import { timeZone } from '../../state/session';
 import { location, setParams } from '../../state/url';
-import { TableHead } from '../events/table-head';
+import { ScrollTable, TableHead } from '../events/table-head';
 import { usePaged } from '../events/paged';
 import { VisitorListPanel } from '../visitor/list';
 import { compareQuery, describeFilters, KINDS, populations, segmentFilters, type CompareKind, type Population } from './model';
@@ -207,7 +207,7 @@ function Result({ projectId, a, b }: { projectId: string; a: Population; b: Popu
               <div class="overlap-bar" aria-hidden="true">
                 {(['onlyA', 'both', 'onlyB'] as Part[]).map((p) => (d[p] > 0 ? <span key={p} class={`overlap-${p}`} style={{ flexGrow: d[p] }} title={`${PART_LABEL[p]}: ${formatInt(d[p])}`} /> : null))}
               </div>
-              <div class="table-scroll">
+              <ScrollTable label="Overlap">
                 <table class="data-table" data-compare>
                   <caption class="visually-hidden">Exact unique visitors of A, B and their overlap</caption>
                   <TableHead first="Part" nums={['Visitors', 'Of A', 'Of B']} />
@@ -241,7 +241,7 @@ function Result({ projectId, a, b }: { projectId: string; a: Population; b: Popu
                     ))}
                   </tfoot>
                 </table>
-              </div>
+              </ScrollTable>
               <p class="note">Exact counts from the visitor bitmaps: a visitor is in a part once. Choose a part to list its visitors.</p>
               {d.dayRounded && <p class="note note-warn">A page, referrer, country or UTM condition was evaluated over whole days of the range.</p>}
             </>

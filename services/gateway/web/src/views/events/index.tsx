@@ -14,6 +14,7 @@ import { NotApplied } from '../retention/not-applied';
 import { VisitorLink } from '../visitor/link';
 import { MoreRows } from './more';
 import { usePaged } from './paged';
+import { ScrollTable } from './table-head';
 import { formatTime, logFilterParams, logQuery, MAX_PROPS, parseLogFilters, type LogFilters } from './model';
 import './events.css';
 
@@ -108,7 +109,7 @@ function EventLog({ projectId, f }: { projectId: string; f: LogFilters }) {
       }
     >
       {list.rows.length > 0 && (
-        <div class="table-scroll">
+        <ScrollTable label="Event log">
           <table class="data-table log-table" data-event-log>
             <caption class="visually-hidden">Events, newest first; open a row to see its JSON</caption>
             <thead>
@@ -152,7 +153,7 @@ function EventLog({ projectId, f }: { projectId: string; f: LogFilters }) {
               })}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       <MoreRows list={list} noun="events" />
     </Panel>
@@ -184,7 +185,7 @@ function Sessions({ projectId, visitor }: { projectId: string; visitor: string }
       }
     >
       {list.rows.length > 0 && (
-        <div class="table-scroll">
+        <ScrollTable label="Sessions">
           <table class="data-table log-table" data-sessions>
             <caption class="visually-hidden">Sessions, newest first</caption>
             <thead>
@@ -226,7 +227,7 @@ function Sessions({ projectId, visitor }: { projectId: string; visitor: string }
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       <MoreRows list={list} noun="sessions" />
     </Panel>

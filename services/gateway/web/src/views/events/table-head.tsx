@@ -16,3 +16,12 @@ export function TableHead({ first, nums, after }: { first: ComponentChildren; nu
     </thead>
   );
 }
+
+/** A table that scrolls sideways on a narrow screen: a labelled region keyboard users can focus and scroll. */
+export function ScrollTable({ label, class: cls, children }: { label: string; class?: string; children: ComponentChildren }) {
+  return (
+    <div class={`table-scroll ${cls ?? ''}`} tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}

@@ -11,7 +11,7 @@ import { Async } from '../../components/states';
 import { filters } from '../../state/filters';
 import { range } from '../../state/range';
 import { location, setParams } from '../../state/url';
-import { TableHead } from '../events/table-head';
+import { ScrollTable, TableHead } from '../events/table-head';
 import { NotApplied } from '../retention/not-applied';
 import { SavedFunnels } from './saved';
 import { FunnelVisitors } from './visitors';
@@ -176,7 +176,7 @@ const timeText = (s: number | null) => (s === null ? '—' : formatDuration(s));
 function Bars({ steps, onList }: { steps: StepResult[]; onList: (step: number, kind: 'converted' | 'dropped') => void }) {
   const top = steps[0]?.count || 0;
   return (
-    <div class="table-scroll">
+    <ScrollTable label="Funnel steps">
     <table class="data-table funnel-table" data-funnel-result>
       <caption class="visually-hidden">Visitors at each step of the funnel</caption>
       <TableHead first="Step" nums={['Visitors', 'From previous', 'Overall', 'Dropped', 'Median time', 'p90 time']} />
@@ -214,14 +214,14 @@ function Bars({ steps, onList }: { steps: StepResult[]; onList: (step: number, k
         })}
       </tbody>
     </table>
-    </div>
+    </ScrollTable>
   );
 }
 
 function BreakdownResult({ rows, label }: { rows: NonNullable<Result['breakdown']>; label: string }) {
   const n = rows[0]?.steps.length ?? 0;
   return (
-    <div class="table-scroll">
+    <ScrollTable label="Funnel by breakdown">
       <table class="data-table" data-funnel-breakdown>
         <caption class="visually-hidden">Visitors at each step by {label}</caption>
         <TableHead first={label} nums={[...Array.from({ length: n }, (_, i) => `Step ${i + 1}`), 'Overall']} />
@@ -239,7 +239,7 @@ function BreakdownResult({ rows, label }: { rows: NonNullable<Result['breakdown'
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }
 

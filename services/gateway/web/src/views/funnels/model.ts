@@ -30,8 +30,6 @@ export const ORDERS: { id: Order; label: string; help: string }[] = [
   { id: 'any', label: 'Any order', help: 'every step within the window, in any order' },
 ];
 
-const text = (v: unknown, max = 200): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-
 export function emptyState(): FunnelState {
   return { steps: [{ event: '$pageview', where: [] }, { event: '', where: [] }], order: 'sequential', windowSeconds: DEFAULT_WINDOW_SECONDS, breakdown: null };
 }
@@ -49,7 +47,7 @@ export function parseSteps(raw: string | null): Step[] {
   const out: Step[] = [];
   for (const item of list.slice(0, MAX_STEPS)) {
     if (!Array.isArray(item) || typeof item[0] !== 'string' || item[0].length > 200) continue;
-    const where = Array.isArray(item[1]) ? (item[1] as unknown[]).filter((c): c is [string, string] => Array.isArray(c) && text(c[0]) && typeof c[1] === 'string' && c[1].length <= 500).slice(0, MAX_CONDITIONS) : [];
+    const where = Array.isArray(item[1]) ? (item[1] as unknown[]).filter((c): c is [string, string] => Array.isArray(c) && typeof c[0] === 'string' && c[0].length <= 200 && typeof c[1] === 'string' && c[1].length <= 500).slice(0, MAX_CONDITIONS) : [];
     out.push({ event: item[0], where: where.map(([k, v]) => [k, v]) });
   }
   return out;

@@ -11,7 +11,7 @@ import { filters } from '../../state/filters';
 import { range } from '../../state/range';
 import { timeZone } from '../../state/session';
 import { location, setParams } from '../../state/url';
-import { TableHead } from '../events/table-head';
+import { ScrollTable, TableHead } from '../events/table-head';
 import { averageRow, heat, MAX_PERIODS, periodsIn, type CohortInterval } from './model';
 import { NotApplied } from './not-applied';
 import './retention.css';
@@ -81,7 +81,7 @@ export function RetentionView({ projectId }: { projectId: string }) {
             const n = avg.length;
             return (
               <>
-                <div class="table-scroll retention-scroll">
+                <ScrollTable label="Retention matrix" class="retention-scroll">
                   <table class="data-table retention-table" data-retention>
                     <caption class="visually-hidden">Share of each cohort active in each later {interval}; the first column is the cohort's size</caption>
                     <TableHead first="Cohort" nums={['Visitors', ...Array.from({ length: n }, (_, k) => periodLabel(interval, k))]} />
@@ -116,7 +116,7 @@ export function RetentionView({ projectId }: { projectId: string }) {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollTable>
                 <p class="note">
                   A cohort is the visitors first seen in that {interval} ({tz}); period k counts those of them active in the k-th {interval} after it. Counts are exact (bitmaps). Later cohorts have fewer periods so far.
                 </p>

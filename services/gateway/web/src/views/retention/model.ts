@@ -37,11 +37,24 @@ export function averageRow(cohorts: Cohort[]): { share: number | null; retained:
   });
 }
 
-/** Background and text colour of a cell with `share` (0..1): pale to deep blue, white text when dark. */
+const LIGHT = [
+  [0xee, 0xf4, 0xff],
+  [0x93, 0xb4, 0xf5],
+];
+const DARK = [
+  [0x3b, 0x6f, 0xe0],
+  [0x1e, 0x3a, 0x8a],
+];
+
+/**
+ * Background and text colour of a cell with `share` (0..1): pale blues with dark text below half,
+ * deep blues with white text from half, so every cell keeps a 4.5:1 contrast (no mid-tone where
+ * neither text colour would).
+ */
 export function heat(share: number): { background: string; color: string } {
   const t = Math.max(0, Math.min(1, share));
-  const mix = (a: number, b: number) => Math.round(a + (b - a) * t);
-  // #eef4ff → #1d4ed8
-  const background = `rgb(${mix(0xee, 0x1d)}, ${mix(0xf4, 0x4e)}, ${mix(0xff, 0xd8)})`;
-  return { background, color: t > 0.45 ? '#ffffff' : '#111827' };
+  const [from, to] = t < 0.5 ? LIGHT : DARK;
+  const u = t < 0.5 ? t / 0.5 : (t - 0.5) / 0.5;
+  const bg = from!.map((c, i) => Math.round(c + (to![i]! - c) * u));
+  return { background: `rgb(${bg.join(', ')})`, color: t < 0.5 ? '#111827' : '#ffffff' };
 }

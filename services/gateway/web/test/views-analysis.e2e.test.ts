@@ -1,0 +1,250 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { waitFor } from '@sightline/testing';
+import { launchChromium } from '../../../../libs/tracker/test/browser';
+import { startStack, type Stack } from '../../../../test/e2e/stack';
+import { createTenant, type Tenant } from '../../src/test-support/fixtures';
+import { apiClient } from '../../src/test-support/gateway-harness';
+import { formatDuration, formatInt } from '../src/components/format';
+import { accessibilityProblems, buildDashboard, screenshotDir, screenshots, settle } from './dashboard-browser';
+import { DAY, DAYS, dateOf, dayRetention, didEvent, history, iso, planOf, segmentBatch, sequentialFunnel, sessionsOf, VISITORS, type FunnelStep } from './views-data';
+
+/**
+ * The analysis views (funnels, retention, event log, visitor profile, compare) in real Chromium
+ * against the five real services: what they show equals what the test computes from the events
+ * it sent through ingest.
+ */
+const { sent, from, to } = history();
+const range = `period=custom&from=${dateOf(from)}&to=${dateOf(to - DAY)}`;
+const STEPS: FunnelStep[] = [{ event: '$pageview' }, { event: 'signup' }, { event: 'purchase' }];
+const sortedIds = (list: string[]) => [...list].sort();
+
+describe('analysis views in Chromium through the real services', () => {
+  let stack: Stack;
+  let t: Tenant;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let gateway: string;
+  const url = (view: string, extra = '') => `${gateway}/p/${t.projectId}/${view}?${range}${extra}`;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    buildDashboard();
+    mkdirSync(screenshotDir, { recursive: true });
+    stack = await startStack('viewsui');
+    gateway = stack.services.gateway.url;
+    const api = apiClient(gateway);
+    t = await createTenant(api, 'Views UI');
+    const ingest = apiClient(stack.services.ingest.url);
+    await waitFor(async () => (await ingest('POST', '/v1/batch', { basic: { email: t.writeKey, password: '' }, body: { batch: segmentBatch(sent) } })).status === 200, { timeoutMs: 20_000, description: 'batch accepted' });
+    // Both projections have everything before the browser looks: the event log holds every event, the bitmaps every visitor.
+    await waitFor(
+      async () => {
+        const log = await api('GET', `/v1/projects/${t.projectId}/events?from=${iso(from)}&to=${iso(to + 3 * DAY)}&limit=1&withTotal=true`, { bearer: t.readKey });
+        const uniques = await api('GET', `/v1/projects/${t.projectId}/unique-visitors?from=${iso(from)}&to=${iso(to + 3 * DAY)}`, { bearer: t.readKey });
+        return log.status === 200 && log.body.total === sent.length && uniques.status === 200 && uniques.body.total === VISITORS;
+      },
+      { timeoutMs: 90_000, description: 'events in the event log and the bitmaps' },
+    );
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    await page.goto(`${gateway}/sign-in`);
+    const signIn = await page.request.post(`${gateway}/v1/session`, { data: { email: t.admin.email, password: t.admin.password } });
+    expect(signIn.status()).toBe(200);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  }, 60_000);
+
+  afterAll(() => {
+    // Collected per view; reported together so one run shows every view's issues.
+    expect(problems).toEqual([]);
+  });
+
+  async function check(name: string) {
+    problems.push(...(await accessibilityProblems(page, name)));
+    await screenshots(page, name);
+  }
+
+  const stepCounts = () => page.$$eval('[data-funnel-result] tbody tr', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.count)));
+  const listed = () => page.$$eval('[data-visitor-list] [href]', (links) => links.map((a) => (a.textContent ?? '').trim()));
+
+  it('funnels: step counts, time to convert and the drop-off lists equal the brute-force funnel; a where condition from the builder narrows it', async () => {
+    const want = sequentialFunnel(sent, STEPS, DAY, from, to);
+    await page.goto(url('funnels', `&steps=${encodeURIComponent(JSON.stringify(STEPS.map((s) => [s.event])))}&window=86400`));
+    expect(await settle(stepCounts, want.map((s) => s.count))).toEqual(want.map((s) => s.count));
+    const times = await page.$$eval('[data-funnel-result] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(-2).map((c) => c.textContent)));
+    expect(times.slice(1)).toEqual(want.slice(1).map((s) => [formatDuration(s.median!), formatDuration(s.p90!)]));
+    // The data has people at every depth, so each list below is a real test.
+    expect(want[2]!.dropped.length).toBeGreaterThan(0);
+    expect(want[1]!.dropped.length).toBeGreaterThan(0);
+
+    await page.click('[data-step="3"] td:nth-of-type(4) button');
+    await page.waitForSelector('[data-visitor-list="dropped"]');
+    expect(sortedIds(await settle(async () => sortedIds(await listed()), want[2]!.dropped))).toEqual(want[2]!.dropped);
+    await page.click('[data-step="2"] td:nth-of-type(1) button');
+    await page.waitForSelector('[data-visitor-list="converted"]');
+    expect(await settle(async () => sortedIds(await listed()), want[1]!.converted)).toEqual(want[1]!.converted);
+    await check('funnels');
+
+    // A visitor in a list opens their profile.
+    const first = want[1]!.converted[0]!;
+    await page.click(`[data-visitor-list] a:text-is("${first}")`);
+    await page.waitForURL(new RegExp(`/visitors/${first}`));
+    await page.waitForSelector('[data-visitor-id]');
+    expect(await page.textContent('[data-visitor-id]')).toBe(first);
+    await page.goBack();
+
+    // Builder: a `where plan = pro` on step 2, typed into the form, goes into the URL and the result.
+    await page.click('button[aria-label="Add a property condition to step 2"]');
+    await page.fill('input[name="step-2-key-1"]', 'plan');
+    await page.press('input[name="step-2-key-1"]', 'Tab');
+    await page.fill('input[name="step-2-value-1"]', 'pro');
+    await page.press('input[name="step-2-value-1"]', 'Tab');
+    const pro = sequentialFunnel(sent, [STEPS[0]!, { event: 'signup', where: { plan: 'pro' } }, STEPS[2]!], DAY, from, to);
+    expect(pro[1]!.count).toBeLessThan(want[1]!.count);
+    expect(await settle(stepCounts, pro.map((s) => s.count))).toEqual(pro.map((s) => s.count));
+    expect(new URL(page.url()).searchParams.get('steps')).toBe(JSON.stringify([['$pageview'], ['signup', [['plan', 'pro']]], ['purchase']]));
+
+    // Breakdown by the plan trait: each value's step counts are the funnel of that plan's visitors.
+    await page.selectOption('select[name="breakdown-type"]', 'trait');
+    await page.waitForSelector('[data-funnel-breakdown]');
+    const byPlan = async () => page.$$eval('[data-funnel-breakdown] tbody tr', (rows) => Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.value, [...r.querySelectorAll('td')].slice(0, -1).map((c) => Number((c.textContent ?? '').replace(/,/g, '')))])));
+    const wantByPlan = Object.fromEntries(
+      ['free', 'pro'].map((plan) => [plan, sequentialFunnel(sent.filter((e) => planOf(Number(e.visitor.slice(1))) === plan), [STEPS[0]!, { event: 'signup', where: { plan: 'pro' } }, STEPS[2]!], DAY, from, to).map((s) => s.count)]),
+    );
+    expect(await settle(byPlan, wantByPlan)).toEqual(wantByPlan);
+
+    // Save, find it in the list, load it elsewhere, delete it.
+    await page.fill('input[name="funnel-name"]', 'Pro purchase');
+    await page.click('.saved-funnels button[type=submit]');
+    await page.waitForSelector('[data-saved-funnel="Pro purchase"]');
+    await page.goto(url('funnels'));
+    await page.click('button[aria-label="Load the saved funnel Pro purchase"]');
+    expect(await settle(stepCounts, pro.map((s) => s.count))).toEqual(pro.map((s) => s.count));
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button[aria-label="Delete the saved funnel Pro purchase"]');
+    await page.waitForSelector('[data-saved-funnel="Pro purchase"]', { state: 'detached' });
+    const saved = await apiClient(gateway)('GET', `/v1/projects/${t.projectId}/funnels`, { bearer: t.readKey });
+    expect(saved.body.funnels).toEqual([]);
+  });
+
+  it('retention: every cohort cell equals the day cohorts computed from what was sent', async () => {
+    const want = dayRetention(sent, from, DAYS);
+    await page.goto(url('retention', '&cohort=day'));
+    const read = () =>
+      page.$$eval('[data-retention] tbody tr[data-cohort]:not([data-cohort="average"])', (rows) =>
+        Object.fromEntries(
+          rows
+            .map((r) => [(r as HTMLElement).dataset.cohort, [...r.querySelectorAll('[data-retained]')].map((c) => Number((c as HTMLElement).dataset.retained))] as const)
+            .filter(([, cells]) => cells[0] !== 0),
+        ),
+      );
+    expect(await settle(read, want)).toEqual(want);
+    // The filters cannot apply to retention: the view says so instead of showing unfiltered figures as filtered.
+    await page.goto(url('retention', `&cohort=day&filters=${encodeURIComponent(JSON.stringify([['page', 'is', '/docs']]))}`));
+    await page.waitForSelector('[data-filters-not-applied]');
+    await page.waitForSelector('[data-retention]');
+    await check('retention');
+  });
+
+  it('event log: newest first, scrolling loads the older pages until every event is shown; a row opens to its JSON; sessions list', async () => {
+    const inRange = sent.filter((e) => e.at >= from && e.at < to);
+    const want = [...inRange].sort((a, b) => b.at - a.at).map((e) => iso(e.at));
+    expect(want.length).toBeGreaterThan(100); // at least three pages of 50
+    await page.goto(url('events'));
+    await page.waitForSelector('[data-event-log] tbody tr');
+    const stamps = () => page.$$eval('[data-event-log] tr[data-timestamp]', (rows) => rows.map((r) => (r as HTMLElement).dataset.timestamp));
+    expect((await stamps()).length).toBe(50);
+    for (let i = 0; i < 10 && (await stamps()).length < want.length; i++) {
+      await page.locator('.more-rows').scrollIntoViewIfNeeded();
+      await page.waitForTimeout(300);
+    }
+    expect(await settle(stamps, want)).toEqual(want);
+    expect(await page.getAttribute('[data-panel="event-log"] .more-rows', 'data-more-state')).toBe('end');
+    expect(await page.textContent('#event-log-title')).toBe(`${formatInt(inRange.length)} events, newest first`);
+    await page.click('[data-event-log] tbody tr:first-child .expand');
+    const json = JSON.parse((await page.textContent('[data-event-json]')) ?? '{}');
+    expect({ name: json.name, timestamp: json.timestamp, visitorId: json.visitorId }).toEqual({ name: inRange[inRange.length - 1]!.name, timestamp: want[0], visitorId: inRange[inRange.length - 1]!.visitor });
+
+    // The log's own filter: only purchases, which are exactly the purchases sent.
+    await page.fill('.log-filters input[name="name"]', 'purchase');
+    await page.click('.log-filters button[type=submit]');
+    const purchases = inRange.filter((e) => e.name === 'purchase').sort((a, b) => b.at - a.at).map((e) => iso(e.at));
+    expect(await settle(stamps, purchases)).toEqual(purchases);
+    await check('events');
+
+    await page.click('.tabs button:has-text("Sessions")');
+    await page.waitForSelector('[data-sessions] tbody tr');
+    // More sessions than one page: scrolling loads the rest; one row per session the 30-minute rule cuts, every visitor among them.
+    const sessions = sessionsOf(sent, from, to);
+    expect(sessions.length).toBeGreaterThan(50);
+    const rows = () => page.$$eval('[data-sessions] .visitor-link', (links) => links.map((a) => (a.textContent ?? '').trim()).sort());
+    for (let i = 0; i < 10 && (await page.getAttribute('[data-panel="sessions"] .more-rows', 'data-more-state')) !== 'end'; i++) {
+      await page.locator('[data-panel="sessions"] .more-rows').scrollIntoViewIfNeeded();
+      await page.waitForTimeout(300);
+    }
+    expect(await settle(rows, [...sessions].sort())).toEqual([...sessions].sort());
+    await check('sessions');
+  });
+
+  it('compare: the overlap of two segments and each part’s visitors equal the sets computed from what was sent', async () => {
+    const signup = didEvent(sent, 'signup', from, to);
+    const docs = new Set(sent.filter((e) => e.path === '/docs' && e.at >= from && e.at < to).map((e) => e.visitor));
+    const both = [...signup].filter((v) => docs.has(v)).sort();
+    const onlyA = [...signup].filter((v) => !docs.has(v)).sort();
+    const onlyB = [...docs].filter((v) => !signup.has(v)).sort();
+    expect([both.length, onlyA.length, onlyB.length].every((n) => n > 0)).toBe(true);
+    const a = JSON.stringify([['event', 'is', 'signup']]);
+    const b = JSON.stringify([['page', 'is', '/docs']]);
+    await page.goto(url('compare', `&a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`));
+    const counts = () => page.$$eval('[data-compare] tbody tr', (rows) => Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.part, Number((r as HTMLElement).dataset.count)])));
+    const want = { onlyA: onlyA.length, both: both.length, onlyB: onlyB.length };
+    expect(await settle(counts, want)).toEqual(want);
+    for (const [part, people] of [['both', both], ['onlyA', onlyA], ['onlyB', onlyB]] as const) {
+      await page.click(`[data-compare] tr[data-part="${part}"] button`);
+      await page.waitForSelector(`[data-visitor-list="${part}"]`);
+      expect(await settle(async () => sortedIds(await listed()), people)).toEqual(people);
+    }
+    await check('compare');
+
+    // A condition added through the form: B narrowed to pro visitors' docs readers.
+    await page.selectOption('select[name="b-dim"]', 'trait:');
+    await page.fill('input[name="b-dim-trait"]', 'plan');
+    await page.press('input[name="b-dim-trait"]', 'Tab');
+    await page.fill('input[name="b-value"]', 'pro');
+    await page.click('form[aria-label="Add a condition to segment B"] button[type=submit]');
+    const proDocs = new Set([...docs].filter((v) => planOf(Number(v.slice(1))) === 'pro'));
+    const want2 = { onlyA: [...signup].filter((v) => !proDocs.has(v)).length, both: [...signup].filter((v) => proDocs.has(v)).length, onlyB: [...proDocs].filter((v) => !signup.has(v)).length };
+    expect(await settle(counts, want2)).toEqual(want2);
+  });
+
+  it('visitor profile: ids, traits and every event of the visitor; an admin erases them and follows the erasure to done', async () => {
+    const who = 'u4';
+    const mine = sent.filter((e) => e.visitor === who);
+    await page.goto(`${gateway}/p/${t.projectId}/visitors/${who}?${range}`);
+    await page.waitForSelector('[data-timeline]');
+    expect(await page.textContent('[data-visitor-id]')).toBe(who);
+    expect(await page.textContent('[data-trait="plan"] td')).toBe(planOf(4));
+    const events = () => page.$$eval('[data-timeline] [data-event]', (els) => els.map((e) => (e as HTMLElement).dataset.name).sort());
+    expect(await settle(events, mine.map((e) => e.name).sort())).toEqual(mine.map((e) => e.name).sort());
+    // Sessions newest first, the visitor's three visits (one per day).
+    expect(await page.$$eval('[data-timeline] > li', (els) => els.length)).toBe(new Set(mine.map((e) => Math.floor((e.at - from) / DAY))).size);
+    await check('visitor');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button:has-text("Erase this visitor")');
+    await page.waitForURL(/erasure=era_/);
+    await page.waitForSelector('[data-erasure-status="erased"]', { timeout: 60_000 });
+    await screenshots(page, 'visitor-erased');
+    // Gone from the event log, and the profile says the visitor is unknown.
+    const log = await apiClient(gateway)('GET', `/v1/projects/${t.projectId}/events?from=${iso(from)}&to=${iso(to + 3 * DAY)}&visitorId=${who}`, { bearer: t.readKey });
+    expect(log.body.events).toEqual([]);
+    await page.reload();
+    await page.waitForSelector('[data-visitor-missing]');
+  });
+});
