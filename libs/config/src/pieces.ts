@@ -30,6 +30,15 @@ export const kafkaPiece = {
   /** How often a failing batch is retried before the process gives up and lets the group rebalance. */
   KAFKA_RETRY_ATTEMPTS: z.coerce.number().int().min(0).default(5),
   KAFKA_RETRY_BACKOFF_MS: z.coerce.number().int().min(1).default(200),
+  /**
+   * Retention of the topics that hold personal data (docs/identity.md, "What is kept where").
+   * Every service applies them to the topics at start, so give all services the same values.
+   * events.raw must stay below the fingerprint's LEDGER_RETENTION_DAYS (8) for exact replays;
+   * erasures are kept one day longer than events.enriched, so a replay still applies them.
+   */
+  RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(7).default(7),
+  ENRICHED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  DLQ_RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
 };
 
 export const consumerPiece = {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@sightline/telemetry';
 
 export interface KafkaClientOptions {
@@ -44,7 +44,10 @@ export interface TopicSpec {
   configEntries?: ITopicConfig['configEntries'];
 }
 
-/** Creates the topics that are missing; a no-op for existing ones. */
+/**
+ * Creates the topics that are missing, and brings the configs of existing ones to their spec
+ * (a retention set by a newer version, or changed in the settings, reaches topics created before).
+ */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   // Retried like the offset reads: a broker that has just started may answer with retriable errors.
   await retryRetriable(async () => {
@@ -53,25 +56,74 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
     try {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.topic));
-      if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 4, replicationFactor: -1, configEntries: s.configEntries })),
-      });
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? 4, replicationFactor: -1, configEntries: s.configEntries })),
+        });
+      }
+      await alignTopicConfigs(admin, specs.filter((s) => existing.has(s.topic) && s.configEntries?.length));
     } finally {
       await admin.disconnect();
     }
   });
 }
 
-/** The standard topic set of a namespace: compacted projects, everything else retained by time. */
-export function standardTopicSpecs(names: { projects: string; eventsRaw: string; eventsEnriched: string; eventsDlq: string; erasures: string }, partitions = 4): TopicSpec[] {
+/** Sets the spec'd configs of existing topics whose current values differ (only those). */
+async function alignTopicConfigs(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic, configNames: s.configEntries!.map((e) => e.name) })),
+  });
+  const current = new Map(described.resources.map((r) => [r.resourceName, new Map(r.configEntries.map((e) => [e.configName, e.configValue]))]));
+  const differing = specs.filter((s) => s.configEntries!.some((e) => current.get(s.topic)?.get(e.name) !== e.value));
+  if (differing.length === 0) return;
+  // alterConfigs replaces a topic's dynamic configs as a set: the spec names all of ours.
+  await admin.alterConfigs({ validateOnly: false, resources: differing.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic, configEntries: s.configEntries! })) });
+}
+
+/** Days each personal-data topic is kept (the kafka config piece's *_RETENTION_DAYS). */
+export interface TopicRetention {
+  rawDays: number;
+  enrichedDays: number;
+  dlqDays: number;
+}
+
+export const DEFAULT_TOPIC_RETENTION: TopicRetention = Object.freeze({ rawDays: 7, enrichedDays: 30, dlqDays: 7 });
+
+/** The retention settings of a service's config. */
+export function topicRetentionOf(env: { RAW_RETENTION_DAYS: number; ENRICHED_RETENTION_DAYS: number; DLQ_RETENTION_DAYS: number }): TopicRetention {
+  return { rawDays: env.RAW_RETENTION_DAYS, enrichedDays: env.ENRICHED_RETENTION_DAYS, dlqDays: env.DLQ_RETENTION_DAYS };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Time retention of a topic holding personal data. Kafka deletes a whole segment once its newest
+ * record is older than retention.ms, so segments roll daily: a record outlives its retention by
+ * a day at most instead of a week (segment.ms's default).
+ */
+function retained(days: number) {
+  return [
+    { name: 'cleanup.policy', value: 'delete' },
+    { name: 'retention.ms', value: String(days * DAY_MS) },
+    { name: 'segment.ms', value: String(DAY_MS) },
+  ];
+}
+
+/**
+ * The standard topic set of a namespace: compacted projects, everything else retained by time.
+ * `erasures` outlives `events.enriched` by a day (plus a segment), so every erasure is in the
+ * log for as long as any event it erases and a replay of both still applies it.
+ */
+export function standardTopicSpecs(names: { projects: string; eventsRaw: string; eventsEnriched: string; eventsDlq: string; erasures: string }, retention: TopicRetention = DEFAULT_TOPIC_RETENTION, partitions = 4): TopicSpec[] {
   return [
     { topic: names.projects, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '0' }] },
-    { topic: names.eventsRaw, numPartitions: partitions, configEntries: [{ name: 'retention.ms', value: String(7 * 86400_000) }] },
-    { topic: names.eventsEnriched, numPartitions: partitions, configEntries: [{ name: 'retention.ms', value: '-1' }] },
-    { topic: names.eventsDlq, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(30 * 86400_000) }] },
-    { topic: names.erasures, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '-1' }] },
+    { topic: names.eventsRaw, numPartitions: partitions, configEntries: retained(retention.rawDays) },
+    { topic: names.eventsEnriched, numPartitions: partitions, configEntries: retained(retention.enrichedDays) },
+    { topic: names.eventsDlq, numPartitions: 1, configEntries: retained(retention.dlqDays) },
+    { topic: names.erasures, numPartitions: 1, configEntries: retained(retention.enrichedDays + 2) },
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { topicNames } from '@sightline/contracts';
-import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createKafka, createProducer, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
 import type { AggregatorConfig } from './config';
@@ -60,7 +60,7 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
     app,
     reader,
     async start() {
-      await ensureTopics(kafka, standardTopicSpecs(topics));
+      await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(env)));
       await producer.start();
       await projects.start();
       await Promise.all(consumers.map((c) => c.start()));

@@ -1,7 +1,7 @@
 import { env, telemetry } from './instrument';
 import { topicNames } from '@sightline/contracts';
 import { handleShutdown, listen } from '@sightline/http';
-import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createKafka, createProducer, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import { createLogger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -18,7 +18,7 @@ async function main() {
 
   const topics = topicNames(env.TOPIC_NAMESPACE);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'gateway', logger });
-  await ensureTopics(kafka, standardTopicSpecs(topics));
+  await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(env)));
   const producer = createProducer(kafka, { compression: false });
   let kafkaConnected = false;
   producer.raw.on(producer.raw.events.CONNECT, () => (kafkaConnected = true));

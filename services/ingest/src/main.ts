@@ -2,7 +2,7 @@ import { env, telemetry } from './instrument';
 import cluster from 'node:cluster';
 import { topicNames } from '@sightline/contracts';
 import { handleShutdown, listen, runWorkers, workerCount } from '@sightline/http';
-import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createKafka, createProducer, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
 import { createApp } from './app';
 import { createLeasedRateLimiter, createRateLimiter } from './handlers/rate-limit.handler';
@@ -18,7 +18,7 @@ const logger = createLogger({ service: 'ingest', level: env.LOG_LEVEL, pretty: e
 async function main() {
   const topics = topicNames(env.TOPIC_NAMESPACE);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'ingest', logger });
-  await ensureTopics(kafka, standardTopicSpecs(topics));
+  await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(env)));
 
   const projects = createProjectDirectory({ kafka, topic: topics.projects, logger, groupPrefix: `${env.TOPIC_NAMESPACE}ingest` });
   const publisher = createRawEventPublisher({

@@ -2,7 +2,7 @@ import { env, telemetry } from './instrument';
 import { Pool } from 'pg';
 import { projectConfigValue, topicNames, type ProjectConfig } from '@sightline/contracts';
 import { handleShutdown, listen } from '@sightline/http';
-import { createKafka, createProducer, createTopicTable, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createKafka, createProducer, createTopicTable, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import { createLogger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -23,7 +23,7 @@ async function main() {
 
   const topics = topicNames(env.TOPIC_NAMESPACE);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'query', logger });
-  await ensureTopics(kafka, standardTopicSpecs(topics));
+  await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(env)));
   const projects = createTopicTable<ProjectConfig>({
     kafka,
     topic: topics.projects,

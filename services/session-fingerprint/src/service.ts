@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { projectConfigValue, topicNames, type ProjectConfig } from '@sightline/contracts';
-import { createKafka, createProducer, createTopicTable, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createKafka, createProducer, createTopicTable, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -70,7 +70,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
       await ensureDatabase(config.DATABASE_URL);
       const result = await migrate(config.DATABASE_URL, options.migrationsDir ?? migrationsDir);
       if (result.applied.length) logger.info({ applied: result.applied }, 'migrations_applied');
-      await ensureTopics(kafka, standardTopicSpecs(topics));
+      await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(config)));
       await projects.start();
       await producer.start();
       await janitor.start();

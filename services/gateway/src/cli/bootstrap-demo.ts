@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineConfig, loadConfig } from '@sightline/config';
 import { topicNames } from '@sightline/contracts';
-import { createKafka, createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createKafka, createProducer, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import { createLogger } from '@sightline/telemetry';
 import { config as gatewayConfig } from '../config';
@@ -66,7 +66,7 @@ async function main() {
   await migrate(env.DATABASE_URL, join(__dirname, '..', '..', 'prisma', 'migrations'));
   const topics = topicNames(env.TOPIC_NAMESPACE);
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'gateway-bootstrap', logger });
-  await ensureTopics(kafka, standardTopicSpecs(topics));
+  await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(env)));
   const producer = createProducer(kafka, { compression: false });
   await producer.start();
   const db = createPrisma(env.DATABASE_URL, 2);
