@@ -80,7 +80,7 @@ function SegmentEditor({ projectId, side }: { projectId: string; side: 'a' | 'b'
         <p class="hint">Every visitor (add a condition).</p>
       )}
       <form
-        class="filter-form"
+        class="segment-form"
         aria-label={`Add a condition to segment ${side.toUpperCase()}`}
         onSubmit={(e) => {
           e.preventDefault();
@@ -137,7 +137,7 @@ function ValuesEditor({ projectId }: { projectId: string }) {
     );
   };
   return (
-    <div class="filter-form">
+    <div class="segment-form">
       <DimSelect name="dim" value={dim} onChange={(d) => setParams({ dim: d, va: null, vb: null })} />
       {pick('va', 'Value A')}
       {pick('vb', 'Value B')}

@@ -104,6 +104,7 @@ export function RetentionView({ projectId }: { projectId: string }) {
                           {Array.from({ length: n }, (_, k) => {
                             const v = c.retained[k];
                             if (v === undefined) return <td key={k} class="num heat-none" />;
+                            if (c.size === 0) return <td key={k} class="num heat-none" data-period={k} data-retained={v} title="No new visitors in this cohort">—</td>;
                             const share = c.size ? v / c.size : 0;
                             return (
                               <td key={k} class="num heat" data-period={k} data-retained={v} style={heat(share)} title={`${formatInt(v)} of ${formatInt(c.size)} visitors`}>
