@@ -13,8 +13,8 @@ export function Loading({ label = 'Loading' }: { label?: string }) {
 }
 
 function describe(part: string, error: ApiError): string {
-  if (error.status === 503) return `${part} is unavailable right now: ${error.message}.`;
-  if (error.status === 504) return `${part} took too long: ${error.message}.`;
+  if (error.status === 503) return `${part}: unavailable right now (${error.message}).`;
+  if (error.status === 504) return `${part}: took too long (${error.message}).`;
   if (error.status === 0) return `${part}: the server could not be reached.`;
   if (error.status === 401) return `${part}: your session has ended; sign in again.`;
   if (error.status === 403) return `${part}: your role does not allow this.`;
