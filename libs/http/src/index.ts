@@ -4,3 +4,4 @@ export * from './server';
 export * from './lifecycle';
 export * from './workers';
 export * from './request-spans';
+export * from './client-ip';

@@ -28,6 +28,8 @@ export const config = defineConfig({
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(20),
   /** Anonymous attempts that cost a password hash (sign-in, sign-up, Basic not yet verified) per IP per minute. */
   ANONYMOUS_ATTEMPTS_PER_IP_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Reverse proxies (IPs or CIDRs) whose X-Forwarded-For names the client for that limit; empty: the peer is the client. */
+  TRUSTED_PROXIES: env.csv.default([]),
   /** Members an admin may add per hour: each add tells whether an email is registered (a new person needs a password). */
   MEMBER_ADDS_PER_HOUR: z.coerce.number().int().positive().default(30),
   /** Verified Basic credentials are remembered this long, so each API call does not pay for scrypt. */

@@ -27,6 +27,7 @@ export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db
     credentialCacheSeconds: config.CREDENTIAL_CACHE_SECONDS,
     loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
     anonymousAttemptsPerIpPerMinute: config.ANONYMOUS_ATTEMPTS_PER_IP_PER_MINUTE,
+    trustedProxies: config.TRUSTED_PROXIES,
   });
   const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
   return {

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { parse as parseCookie } from 'cookie';
-import { HttpError } from '@sightline/http';
+import { clientIp, HttpError, trustedProxyList } from '@sightline/http';
 import { hashSecret, secretMatches } from '../handlers/secrets';
 import { createPasswordHasher, dummyHash, needsRehash } from '../handlers/passwords';
 import { createRateLimiter } from '../handlers/rate-limiter';
@@ -25,10 +25,9 @@ export interface AuthenticatorOptions {
   loginAttemptsPerMinute: number;
   /** Anonymous attempts that cost a password hash (sign-in, sign-up, Basic not yet verified) per IP. */
   anonymousAttemptsPerIpPerMinute: number;
+  /** Reverse proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+  trustedProxies: readonly string[];
 }
-
-/** The peer address (the gateway does not trust X-Forwarded-For: behind a proxy this is the proxy). */
-export const clientIp = (req: Request) => req.socket.remoteAddress ?? 'unknown';
 
 /** Who is calling: a read key (Bearer, or `?key=` where a seed API needs it), a member (Basic or session cookie), or nobody. */
 export function createAuthenticator(options: AuthenticatorOptions) {
@@ -37,6 +36,9 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   const perIp = createRateLimiter(options.anonymousAttemptsPerIpPerMinute / 60, options.anonymousAttemptsPerIpPerMinute);
   const passwords = createPasswordHasher({ cost: options.scryptCost, concurrency: options.scryptConcurrency, queue: options.scryptQueue });
   let unknownEmailHash: Promise<string> | undefined;
+  const trusted = trustedProxyList(options.trustedProxies);
+  /** The client's address: the peer, or behind trusted proxies the hop they saw. */
+  const ipOf = (req: Request) => clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted) ?? 'unknown';
 
   /** Spends one of the IP's anonymous attempts, or throws 429. */
   function admitAnonymous(ip: string) {
@@ -84,6 +86,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   return {
     checkPassword,
     admitAnonymous,
+    clientIp: ipOf,
     /** scrypt through the bounded queue, for every hash a request computes. */
     passwords,
     /** Forgets cached credentials of a member whose password changed. */
@@ -99,7 +102,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
           const decoded = Buffer.from(value, 'base64').toString('utf8');
           const colon = decoded.indexOf(':');
           if (colon < 1) throw HttpError.unauthorized('malformed Basic credentials');
-          return { kind: 'member', ...(await checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1), clientIp(req))) };
+          return { kind: 'member', ...(await checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1), ipOf(req))) };
         }
         throw HttpError.unauthorized('unsupported Authorization scheme; use Bearer <read key> or Basic');
       }

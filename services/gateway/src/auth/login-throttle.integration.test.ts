@@ -89,3 +89,21 @@ describe('scrypt admission (real Postgres and Kafka)', () => {
     expect((await gw.deps.accounts.findMemberByEmail(t.admin.email))!.passwordHash).toMatch(/^scrypt\$65536\$/);
   });
 });
+
+describe('login throttle per IP behind a proxy (real Postgres and Kafka)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ ANONYMOUS_ATTEMPTS_PER_IP_PER_MINUTE: '2', TRUSTED_PROXIES: '127.0.0.1,::1' });
+  });
+  afterAll(() => gw.stop());
+
+  const signIn = (forwardedFor: string) =>
+    fetch(`${gw.url}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ email: `${uniqueId('p')}@example.com`, password: 'guess-1234' }) });
+
+  it('finding 2: behind a trusted proxy the per-IP limit counts each client (X-Forwarded-For), so one client cannot lock everyone out', async () => {
+    expect([(await signIn('198.51.100.1')).status, (await signIn('198.51.100.1')).status, (await signIn('198.51.100.1')).status]).toEqual([401, 401, 429]);
+    expect((await signIn('198.51.100.2')).status).toBe(401);
+    // A client cannot pick its own bucket: only the hop the trusted proxy saw counts.
+    expect((await signIn('203.0.113.50, 198.51.100.1')).status).toBe(429);
+  });
+});

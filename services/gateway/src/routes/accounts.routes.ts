@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import type { AccountAccess, MemberPrincipal } from '../auth/access-control';
-import { clientIp } from '../auth/authenticator';
 import { createRateLimiter } from '../handlers/rate-limiter';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
@@ -27,7 +26,7 @@ export function accountRoutes(deps: GatewayDeps) {
       responses: { 201: { description: 'created', schema: z.object({ account: accountView, member: memberView }) } },
       async handle({ body, req }) {
         if (!config.SIGNUP_OPEN) throw HttpError.forbidden('sign-up is closed on this server');
-        deps.auth.admitAnonymous(clientIp(req));
+        deps.auth.admitAnonymous(deps.auth.clientIp(req));
         const { account, member } = await accounts.createAccountWithAdmin({ name: body.name, email: body.email, passwordHash: await deps.auth.passwords.hash(body.password) });
         return { status: 201, body: { account: accountJson(account), member: memberJson(member, 'admin') } };
       },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parse as parseCookie } from 'cookie';
 import { HttpError } from '@sightline/http';
 import type { MemberPrincipal } from '../auth/access-control';
-import { clientIp, SESSION_COOKIE } from '../auth/authenticator';
+import { SESSION_COOKIE } from '../auth/authenticator';
 import { hashSecret, newSessionToken } from '../handlers/secrets';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
@@ -30,7 +30,7 @@ export function sessionRoutes(deps: GatewayDeps) {
       body: z.object({ email, password: z.string().min(1).max(1024) }),
       responses: { 200: { description: 'signed in', schema: meView } },
       async handle({ body, req, res }) {
-        const identity = await auth.checkPassword(body.email, body.password, clientIp(req));
+        const identity = await auth.checkPassword(body.email, body.password, auth.clientIp(req));
         const token = newSessionToken();
         const expiresAt = new Date(Date.now() + config.SESSION_TTL_HOURS * 3600_000);
         await accounts.createSession(hashSecret(token), identity.memberId, expiresAt);
