@@ -15,7 +15,8 @@ import { VisitorLink } from '../visitor/link';
 import { MoreRows } from './more';
 import { usePaged } from './paged';
 import { ScrollTable } from './table-head';
-import { formatTime, logFilterParams, logQuery, MAX_PROPS, parseLogFilters, type LogFilters } from './model';
+import { TimeText } from './time-text';
+import { logFilterParams, logQuery, MAX_PROPS, parseLogFilters, type LogFilters } from './model';
 import './events.css';
 
 const PAGE = 50;
@@ -129,7 +130,7 @@ function EventLog({ projectId, f }: { projectId: string; f: LogFilters }) {
                   <tr key={e.messageId} data-event={e.messageId} data-name={e.name} data-timestamp={e.timestamp}>
                     <td class="log-time">
                       <button type="button" class="link-button expand" aria-expanded={isOpen} aria-controls={`json-${e.messageId}`} onClick={() => toggle(e.messageId)}>
-                        <span aria-hidden="true">{isOpen ? '▾' : '▸'}</span> {formatTime(e.timestamp, tz)}
+                        <span aria-hidden="true">{isOpen ? '▾' : '▸'}</span> <TimeText iso={e.timestamp} tz={tz} />
                       </button>
                     </td>
                     <td>
@@ -211,7 +212,7 @@ function Sessions({ projectId, visitor }: { projectId: string; visitor: string }
                 <tr key={s.sessionId} data-session={s.sessionId}>
                   <td>
                     <button type="button" class="link-button" title="Show this session's events" onClick={() => setParams({ tab: null, ...logFilterParams({ name: '', category: '', session: s.sessionId, visitor: '', props: [] }) })}>
-                      {formatTime(s.startedAt, tz)}
+                      <TimeText iso={s.startedAt} tz={tz} />
                     </button>
                   </td>
                   <td class="log-visitor">
