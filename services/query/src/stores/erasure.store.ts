@@ -1,9 +1,10 @@
 import type { Pool } from 'pg';
 import type { Erasure } from '@sightline/contracts';
 import { ERASURE_LOCK } from './event.store';
+import { erasedIdHash } from './erased-id';
 
 export interface ErasureStore {
-  /** Deletes the person (every merged index too) and remembers the ids; returns events deleted. */
+  /** Deletes the person (every merged index too) and remembers the ids' hashes; returns events deleted. */
   erase(erasure: Erasure): Promise<number>;
 }
 
@@ -32,7 +33,8 @@ export function createErasureStore(pool: Pool): ErasureStore {
            WHERE project_id = $1 AND visitor_index = ANY($2::int[]) AND id IS NOT NULL`,
           [erasure.projectId, group],
         );
-        const ids = [...new Set([...erasure.visitorIds, ...known.rows.map((r) => r.id)])];
+        // Kept as hashes: enough to refuse the person's replayed events, not to name them.
+        const ids = [...new Set([...erasure.visitorIds, ...known.rows.map((r) => r.id)])].map((id) => erasedIdHash(erasure.projectId, id));
         await client.query(
           `INSERT INTO erased_ids (project_id, id, requested_at) SELECT $1, unnest($2::text[]), $3
            ON CONFLICT (project_id, id) DO UPDATE SET requested_at = greatest(erased_ids.requested_at, excluded.requested_at)`,

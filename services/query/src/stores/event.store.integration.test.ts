@@ -5,6 +5,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '@sightline/testi
 import { enrichedEvent, type EventSeed } from '../../test/enriched-factory';
 import { migrationsDir, schemaPath } from '../migrations-dir';
 import { createErasureStore } from './erasure.store';
+import { erasedIdHash } from './erased-id';
 import { createEventStore, ERASURE_LOCK } from './event.store';
 import { createPartitionStore } from './partition.store';
 
@@ -141,7 +142,7 @@ describe('event store', () => {
       await erasing.query(ERASURE_LOCK, [p]);
       const insert = store.insertBatch([enrichedEvent({ projectId: p, messageId: 'r1', visitorIndex: 1, name: 'View', timestamp: '2026-11-03T10:00:00.000Z' })]);
       await waitFor(async () => (await count("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", [])) > 0, { description: 'insert waiting' });
-      await erasing.query("INSERT INTO erased_ids (project_id, id, requested_at) VALUES ($1, 'v-1', '2026-11-04T00:00:00Z')", [p]);
+      await erasing.query("INSERT INTO erased_ids (project_id, id, requested_at) VALUES ($1, $2, '2026-11-04T00:00:00Z')", [p, erasedIdHash(p, 'v-1')]);
       await erasing.query('COMMIT');
       expect((await insert).inserted).toBe(0);
     } finally {
@@ -182,6 +183,10 @@ describe('event store', () => {
     expect(await count('SELECT count(*) AS n FROM events WHERE project_id = $1', [p])).toBe(1);
     expect(await count('SELECT count(*) AS n FROM visitors WHERE project_id = $1', [p])).toBe(1);
     expect(await count('SELECT count(*) AS n FROM visitor_aliases WHERE project_id = $1', [p])).toBe(0);
+    // Issue #16 finding 7: the erased ids are remembered only as hashes.
+    const kept = (await pool.query<{ id: string }>('SELECT id FROM erased_ids WHERE project_id = $1', [p])).rows.map((r) => r.id);
+    expect(kept).toContain(erasedIdHash(p, 'u-2'));
+    expect(kept.every((id) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
     // Replaying the topic after the erasure does not bring the person back.
     expect((await store.insertBatch(events)).inserted).toBe(0);
     // A later event with the same ids (re-identified after the request) is kept.

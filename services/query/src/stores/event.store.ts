@@ -3,6 +3,7 @@ import type { EnrichedEventParsed } from '@sightline/contracts';
 import type { EventAttributeColumns } from './event-columns';
 import type { PartitionStore } from './partition.store';
 import { applyMerges, type Merge } from './merge.store';
+import { erasedIdHashSql } from './erased-id';
 
 /** Columns of INSERT_BATCH's input, named as json_to_recordset reads them. */
 interface InputRow extends EventAttributeColumns {
@@ -94,7 +95,8 @@ WITH input AS (
          device_type text, is_bot bool, traits json, entry_page text)
   WHERE NOT EXISTS (
     SELECT 1 FROM erased_ids x
-    WHERE x.project_id = t.project_id AND x.id IN (t.visitor_id, t.user_id, t.anonymous_id) AND t.received_at <= x.requested_at)
+    WHERE x.project_id = t.project_id AND x.id IN (${erasedIdHashSql('t.visitor_id')}, ${erasedIdHashSql('t.user_id')}, ${erasedIdHashSql('t.anonymous_id')})
+      AND t.received_at <= x.requested_at)
 ),
 ins AS (
   INSERT INTO events (project_id, message_id, "timestamp", received_at, type, name, category, visitor_index, visitor_id,
