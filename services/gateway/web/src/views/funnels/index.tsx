@@ -13,6 +13,7 @@ import { range } from '../../state/range';
 import { location, setParams } from '../../state/url';
 import { ScrollTable, TableHead } from '../events/table-head';
 import { NotApplied } from '../retention/not-applied';
+import { DraftInput } from './draft-input';
 import { SavedFunnels } from './saved';
 import { FunnelVisitors } from './visitors';
 import { definition, MAX_CONDITIONS, MAX_STEPS, ORDERS, parseState, problem, stateParams, WINDOW_UNITS, windowParts, type FunnelState, type Order } from './model';
@@ -48,7 +49,7 @@ function Builder({ state, events }: { state: FunnelState; events: string[] }) {
             <div class="funnel-step-row">
               <label class="control funnel-event">
                 <span class="control-label">Step {i + 1} event</span>
-                <input name={`step-${i + 1}`} list="funnel-events" value={step.event} required maxLength={200} onChange={(e) => setStep(i, { event: (e.currentTarget as HTMLInputElement).value })} />
+                <DraftInput name={`step-${i + 1}`} list="funnel-events" value={step.event} required maxLength={200} onCommit={(event) => setStep(i, { event })} />
               </label>
               <div class="funnel-step-tools">
                 <button type="button" class="btn btn-small btn-ghost" disabled={i === 0} aria-label={`Move step ${i + 1} up`} onClick={() => move(i, -1)}>
@@ -76,22 +77,12 @@ function Builder({ state, events }: { state: FunnelState; events: string[] }) {
                 <span aria-hidden="true">where</span>
                 <label class="control">
                   <span class="control-label">Property</span>
-                  <input
-                    name={`step-${i + 1}-key-${c + 1}`}
-                    value={key}
-                    maxLength={200}
-                    onChange={(e) => setStep(i, { where: step.where.map((p, k) => (k === c ? [(e.currentTarget as HTMLInputElement).value, p[1]] : p)) })}
-                  />
+                  <DraftInput name={`step-${i + 1}-key-${c + 1}`} value={key} maxLength={200} onCommit={(text) => setStep(i, { where: step.where.map((p, k) => (k === c ? [text, p[1]] : p)) })} />
                 </label>
                 <span aria-hidden="true">=</span>
                 <label class="control">
                   <span class="control-label">Value</span>
-                  <input
-                    name={`step-${i + 1}-value-${c + 1}`}
-                    value={value}
-                    maxLength={500}
-                    onChange={(e) => setStep(i, { where: step.where.map((p, k) => (k === c ? [p[0], (e.currentTarget as HTMLInputElement).value] : p)) })}
-                  />
+                  <DraftInput name={`step-${i + 1}-value-${c + 1}`} value={value} maxLength={500} onCommit={(text) => setStep(i, { where: step.where.map((p, k) => (k === c ? [p[0], text] : p)) })} />
                 </label>
                 <button type="button" class="btn btn-small btn-ghost" aria-label={`Remove condition ${c + 1} of step ${i + 1}`} onClick={() => setStep(i, { where: step.where.filter((_, k) => k !== c) })}>
                   ✕
@@ -163,7 +154,7 @@ function Builder({ state, events }: { state: FunnelState; events: string[] }) {
         {state.breakdown && (
           <label class="control">
             <span class="control-label">{state.breakdown.type === 'trait' ? 'Trait' : 'Property'} name</span>
-            <input name="breakdown-key" value={state.breakdown.key} maxLength={200} required onChange={(e) => update({ ...state, breakdown: { ...state.breakdown!, key: (e.currentTarget as HTMLInputElement).value.trim() || state.breakdown!.key } })} />
+            <DraftInput name="breakdown-key" value={state.breakdown.key} maxLength={200} required onCommit={(text) => update({ ...state, breakdown: { ...state.breakdown!, key: text.trim() || state.breakdown!.key } })} />
           </label>
         )}
       </div>
