@@ -130,10 +130,28 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
     throw new WriteConflictError(`merge ${merged} into ${survivor}`);
   }
 
-  async function erase(keys: ProjectKeys, settings: ProjectSettings, visitor: number, ids: string[]): Promise<void> {
+  /**
+   * Every id the `ids` hash maps to one of `indexes`: an erasure names the ids the gateway knew,
+   * but the hash also holds the visitor's earlier ids (an anonymousId before the login, merged
+   * visitors' ids), and none may stay (issue #16 finding 7). A scan of the project's hash,
+   * which only an erasure pays.
+   */
+  async function idsNaming(keys: ProjectKeys, indexes: Set<number>): Promise<string[]> {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await client.hscan(keys.ids, cursor, 'COUNT', 1000);
+      for (let i = 0; i + 1 < flat.length; i += 2) if (indexes.has(Number(flat[i + 1]))) found.push(flat[i]!);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  }
+
+  async function erase(keys: ProjectKeys, settings: ProjectSettings, visitor: number, named: string[]): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const index = await visitorIndex(keys, visitor);
       const members = (await client.smembers(keys.members(visitor))).map(Number);
+      const ids = [...new Set([...named, ...(await idsNaming(keys, new Set([visitor, ...members])))])];
       const dataKeys = keysOfVisitor(index.dims, index.hours, keys, settings, now());
       const done = await scripts.erase(
         [keys.erased, keys.ids, keys.touched(visitor), keys.members(visitor), ...dataKeys],
