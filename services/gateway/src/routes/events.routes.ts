@@ -113,10 +113,11 @@ export function eventRoutes(deps: GatewayDeps) {
       params: projectParams.extend({ requestId: z.string().min(1).max(100) }),
       responses: { 200: { description: 'the status', schema: erasureView } },
       async handle({ params, access }) {
-        const row = await erasures.find(params.projectId, params.requestId);
+        let row = await erasures.find(params.projectId, params.requestId);
         if (!row) throw HttpError.notFound('no such erasure request');
-        const gone = (await profileOrNull((access as ProjectAccess).project.id, row.visitorId)) === null;
-        return { body: { requestId: row.id, projectId: row.projectId, visitorId: row.visitorId, requestedAt: row.requestedAt.toISOString(), status: gone ? 'erased' : 'pending', statusUrl: statusUrl(row.projectId, row.id) } };
+        // Once the event store has forgotten the visitor, the gateway forgets the id too (only its hash stays).
+        if (!row.erased && (await profileOrNull((access as ProjectAccess).project.id, row.visitorId!)) === null) row = await erasures.markErased(row);
+        return { body: { requestId: row.id, projectId: row.projectId, visitorId: row.visitorId ?? row.visitorIdHash, requestedAt: row.requestedAt.toISOString(), status: row.erased ? 'erased' : 'pending', statusUrl: statusUrl(row.projectId, row.id) } };
       },
     }),
   ];
