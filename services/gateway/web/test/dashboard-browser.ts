@@ -3,15 +3,30 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { repoRoot, waitFor } from '@sightline/testing';
 
 export const screenshotDir = join(repoRoot, '.sightline', 'screenshots');
 
-/** Builds the dashboard from the current source into the gateway's dist/web, which the gateway process serves. */
-export function buildDashboard(): void {
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--config', join(repoRoot, 'services', 'gateway', 'web', 'vite.config.mts'), '--logLevel', 'error'], { stdio: 'pipe' });
+/**
+ * Builds the dashboard from the current source into the gateway's dist/web, which the gateway
+ * process serves. Another test building at the same time holds Vite's lock: wait for it (its
+ * build is of the same source).
+ */
+export async function buildDashboard(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      execFileSync(join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--config', join(repoRoot, 'services', 'gateway', 'web', 'vite.config.mts'), '--logLevel', 'error'], { stdio: 'pipe' });
+      return;
+    } catch (err) {
+      const text = String((err as { stderr?: Buffer }).stderr ?? err);
+      if (!text.includes('Found another Vite build process') || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
 }
 
 /** Full-page screenshots at 1280 and 360 px wide, back at 1280 after. */
@@ -39,13 +54,14 @@ export async function accessibilityProblems(page: Page, label: string): Promise<
   return out;
 }
 
-/** Polls `read` until it equals `want` (deep), then returns the last value, so a failure shows the difference. */
+/** Polls `read` until it equals `want` (deep, any key order), then returns the last value, so a failure shows the difference. */
 export async function settle<T>(read: () => Promise<T>, want: T, timeoutMs = 20_000): Promise<T> {
   let last: T | undefined;
   await waitFor(
     async () => {
       last = await read();
-      return JSON.stringify(last) === JSON.stringify(want);
+      // Key order differs between the page's rows and the oracle's: compare as values.
+      return isDeepStrictEqual(last, want);
     },
     { timeoutMs, intervalMs: 200 },
   ).catch(() => undefined);

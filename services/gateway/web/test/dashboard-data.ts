@@ -39,6 +39,8 @@ export function history(p: ReturnType<typeof periods>): Sent[] {
     if (i % 3 !== 0) out.push({ visitor, at: start + 2 * MINUTE, path: PAGES[3 + (i % 2)] });
     if (i % 4 === 0) out.push({ visitor, at: start + 3 * MINUTE, path: null, event: 'click' });
     if (i % 3 === 1) out.push({ visitor, at: start + 4 * MINUTE, path: null, event: 'signup' });
+    // An event name a spreadsheet would run as a formula: the CSV export must escape it.
+    if (i === 11) out.push({ visitor, at: start + 5 * MINUTE, path: null, event: '=HYPERLINK("http://x")' });
     if (i % 2 === 0) out.push({ visitor, at: start + DAY, path: '/pricing' }, { visitor, at: start + DAY + 5 * MINUTE, path: '/docs' });
   }
   for (let i = 0; i < 4; i++) out.push({ visitor: i < 2 ? `v${i}` : `old${i}`, at: p.previous.from + 5 * 3_600_000 + i * 45 * MINUTE, path: PAGES[i % 2] });

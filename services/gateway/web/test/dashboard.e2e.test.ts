@@ -28,6 +28,12 @@ function cardsOf(s: ReturnType<typeof summaryOf>): Record<string, string> {
   };
 }
 
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}
+
 describe('dashboard in Chromium through the real services', () => {
   let stack: Stack;
   let t: Tenant;
@@ -38,7 +44,7 @@ describe('dashboard in Chromium through the real services', () => {
   const overviewUrl = () => `${gateway}/p/${t.projectId}/overview?period=custom&from=${dateOf(p.current.from)}&to=${dateOf(p.current.to - DAY)}`;
 
   beforeAll(async () => {
-    buildDashboard();
+    await buildDashboard();
     stack = await startStack('dashui');
     gateway = stack.services.gateway.url;
     const api = apiClient(gateway);
@@ -55,7 +61,7 @@ describe('dashboard in Chromium through the real services', () => {
       { timeoutMs: 90_000, description: 'events counted by the aggregator and the query service' },
     );
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
   }, 240_000);
 
@@ -89,6 +95,16 @@ describe('dashboard in Chromium through the real services', () => {
     // The page panel's total is every visitor of the range, once (each of them viewed a page), with the note saying why.
     expect(await page.textContent('[data-panel="panel-pages"] [data-total]')).toBe(formatInt(summaryOf(sent, p.current).visitors));
     expect(await page.textContent('[data-panel="panel-pages"] .note')).toContain('counts once in the total');
+    // The CSV has the same rows, with the formula-like event name escaped; "API" copies the request that returns the same numbers.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-panel="panel-events"] button:has-text("CSV")')]);
+    const csv = (await streamText(await download.createReadStream())).split('\r\n');
+    expect(csv[0]).toBe('Event,Unique visitors,Share of total');
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"")",1,${+(1 / summaryOf(sent, p.current).visitors).toFixed(4)}`);
+    await page.click('[data-panel="panel-pages"] button:has-text("API")');
+    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    expect(curl).toMatch(/^curl -sS -H "Authorization: Bearer \$SIGHTLINE_READ_KEY" '/);
+    const reply = await apiClient(gateway)('GET', new URL(curl.slice(curl.lastIndexOf(' ') + 2, -1)).pathname + new URL(curl.slice(curl.lastIndexOf(' ') + 2, -1)).search, { bearer: t.readKey });
+    expect(Object.fromEntries(reply.body.values.map((v: { value: string; uniques: number }) => [v.value, v.uniques]))).toEqual(breakdownOf(sent, p.current, 'page'));
     await page.click('[data-panel="panel-pages"] .tab:has-text("Entry pages")');
     expect(await settle(() => panelRows(page, 'panel-pages'), breakdownOf(sent, p.current, 'entryPage'))).toEqual(breakdownOf(sent, p.current, 'entryPage'));
     await page.click('[data-panel="panel-pages"] .tab:has-text("Exit pages")');
@@ -149,7 +165,7 @@ describe('dashboard in Chromium through the real services', () => {
     await kp.waitForURL(/period=7d/);
     expect(await settle(() => cardTexts(kp), cardsOf(summaryOf(sent, last7)))).toEqual(cardsOf(summaryOf(sent, last7)));
     await kp.keyboard.press('/');
-    expect(await kp.evaluate(() => document.activeElement?.id)).toBe('filter-value');
+    await kp.waitForFunction(() => document.activeElement?.id === 'filter-value');
     await kp.keyboard.type('/docs');
     await kp.keyboard.press('Enter');
     await kp.waitForURL(/filters=/);
@@ -230,6 +246,34 @@ describe('dashboard in Chromium through the real services', () => {
     await page.waitForSelector('[data-first-event="waiting"]');
     expect(await page.textContent('.first-event')).toContain('data-key=');
     await screenshots(page, 'new-project');
+  });
+
+  it('an upstream that is down: the panels it feeds say which part is unavailable and recover by themselves', async () => {
+    await stack.services.query.kill9();
+    try {
+      await page.goto(overviewUrl());
+      const alert = await page.waitForSelector('.overview .state-error[role=alert]', { timeout: 30_000 });
+      expect(await alert.textContent()).toMatch(/The figures and the chart: unavailable right now \(.*query.*\)\.\s*Retrying in \d+ s/);
+      // The breakdowns come from the aggregator, which is up: they still show their exact rows, never a zero.
+      expect(await settle(() => panelRows(page, 'panel-pages'), breakdownOf(sent, p.current, 'page'))).toEqual(breakdownOf(sent, p.current, 'page'));
+      await screenshots(page, 'overview-query-down');
+    } finally {
+      await stack.restart('query', 'SIGKILL');
+    }
+    const want = cardsOf(summaryOf(sent, p.current));
+    expect(await settle(() => cardTexts(page), want, 60_000)).toEqual(want);
+  });
+
+  it('dark mode: the toggle, and no serious contrast problem', async () => {
+    await page.goto(overviewUrl());
+    await page.waitForSelector('[data-metric="visitors"]');
+    await page.click('button[aria-label="Switch to dark mode"]');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    await page.waitForSelector('[data-panel="chart"] .chart-canvas canvas');
+    expect(await accessibilityProblems(page, 'overview, dark')).toEqual([]);
+    await screenshots(page, 'overview-dark');
+    await page.click('button[aria-label="Switch to light mode"]');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light');
   });
 
   it('visitors now counts the visitors of the last five minutes', async () => {
