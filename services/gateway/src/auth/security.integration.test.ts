@@ -127,6 +127,19 @@ describe('security: keys, roles and project isolation (real Postgres and Kafka)'
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 
+  it('a project or account deleted twice at once gives 204 and 404, never a 500; listing accounts meanwhile never fails', async () => {
+    const t = await createTenant(api, 'Deleted twice');
+    const projects = await Promise.all([1, 2, 3].map(() => api('DELETE', `/v1/projects/${t.projectId}`, { basic: t.admin })));
+    expect(projects.map((r) => r.status).sort()).toEqual([204, 404, 404]);
+    const [a, b, list] = await Promise.all([
+      api('DELETE', `/v1/accounts/${t.accountId}`, { basic: t.admin }),
+      api('DELETE', `/v1/accounts/${t.accountId}`, { basic: t.admin }),
+      api('GET', '/v1/accounts', { basic: t.admin }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([204, 404]);
+    expect(list.status).toBe(200);
+  });
+
   it('refuses a body over the size limit with 413', async () => {
     const res = await api('POST', '/v1/accounts', { body: { name: 'x'.repeat(300_000), email: 'a@b.co', password: 'long enough' } });
     expect(res.status).toBe(413);
@@ -166,3 +179,4 @@ describe('rate limits', () => {
     expect(statuses).toContain(429);
   });
 });
+

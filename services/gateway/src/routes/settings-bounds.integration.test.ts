@@ -45,16 +45,6 @@ describe('project settings bounds (real Postgres and Kafka)', () => {
     expect(patched.status).toBe(200);
     expect(patched.body.project).toMatchObject(top);
   });
-});
-
-describe('keyless writes by path setting (real Postgres and Kafka)', () => {
-  let gw: TestGateway;
-  let api: ReturnType<typeof apiClient>;
-  beforeAll(async () => {
-    gw = await startTestGateway();
-    api = apiClient(gw.url);
-  });
-  afterAll(() => gw.stop());
 
   it('finding 6: a new project has keylessPathWrites off; an admin turns it on and off, and projects.v1 carries it', async () => {
     const t = await createTenant(api, 'Keyless');

@@ -2,7 +2,7 @@ import { HttpError } from '@sightline/http';
 import { newId } from '../handlers/secrets';
 import { slugify, withSuffix } from '../handlers/slug';
 import { createTtlCache } from '../handlers/ttl-cache';
-import { isUniqueViolation, uniqueTarget, type Db } from './prisma';
+import { isMissingRecord, isUniqueViolation, uniqueTarget, type Db } from './prisma';
 
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -46,10 +46,21 @@ export function createAccountStore(db: Db, lookupCacheMs = 0) {
         return (row?.role as Role | undefined) ?? null;
       });
     },
-    listAccountsOf: (memberId: string) => db.membership.findMany({ where: { memberId }, include: { account: true }, orderBy: { createdAt: 'asc' } }),
+    /** The member's accounts; one deleted between Prisma's two queries (memberships, then accounts) is left out. */
+    async listAccountsOf(memberId: string) {
+      const rows = await db.membership.findMany({ where: { memberId }, include: { account: true }, orderBy: { createdAt: 'asc' } });
+      return rows.filter((r): r is typeof r & { account: NonNullable<typeof r.account> } => r.account !== null);
+    },
     getAccount: (id: string) => db.account.findUnique({ where: { id } }),
     getAccountBySlug: (slug: string) => db.account.findUnique({ where: { slug } }),
-    renameAccount: (id: string, name: string) => db.account.update({ where: { id }, data: { name } }),
+    async renameAccount(id: string, name: string) {
+      try {
+        return await db.account.update({ where: { id }, data: { name } });
+      } catch (err) {
+        if (isMissingRecord(err)) throw HttpError.notFound('account not found');
+        throw err;
+      }
+    },
     listMembers: (accountId: string) => db.membership.findMany({ where: { accountId }, include: { member: true }, orderBy: { createdAt: 'asc' } }),
     /** Adds a person to an account: an existing member by email, or a new one with the given password hash. */
     async addMember(accountId: string, input: { email: string; role: Role; passwordHash?: string }) {

@@ -17,6 +17,11 @@ export function isUniqueViolation(err: unknown): boolean {
  * What a unique violation was about: the fields, or (from the pg driver adapter, which names a
  * unique index rather than its columns) the index name, e.g. `members_email_key`.
  */
+/** True when the row a write needed is gone (Prisma's P2025): deleted meanwhile by a concurrent request. */
+export function isMissingRecord(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
+}
+
 export function uniqueTarget(err: unknown): string {
   const meta = (err as { meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string } } } } }).meta;
   const constraint = meta?.driverAdapterError?.cause?.constraint;

@@ -4,7 +4,7 @@ import { mergeSettings, toProjectConfig, type ProjectRow, type SettingsPatch } f
 import { createTtlCache } from '../handlers/ttl-cache';
 import { hashSecret, keyPrefix, newId, newReadKeySecret, newWriteKey } from '../handlers/secrets';
 import type { ChangePublisher } from '../publishers/change.publisher';
-import { isUniqueViolation, type Db, type Tx } from './prisma';
+import { isMissingRecord, isUniqueViolation, type Db, type Tx } from './prisma';
 
 const withAccount = { account: { select: { slug: true } } } as const;
 
@@ -43,6 +43,8 @@ export function createProjectStore(db: Db, publisher: ChangePublisher, lookupCac
       return await db.$transaction(fn, { timeout: 30_000 });
     } catch (err) {
       if (isUniqueViolation(err)) throw new HttpError(409, 'conflict', 'a project with this slug (or id) already exists in the account');
+      // Access was checked against a cached row; a concurrent delete may have won since.
+      if (isMissingRecord(err)) throw HttpError.notFound('not found: deleted meanwhile');
       if ((err as { name?: string }).name?.startsWith('Kafka')) throw HttpError.unavailable('the change could not be published; nothing was changed', 5);
       throw err;
     } finally {
