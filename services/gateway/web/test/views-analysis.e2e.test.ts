@@ -223,6 +223,16 @@ describe('analysis views in Chromium through the real services', () => {
     const proDocs = new Set([...docs].filter((v) => planOf(Number(v.slice(1))) === 'pro'));
     const want2 = { onlyA: [...signup].filter((v) => !proDocs.has(v)).length, both: [...signup].filter((v) => proDocs.has(v)).length, onlyB: [...proDocs].filter((v) => !signup.has(v)).length };
     expect(await settle(counts, want2)).toEqual(want2);
+
+    // Two values of the plan trait: disjoint populations, each the visitors of its plan.
+    await page.goto(url('compare', '&mode=values&dim=trait%3Aplan&va=pro&vb=free'));
+    const plans = { onlyA: [...new Set(sent.map((e) => e.visitor))].filter((v) => planOf(Number(v.slice(1))) === 'pro').length, both: 0, onlyB: 0 };
+    plans.onlyB = VISITORS - plans.onlyA;
+    expect(await settle(counts, plans)).toEqual(plans);
+    // Two periods: the range against the one before it (nobody came then), so everyone is only in A.
+    await page.click('.tabs button:has-text("Two periods")');
+    expect(await settle(counts, { onlyA: VISITORS, both: 0, onlyB: 0 })).toEqual({ onlyA: VISITORS, both: 0, onlyB: 0 });
+    await check('compare-periods');
   });
 
   it('compare API: a read key pages every part exactly; another tenant, a hostile filter and an oversized page are refused', async () => {

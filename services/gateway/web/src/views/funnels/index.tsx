@@ -162,6 +162,10 @@ function Builder({ state, events }: { state: FunnelState; events: string[] }) {
   );
 }
 
+const windowLabel = (seconds: number) => {
+  const w = windowParts(seconds);
+  return `${w.amount} ${w.unit}${w.amount === 1 ? '' : 's'}`;
+};
 const timeText = (s: number | null) => (s === null ? '—' : formatDuration(s));
 
 function Bars({ steps, onList }: { steps: StepResult[]; onList: (step: number, kind: 'converted' | 'dropped') => void }) {
@@ -287,7 +291,7 @@ export function FunnelsView({ projectId }: { projectId: string }) {
                     }}
                   />
                   <p class="note">
-                    Step 1 happens in the selected range; each later step within {formatDuration(state.windowSeconds)} of it ({ORDERS.find((o) => o.id === state.order)!.help}). Click a number to list those visitors.
+                    Step 1 happens in the selected range; each later step within {windowLabel(state.windowSeconds)} of it ({ORDERS.find((o) => o.id === state.order)!.help}). Click a number to list those visitors.
                   </p>
                 </>
               )}
