@@ -39,6 +39,14 @@ function summary(props: TimeChartProps): string {
   return `${props.title}, ${props.starts.length} ${props.interval}s from ${formatBucket(props.starts[0], props.interval, props.timeZone)} to ${formatBucket(props.starts[props.starts.length - 1], props.interval, props.timeZone)}: highest ${formatInt(max)} on ${formatBucket(props.starts[at], props.interval, props.timeZone)}, per-${props.interval} sum ${formatInt(total)}.`;
 }
 
+const everyKth = (xs: number[], k: number) => xs.filter((_, i) => i % k === 0);
+
+function tickLabel(seconds: number, interval: string, timeZone: string): string {
+  const opts: Intl.DateTimeFormatOptions =
+    interval === 'minute' || interval === 'hour' ? { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : interval === 'month' ? { month: 'short', year: 'numeric' } : interval === 'year' ? { year: 'numeric' } : { day: 'numeric', month: 'short' };
+  return new Intl.DateTimeFormat('en-GB', { ...opts, timeZone }).format(new Date(seconds * 1000));
+}
+
 const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 
 export function TimeChart(props: TimeChartProps) {
@@ -74,7 +82,14 @@ export function TimeChart(props: TimeChartProps) {
           legend: { show: true },
           cursor: { drag: { x: false, y: false } },
           axes: [
-            { stroke: css('--text-2'), grid: { stroke: css('--grid') }, ticks: { stroke: css('--grid') } },
+            {
+              stroke: css('--text-2'),
+              grid: { stroke: css('--grid') },
+              ticks: { stroke: css('--grid') },
+              // Ticks on bucket starts only (a daily chart never shows "8am"), as many as fit.
+              splits: () => everyKth(xs, Math.max(1, Math.ceil(xs.length / Math.max(2, Math.floor(width / 110))))),
+              values: (_u: uPlot, splits: number[]) => splits.map((v) => tickLabel(v, props.interval, props.timeZone)),
+            },
             { stroke: css('--text-2'), grid: { stroke: css('--grid') }, ticks: { stroke: css('--grid') }, size: 56 },
           ],
           scales: { y: { range: (_u: uPlot, _min: number, max: number): [number, number] => [0, Math.max(1, max * 1.1)] } },
