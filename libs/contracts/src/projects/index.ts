@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { isoTimestamp, projectId } from '../common';
 
+/** A project's cap on distinct values per dimension kind and local day (`dimensionValuesPerDay`). */
+export const DIMENSION_VALUES_PER_DAY = { default: 10_000, min: 100, max: 100_000 } as const;
+
 export const projectConfigValue = z.object({
   projectId,
   accountId: z.string().min(1),
@@ -35,7 +38,7 @@ export const projectConfigValue = z.object({
    * bitmap aggregator keeps before folding the rest into `(other)`; unset = 10,000. Bounded to
    * 100..100,000 so that no project can grow Redis without bound.
    */
-  dimensionValuesPerDay: z.number().int().min(100).max(100_000).optional(),
+  dimensionValuesPerDay: z.number().int().min(DIMENSION_VALUES_PER_DAY.min).max(DIMENSION_VALUES_PER_DAY.max).optional(),
   /**
    * HiiTrack's writes by path (`/:account/:project/event|property|batch`) need no write key, so
    * anyone who knows the slugs can write; ingest takes them only when this is true (absent = false).

@@ -1,11 +1,12 @@
+import { DIMENSION_VALUES_PER_DAY } from '@sightline/contracts';
 import { durations, labelOf, toLocal, toUtc } from './time-buckets.handler';
 
 /** The value every value past a kind's daily cap folds into. */
 export const OTHER = '(other)';
-export const DEFAULT_VALUE_CAP = 10_000;
+export const DEFAULT_VALUE_CAP = DIMENSION_VALUES_PER_DAY.default;
 /** The bounds a project's own cap must stay within (projects topic `dimensionValuesPerDay`). */
-export const MIN_VALUE_CAP = 100;
-export const MAX_VALUE_CAP = 100_000;
+export const MIN_VALUE_CAP = DIMENSION_VALUES_PER_DAY.min;
+export const MAX_VALUE_CAP = DIMENSION_VALUES_PER_DAY.max;
 /** A day's admitted values are kept this long after the day ends: late events still find them. */
 const ADMITTED_KEPT_MS = 2 * durations.DAY;
 

@@ -1,4 +1,4 @@
-import { projectConfigValue, type ProjectConfig } from '@sightline/contracts';
+import { DIMENSION_VALUES_PER_DAY, projectConfigValue, type ProjectConfig } from '@sightline/contracts';
 import { z } from 'zod';
 
 /**
@@ -17,6 +17,8 @@ export const SETTING_BOUNDS = {
   eventStoreMonths: { min: 1, max: 120 },
   eventsPerSecond: { min: 1, max: 20_000 },
   burst: { min: 1, max: 100_000 },
+  /** Distinct values per dimension kind and day the aggregator keeps before `(other)`. */
+  dimensionValuesPerDay: DIMENSION_VALUES_PER_DAY,
 } as const;
 
 const bounded = (name: keyof typeof SETTING_BOUNDS) => z.number().int().min(SETTING_BOUNDS[name].min).max(SETTING_BOUNDS[name].max);
@@ -29,6 +31,7 @@ export const settingsInput = z.object({
   allowReidentifyAfterErasure: z.boolean().optional(),
   /** HiiTrack's writes by path without a write key (off unless set; see docs/ingest.md). */
   keylessPathWrites: z.boolean().optional(),
+  dimensionValuesPerDay: bounded('dimensionValuesPerDay').optional(),
   retention: z
     .object({
       minuteBucketDays: bounded('minuteBucketDays').optional(),
@@ -47,6 +50,7 @@ export const projectSettings = projectConfigValue.pick({
   sessionSplitAtMidnight: true,
   allowReidentifyAfterErasure: true,
   keylessPathWrites: true,
+  dimensionValuesPerDay: true,
   retention: true,
   rateLimit: true,
 });
@@ -119,6 +123,7 @@ export function toProjectView(row: ProjectRow) {
     botFiltering: row.botFiltering,
     ...settings,
     keylessPathWrites: settings.keylessPathWrites ?? false,
+    dimensionValuesPerDay: settings.dimensionValuesPerDay ?? DIMENSION_VALUES_PER_DAY.default,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

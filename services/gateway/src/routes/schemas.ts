@@ -43,6 +43,7 @@ export const projectView = z.object({
   sessionSplitAtMidnight: z.boolean(),
   allowReidentifyAfterErasure: z.boolean(),
   keylessPathWrites: z.boolean().describe("HiiTrack's writes by path without a write key are accepted (off for new projects)"),
+  dimensionValuesPerDay: z.number().describe('distinct values per dimension kind (page, referrer, a trait key …) and day kept before the rest count as (other)'),
   retention: z.object({ minuteBucketDays: z.number(), hourBucketDays: z.number(), maxEventAgeDays: z.number(), eventStoreMonths: z.number().nullable() }),
   rateLimit: z.object({ eventsPerSecond: z.number(), burst: z.number() }),
   createdAt: z.string(),

@@ -22,6 +22,7 @@ describe('project settings bounds (real Postgres and Kafka)', () => {
     ['rateLimit.eventsPerSecond', { rateLimit: { eventsPerSecond: 1e12, burst: 10 } }],
     ['rateLimit.burst', { rateLimit: { eventsPerSecond: 10, burst: 1e12 } }],
     ['sessionTimeoutMinutes', { sessionTimeoutMinutes: 10_000_000 }],
+    ['dimensionValuesPerDay', { dimensionValuesPerDay: 100_001 }],
   ];
 
   it('finding 4: a setting above its documented range is a 400 naming it, on update and on create', async () => {
@@ -33,6 +34,7 @@ describe('project settings bounds (real Postgres and Kafka)', () => {
     }
     const project = await api('GET', `/v1/projects/${t.projectId}`, { basic: t.admin });
     expect(project.body.project.retention.maxEventAgeDays).toBe(30);
+    expect(project.body.project.dimensionValuesPerDay).toBe(10_000);
   });
 
   it('finding 4: every setting accepts the top of its range', async () => {
@@ -40,10 +42,13 @@ describe('project settings bounds (real Postgres and Kafka)', () => {
       retention: { maxEventAgeDays: SETTING_BOUNDS.maxEventAgeDays.max, minuteBucketDays: SETTING_BOUNDS.minuteBucketDays.max, hourBucketDays: SETTING_BOUNDS.hourBucketDays.max, eventStoreMonths: SETTING_BOUNDS.eventStoreMonths.max },
       rateLimit: { eventsPerSecond: SETTING_BOUNDS.eventsPerSecond.max, burst: SETTING_BOUNDS.burst.max },
       sessionTimeoutMinutes: SETTING_BOUNDS.sessionTimeoutMinutes.max,
+      dimensionValuesPerDay: SETTING_BOUNDS.dimensionValuesPerDay.max,
     };
     const patched = await api('PATCH', `/v1/projects/${t.projectId}`, { basic: t.admin, body: top });
     expect(patched.status).toBe(200);
     expect(patched.body.project).toMatchObject(top);
+    // The aggregator reads the cap from projects.v1.
+    expect(toProjectConfig((await gw.deps.projects.get(t.projectId))!).dimensionValuesPerDay).toBe(SETTING_BOUNDS.dimensionValuesPerDay.max);
   });
 
   it('finding 6: a new project has keylessPathWrites off; an admin turns it on and off, and projects.v1 carries it', async () => {
