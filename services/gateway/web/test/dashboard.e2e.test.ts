@@ -149,6 +149,21 @@ describe('dashboard in Chromium through the real services', () => {
     await screenshots(page, 'overview-compare');
   });
 
+  it('"contains" and "is not" filters, from a shared URL, select the visitors they say', async () => {
+    const within = (e: Sent) => e.at >= p.current.from && e.at < p.current.to;
+    const blog = new Set(sent.filter((e) => within(e) && e.path?.includes('blog')).map((e) => e.visitor));
+    const all = new Set(sent.filter(within).map((e) => e.visitor));
+    const notBlog = new Set([...all].filter((v) => !blog.has(v)));
+    for (const [filters, people] of [
+      [[['page', 'contains', 'BLOG']], blog],
+      [[['page', 'isNot', '/blog/a', '/blog/b']], notBlog],
+    ] as const) {
+      await page.goto(`${overviewUrl()}&filters=${encodeURIComponent(JSON.stringify(filters))}`);
+      const want = { cards: cardsOf(summaryOf(sent, p.current, people as Set<string>)), pages: breakdownOf(sent, p.current, 'page', people as Set<string>) };
+      expect(await settle(async () => ({ cards: await cardTexts(page), pages: await panelRows(page, 'panel-pages') }), want)).toEqual(want);
+    }
+  });
+
   it('the main flow with the keyboard alone: sign in, preset, filter, compare, clear, help', async () => {
     const keyboard = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const kp = await keyboard.newPage();
