@@ -1,8 +1,6 @@
 // The dashboard's only way to the API: a client typed by the types openapi-typescript generates
 // from /openapi.json at build time (schema.d.ts), so a route the document does not describe, or
 // a field it does not have, fails the typecheck. Same-origin, with the member's session cookie.
-// READ services/gateway/web/CONTRACT.md: the endpoints being added for the dashboard, and the
-// working rules for everyone building it in parallel.
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
 
