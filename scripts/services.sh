@@ -25,7 +25,7 @@ env_of() {
   case "$1" in
     session-fingerprint) echo "DATABASE_URL=$PG/identity" ;;
     query) echo "DATABASE_URL=$PG/events" ;;
-    gateway) echo "DATABASE_URL=$PG/gateway" ;;
+    gateway) echo "DATABASE_URL=$PG/gateway INGEST_PUBLIC_URL=http://127.0.0.1:8081" ;;
     *) echo "" ;;
   esac
 }

@@ -12,6 +12,8 @@ export const config = defineConfig({
   QUERY_URL: z.string().url().default('http://127.0.0.1:8084'),
   /** The collector; HiiTrack-compatible writes are forwarded to it with the project's write key. */
   INGEST_URL: z.string().url().default('http://127.0.0.1:8081'),
+  /** The collector's URL as browsers and SDKs reach it, for the dashboard's snippets (GET /v1/config); unset = the browser derives it. */
+  INGEST_PUBLIC_URL: z.string().url().optional(),
   /** Public URL of this gateway, for status links and the demo env file. */
   PUBLIC_URL: z.string().url().optional(),
   /** Anyone may create an account with POST /v1/accounts. */

@@ -26,7 +26,6 @@ const cliConfig = defineConfig({
   DEMO_PASSWORD: z.string().min(8).default('sightline-demo'),
   DEMO_PROJECT_ID: z.string().min(1).default('demo'),
   DEMO_ENV_FILE: z.string().default('.sightline/demo.env'),
-  INGEST_PUBLIC_URL: z.string().url().optional(),
 });
 
 const shellQuote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;

@@ -55,6 +55,23 @@ export function sessionRoutes(deps: GatewayDeps) {
     }),
     route({
       method: 'get',
+      operationId: 'getServerConfig',
+      path: '/v1/config',
+      summary: "What a client of this server needs before signing in: the collector's public URL and whether sign-up is open",
+      tags: ['session'],
+      access: { kind: 'public' },
+      responses: {
+        200: {
+          description: 'server facts',
+          schema: z.object({ ingestUrl: z.string().nullable().describe('the collector (INGEST_PUBLIC_URL), null when not configured'), signupOpen: z.boolean() }),
+        },
+      },
+      async handle() {
+        return { body: { ingestUrl: config.INGEST_PUBLIC_URL ?? null, signupOpen: config.SIGNUP_OPEN } };
+      },
+    }),
+    route({
+      method: 'get',
       operationId: 'getMe',
       path: '/v1/me',
       summary: 'The signed-in member and their accounts',

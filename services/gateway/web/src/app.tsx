@@ -3,6 +3,7 @@
 import { useEffect } from 'preact/hooks';
 import { PlainLayout, ProjectLayout } from './shell/layout';
 import { Loading } from './components/states';
+import { loadServerConfig } from './state/server';
 import { loadSession, me, sessionError } from './state/session';
 import { location, navigate, route } from './state/url';
 import { AccountView } from './views/account';
@@ -48,7 +49,10 @@ function NotFound() {
 }
 
 export function App() {
-  useEffect(() => void loadSession(), []);
+  useEffect(() => {
+    void loadSession();
+    void loadServerConfig();
+  }, []);
   const who = me.value;
   const r = route.value;
   const path = location.value.path;

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, unwrap } from '../../api/client';
 import { useFormAction } from '../../components/form-action';
 import { Link } from '../../shell/layout';
+import { server } from '../../state/server';
 import { loadSession, projects } from '../../state/session';
 import { location, navigate } from '../../state/url';
 
@@ -53,9 +54,11 @@ export function SignInView() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <p>
-        New here? <Link href="/sign-up">Create an account</Link>
-      </p>
+      {server.value?.signupOpen !== false && (
+        <p>
+          New here? <Link href="/sign-up">Create an account</Link>
+        </p>
+      )}
     </div>
   );
 }

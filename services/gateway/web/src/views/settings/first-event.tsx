@@ -4,14 +4,17 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, unwrap } from '../../api/client';
 import { CopyButton } from '../../components/copy-button';
 import { addDays, formatDate } from '../../state/range-presets';
+import { server } from '../../state/server';
 import type { Project } from '../../state/session';
 
 /**
- * The collector's public URL. The gateway does not publish it yet, so it is derived: the
- * dashboard's host on ingest's port when the gateway runs on its default port, else this origin
- * (a reverse proxy serving both).
+ * The collector's public URL: what the server says (GET /v1/config, INGEST_PUBLIC_URL), else
+ * derived: the dashboard's host on ingest's port when the gateway runs on its default port, else
+ * this origin (a reverse proxy serving both).
  */
 export function collectorUrl(): string {
+  const configured = server.value?.ingestUrl;
+  if (configured) return configured.replace(/\/$/, '');
   const { protocol, hostname, port } = window.location;
   return port === '8080' ? `${protocol}//${hostname}:8081` : window.location.origin;
 }
