@@ -7,7 +7,7 @@ SERVICES := ingest session-fingerprint bitmap-aggregator query gateway
 # Only the first `npm ci` runs on the machine's own node.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install infra build typecheck lint-openapi up down status test test-unit test-integration test-e2e bench replay logs
+.PHONY: help install infra build typecheck lint-openapi up down status test test-unit test-integration test-e2e bench bench-runtime replay logs
 
 help:
 	@echo "make up      install, start Kafka/Postgres/Redis, build, start all services, create the demo project"
@@ -15,6 +15,7 @@ help:
 	@echo "make down    stop the services and the infrastructure"
 	@echo "make status  what is running"
 	@echo "make bench   run the benchmarks under bench/"
+	@echo "make bench-runtime   the ingest, fingerprint and aggregator benchmarks on the machine's node vs the pinned one"
 	@echo "make replay SERVICE=query   rebuild one projection by replaying events.enriched.v1"
 
 node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
@@ -75,7 +76,11 @@ test-e2e: install infra build
 	npx jest --selectProjects e2e --runInBand
 
 bench: install infra build
-	@for b in bench/*/run.ts; do echo "== $$b"; node scripts/run-ts.mjs $$b || exit 1; done
+	@for b in bench/*/run.ts; do [ "$$b" = bench/runtime/run.ts ] && continue; echo "== $$b"; node scripts/run-ts.mjs $$b || exit 1; done
+
+# Runs three of the benchmarks again under each of two Node binaries (README, "Node.js 24 vs 20").
+bench-runtime: install infra build
+	node scripts/run-ts.mjs bench/runtime/run.ts
 
 replay:
 	@test -n "$(SERVICE)" || (echo "usage: make replay SERVICE=<bitmap-aggregator|query>"; exit 2)
