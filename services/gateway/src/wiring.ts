@@ -12,6 +12,7 @@ import { createErasureStore } from './stores/erasures.store';
 import { createFunnelStore } from './stores/funnels.store';
 import type { Db } from './stores/prisma';
 import { createProjectStore } from './stores/projects.store';
+import { createSegmentStore } from './stores/segments.store';
 
 /** Builds the stores, clients and auth from their I/O handles; shared by main.ts, the CLI and tests. */
 export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db; publisher: ChangePublisher }): GatewayDeps {
@@ -36,6 +37,7 @@ export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db
     accounts,
     projects,
     funnels: createFunnelStore(db),
+    segments: createSegmentStore(db),
     erasures: createErasureStore(db),
     auth,
     access: createAccessControl({ auth, accounts, projects, limiter, defaultProjectId: config.DEFAULT_PROJECT_ID }),

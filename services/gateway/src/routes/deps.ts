@@ -9,6 +9,7 @@ import type { AccountStore } from '../stores/accounts.store';
 import type { ErasureStore } from '../stores/erasures.store';
 import type { FunnelStore } from '../stores/funnels.store';
 import type { ProjectStore } from '../stores/projects.store';
+import type { SegmentStore } from '../stores/segments.store';
 
 /** Everything route handlers may use; built once in main.ts (or a test). */
 export interface GatewayDeps {
@@ -17,6 +18,7 @@ export interface GatewayDeps {
   accounts: AccountStore;
   projects: ProjectStore;
   funnels: FunnelStore;
+  segments: SegmentStore;
   erasures: ErasureStore;
   auth: Authenticator;
   access: AccessControl;

@@ -8,6 +8,7 @@ import { projectRoutes } from './projects.routes';
 import type { RouteDef } from './route';
 import { seedAnalyticsRoutes } from './seed-analytics.routes';
 import { seedHiiTrackRoutes } from './seed-hiitrack.routes';
+import { segmentRoutes } from './segments.routes';
 import { sessionRoutes } from './session.routes';
 import { viewRoutes } from './views.routes';
 
@@ -23,6 +24,7 @@ export function allRoutes(deps: GatewayDeps): RouteDef[] {
     ...keyRoutes(deps),
     ...analyticsRoutes(deps),
     ...funnelRoutes(deps),
+    ...segmentRoutes(deps),
     ...eventRoutes(deps),
     ...viewRoutes(deps),
     ...seedAnalyticsRoutes(deps),
