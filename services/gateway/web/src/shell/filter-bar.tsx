@@ -2,8 +2,9 @@
 // the value field; a click on any breakdown row adds an "is" filter too.
 import { signal } from '@preact/signals';
 import { useState } from 'preact/hooks';
-import { DIMENSIONS, OP_LABELS, dimensionLabel, type FilterOp } from '../state/filter-expr';
+import { DIMENSIONS, OP_LABELS, dimensionLabel, serializeFilters, type FilterOp } from '../state/filter-expr';
 import { addFilter, clearFilters, filters, removeFilter } from '../state/filters';
+import { applySegment, canEditSegments, deleteSegment, saveSegment, segmentError, segments } from '../state/segments';
 
 export const FILTER_INPUT_ID = 'filter-value';
 
@@ -90,6 +91,72 @@ export function FilterBar() {
             </li>
           )}
         </ul>
+      )}
+      <SegmentControls />
+    </div>
+  );
+}
+
+const SEGMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9 _.-]*$/;
+
+/** Saved segments: pick one to replace the filters with it; save the current filters under a name. */
+function SegmentControls() {
+  const [name, setName] = useState('');
+  const list = filters.value;
+  const saved = segments.value;
+  const current = serializeFilters(list);
+  const active = saved.find((s) => current !== null && serializeFilters(s.filters) === current)?.name ?? '';
+  const editable = canEditSegments.value;
+  if (!saved.length && !(list.length && editable)) return null;
+  async function save(e: Event) {
+    e.preventDefault();
+    const n = name.trim();
+    if (!n) return;
+    if (!SEGMENT_NAME.test(n) || n.length > 100) {
+      segmentError.value = 'A segment name is letters, digits, space, _ . - (at most 100), starting with a letter or digit';
+      return;
+    }
+    if (await saveSegment(n)) setName('');
+  }
+  return (
+    <div class="segment-bar">
+      {saved.length > 0 && (
+        <>
+          <label class="control">
+            <span class="control-label">Segments</span>
+            <select value={active} onChange={(e) => applySegment((e.currentTarget as HTMLSelectElement).value)}>
+              <option value="" disabled>
+                Apply a segment…
+              </option>
+              {saved.map((s) => (
+                <option key={s.name} value={s.name}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {editable && active && (
+            <button type="button" class="btn btn-small btn-ghost" onClick={() => void deleteSegment(active)}>
+              Delete segment “{active}”
+            </button>
+          )}
+        </>
+      )}
+      {list.length > 0 && editable && (
+        <form class="segment-save" onSubmit={save} aria-label="Save the filters as a segment">
+          <label class="control">
+            <span class="control-label">Segment name</span>
+            <input value={name} size={14} maxLength={100} placeholder="e.g. Mobile in FR" onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" class="btn btn-small">
+            Save as segment
+          </button>
+        </form>
+      )}
+      {segmentError.value && (
+        <p class="segment-error" role="alert">
+          {segmentError.value}
+        </p>
       )}
     </div>
   );
