@@ -26,7 +26,7 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
   const redis = createRedisClient(env);
   const scripts = bitmapScripts(redis);
   const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX, { traitKeys: env.BITMAP_TRAIT_KEYS ? new Set(env.BITMAP_TRAIT_KEYS) : null });
-  const reader = createBitmapReader(redis, scripts, env.REDIS_KEY_PREFIX);
+  const reader = createBitmapReader(redis, scripts, env.REDIS_KEY_PREFIX, Date.now, { maxCost: env.READ_MAX_COST, sliceCost: env.READ_SLICE_COST });
   const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}bitmap-aggregator`;
   const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);
   const producer = createProducer(kafka);

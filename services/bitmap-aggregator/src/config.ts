@@ -30,6 +30,17 @@ export const config = defineConfig({
    * core in production, 1 in tests and development.
    */
   WORKERS: env.autoCount.default('auto'),
+  /**
+   * Most bitmap operands one read may cost (docs/aggregator-api.md, "Read cost"): a costlier
+   * read is a 400 naming the limit and its cost, refused before any bitmap work. 250,000 ≈ a
+   * daily retention of ~260 periods; the dashboard's heaviest presets stay under 20,000.
+   */
+  READ_MAX_COST: z.coerce.number().int().min(1000).default(250_000),
+  /**
+   * Most operands one Lua script call of a read runs (~2-3 ms of Redis on small bitmaps): a
+   * bigger read is several calls, and other tenants' commands run between them.
+   */
+  READ_SLICE_COST: z.coerce.number().int().min(16).default(500),
 });
 
 export type AggregatorConfig = z.infer<typeof config.schema>;

@@ -20,6 +20,70 @@ export interface Program {
   steps: Step[];
 }
 
+/**
+ * The read cost model (docs/aggregator-api.md, "Read cost"): the bitmap operands Redis reads.
+ * A BITOP OR/AND reads each source once; an and-not is two BITOPs of two operands each; a
+ * BITCOUNT or GET reads one; an hsum reads one hash per covering bucket. So a retention cell
+ * (AND cohort+active, AND-NOT merged, BITCOUNT) costs 7, a 1-day unique count about 5.
+ */
+export function stepCost(step: Step): number {
+  switch (step[0]) {
+    case 'or':
+    case 'and':
+      return step.length - 2;
+    case 'andnot':
+      return 4;
+    case 'hsum':
+      return step.length - 2;
+    default:
+      return 1;
+  }
+}
+
+export function programCost(program: Program): number {
+  let cost = 0;
+  for (const step of program.steps) cost += stepCost(step);
+  return cost;
+}
+
+/** One script call's share of a program: its own KEYS (only the ones its steps name) and steps re-indexed into them. */
+export interface Slice {
+  keys: string[];
+  steps: Step[];
+  cost: number;
+}
+
+/**
+ * Cuts a program into consecutive slices of at most `maxCost` operands each (a single step
+ * costlier than that is a slice of its own), so no one script holds single-threaded Redis for
+ * long: between two slices other clients' commands run. A temp written in one slice and read
+ * in a later one is an ordinary key in between (same hash tag, same shard).
+ */
+export function sliceProgram(program: Program, maxCost: number): Slice[] {
+  const slices: Slice[] = [];
+  let current: { index: Map<number, number>; slice: Slice } | null = null;
+  for (const step of program.steps) {
+    const cost = stepCost(step);
+    if (!current || (current.slice.cost > 0 && current.slice.cost + cost > maxCost)) {
+      current = { index: new Map(), slice: { keys: [], steps: [], cost: 0 } };
+      slices.push(current.slice);
+    }
+    const { index, slice } = current;
+    const local = (global: number): number => {
+      let i = index.get(global);
+      if (i === undefined) {
+        slice.keys.push(program.keys[global - 1]!);
+        i = slice.keys.length;
+        index.set(global, i);
+      }
+      return i;
+    };
+    slice.steps.push(step[0] === 'hsum' ? ['hsum', step[1], ...(step.slice(2) as number[]).map(local)] : ([step[0], ...(step.slice(1) as number[]).map(local)] as Step));
+    slice.cost += cost;
+  }
+  return slices;
+}
+
 export class ProgramBuilder {
   private readonly keyIndex = new Map<string, number>();
   private readonly program: Program = { keys: [], temps: [], steps: [] };

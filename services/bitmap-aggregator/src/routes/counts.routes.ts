@@ -5,7 +5,7 @@ import { HttpError, validate } from '@sightline/http';
 import { DIMENSION_KINDS, isDimension } from '../handlers/dimensions.handler';
 import { activeExpr, exprLimitError, exprSchema, type Expr } from '../handlers/expression.handler';
 import type { ProjectSettings } from '../handlers/range.handler';
-import type { BitmapReader } from '../stores/bitmap-reader.store';
+import { ReadCostError, type BitmapReader } from '../stores/bitmap-reader.store';
 
 const iso = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 const interval = z.enum(['minute', 'hour', 'day', 'week', 'month', 'year']).optional();
@@ -55,11 +55,12 @@ function parseExpr(raw: string | undefined): Expr {
   return expr;
 }
 
-/** Turns a too-long series into a 400 rather than a 500. */
+/** Turns a too-long series or a read over the cost bound into a 400 naming the field, rather than a 500. */
 async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    if (err instanceof ReadCostError) throw HttpError.badRequest(err.message, [{ path: err.field, reason: `cost ${err.cost} over the limit of ${err.limit}` }]);
     if (err instanceof RangeError) throw HttpError.badRequest(err.message, [{ path: 'interval', reason: err.message }]);
     throw err;
   }
@@ -98,13 +99,13 @@ export function countsRouter(reader: BitmapReader, settingsOf: (projectId: strin
   router.post('/internal/projects/:projectId/retention', async (req, res) => {
     const id = project(req.params.projectId);
     const body = validate(retentionBody, req.body, 'body');
-    res.json({ cohorts: await reader.retention(id, settingsOf(id), body.cohortInterval, body.from, body.periods) });
+    res.json({ cohorts: await guard(() => reader.retention(id, settingsOf(id), body.cohortInterval, body.from, body.periods)) });
   });
 
   router.post('/internal/projects/:projectId/candidates', async (req, res) => {
     const id = project(req.params.projectId);
     const body = validate(candidatesBody, req.body, 'body');
-    const visitorIndexes = await reader.candidates(id, settingsOf(id), body, body.dims);
+    const visitorIndexes = await guard(() => reader.candidates(id, settingsOf(id), body, body.dims));
     res.json({ count: visitorIndexes.length, visitorIndexes });
   });
 

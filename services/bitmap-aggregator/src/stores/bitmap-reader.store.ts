@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ACTIVE, isDayOnly, NEW } from '../handlers/dimensions.handler';
 import type { Expr } from '../handlers/expression.handler';
 import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
-import { ProgramBuilder } from '../handlers/program.handler';
+import { programCost, ProgramBuilder, sliceProgram } from '../handlers/program.handler';
 import { alignRange, coverRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
 import { ceilTo, floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
 import { capKindOf, DEFAULT_VALUE_CAP } from '../handlers/value-cap.handler';
@@ -30,13 +30,62 @@ export interface Cohort {
 export const MAX_SERIES_POINTS = 5000;
 const MAX_BREAKDOWN_VALUES = 2000;
 
-/** Answers every count with one Lua script on the project's shard. */
-export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now) {
-  async function run(projectId: string, build: (b: ProgramBuilder) => void): Promise<Array<number | Buffer> & { dayRounded?: boolean }> {
+/** Per-read bounds (config READ_MAX_COST, READ_SLICE_COST; docs/aggregator-api.md "Read cost"). */
+export interface ReadLimits {
+  /** Most operands (stepCost) one read may cost; a costlier read is a 400 before any bitmap work. */
+  maxCost: number;
+  /** Most operands one script call runs; a bigger read is several calls, other commands run between them. */
+  sliceCost: number;
+}
+
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxCost: 250_000, sliceCost: 500 };
+
+/** A read whose cost is over READ_MAX_COST: the count API answers 400 naming `field`. */
+export class ReadCostError extends Error {
+  constructor(
+    readonly field: string,
+    readonly cost: number,
+    readonly limit: number,
+  ) {
+    super(`read cost ${cost} is over the limit of ${limit} (bitmap operands: keys read per bucket cover × cells, see docs/aggregator-api.md); narrow the range, the interval, the periods or the filter`);
+  }
+}
+
+/** What the reader did, for tests and metrics: script calls, the costliest slice, reads refused. */
+export interface ReadStats {
+  scriptCalls: number;
+  maxSliceCost: number;
+  maxSliceKeys: number;
+  refused: number;
+}
+
+/** Answers every count with Lua scripts on the project's shard, a bounded slice of the read per call. */
+export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now, limits: ReadLimits = DEFAULT_READ_LIMITS) {
+  const stats: ReadStats = { scriptCalls: 0, maxSliceCost: 0, maxSliceKeys: 0, refused: 0 };
+
+  /** Builds the whole program (no Redis work), refuses it when over the bound, then runs it slice by slice. */
+  async function run(projectId: string, field: string, build: (b: ProgramBuilder) => void): Promise<Array<number | Buffer> & { dayRounded?: boolean }> {
     const builder = new ProgramBuilder(projectKeys(prefix, projectId), randomUUID());
     build(builder);
     const program = builder.build();
-    const results: Array<number | Buffer> & { dayRounded?: boolean } = program.steps.length === 0 ? [] : await scripts.query(program.keys, [JSON.stringify(program.steps), ...program.temps]);
+    const cost = programCost(program);
+    if (cost > limits.maxCost) {
+      stats.refused++;
+      throw new ReadCostError(field, cost, limits.maxCost);
+    }
+    const results: Array<number | Buffer> & { dayRounded?: boolean } = [];
+    try {
+      for (const slice of sliceProgram(program, limits.sliceCost)) {
+        stats.scriptCalls++;
+        stats.maxSliceCost = Math.max(stats.maxSliceCost, slice.cost);
+        stats.maxSliceKeys = Math.max(stats.maxSliceKeys, slice.keys.length);
+        const out = await scripts.query(slice.keys, [JSON.stringify(slice.steps)]);
+        for (const value of out) results.push(value);
+      }
+    } finally {
+      const temps = program.temps.map((i) => program.keys[i - 1]!);
+      for (let i = 0; i < temps.length; i += 500) await client.del(...temps.slice(i, i + 500));
+    }
     if (builder.dayRounded) results.dayRounded = true;
     return results;
   }
@@ -78,11 +127,11 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
     return { range, series: q.interval ? seriesPieces(range, q.interval, settings.timeZone, MAX_SERIES_POINTS) : undefined };
   }
 
-  async function countSeries(projectId: string, q: RangeQuery, settings: ProjectSettings, add: (b: ProgramBuilder, range: LocalRange) => number): Promise<CountSeries> {
+  async function countSeries(projectId: string, q: RangeQuery, settings: ProjectSettings, field: string, add: (b: ProgramBuilder, range: LocalRange) => number): Promise<CountSeries> {
     const { range, series } = pieces(q, settings);
     let total = -1;
     const points: number[] = [];
-    const results = await run(projectId, (b) => {
+    const results = await run(projectId, series ? 'interval' : field, (b) => {
       total = add(b, range);
       for (const piece of series ?? []) points.push(add(b, piece.range));
     });
@@ -91,12 +140,15 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
   }
 
   return {
+    stats,
+    limits,
+
     uniques(projectId: string, settings: ProjectSettings, q: RangeQuery, expr: Expr): Promise<CountSeries> {
-      return countSeries(projectId, q, settings, (b, range) => b.countPeople(b.expr(expr, range)));
+      return countSeries(projectId, q, settings, 'expr', (b, range) => b.countPeople(b.expr(expr, range)));
     },
 
     totals(projectId: string, settings: ProjectSettings, q: RangeQuery, dim: string = ACTIVE): Promise<CountSeries> {
-      return countSeries(projectId, q, settings, (b, range) => b.total(dim, range));
+      return countSeries(projectId, q, settings, 'to', (b, range) => b.total(dim, range));
     },
 
     async breakdown(projectId: string, settings: ProjectSettings, q: RangeQuery, prefixDim: string, limit: number, expr: Expr): Promise<Breakdown> {
@@ -106,7 +158,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       // Exit pages of open sessions have no totals; an exit page is a page viewed in the session.
       const [names, cappedDays] = await Promise.all([valuesIn(keys, range, dimPrefix, prefixDim === 'exitPage' ? [dimPrefix, 'page:'] : [dimPrefix]), client.smembers(keys.capped)]);
       let total = -1;
-      const results = await run(projectId, (b) => {
+      const results = await run(projectId, 'prefix', (b) => {
         const among = b.expr(expr, range);
         total = b.countPeople(among);
         for (const value of names) b.countPeople(b.and([b.union(dimPrefix + value, range), among]));
@@ -127,7 +179,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       const first = floorTo(toLocal(from.getTime(), settings.timeZone), cohortInterval);
       const bucket = (i: number): LocalRange => ({ fromMs: nextStart(first, cohortInterval, i), toMs: nextStart(first, cohortInterval, i + 1) });
       const cells: number[][] = [];
-      const results = await run(projectId, (b) => {
+      const results = await run(projectId, 'periods', (b) => {
         for (let i = 0; i < periods; i++) {
           const cohort = b.union(NEW, bucket(i));
           const row: number[] = [];
@@ -146,7 +198,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       const { range } = pieces(q, settings);
       let get = -1;
       let count = -1;
-      const results = await run(projectId, (b) => {
+      const results = await run(projectId, 'expr', (b) => {
         const set = b.expr(expr, range);
         get = b.getPeople(set);
         count = b.countPeople(set);
@@ -157,7 +209,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
 
     async candidates(projectId: string, settings: ProjectSettings, q: RangeQuery, dims: string[]): Promise<number[]> {
       const { range } = pieces(q, settings);
-      const results = await run(projectId, (b) => {
+      const results = await run(projectId, 'dims', (b) => {
         b.getPeople(b.and(dims.map((d) => b.union(d, range))));
       });
       return bitsOf(results[0] as Buffer | undefined);

@@ -218,7 +218,12 @@ redis.call('DEL', KEYS[3], KEYS[4])
 return 1
 `;
 
-/** KEYS = program keys; ARGV[1] = JSON steps, ARGV[2…] = temp key indexes (deleted at the end). */
+/**
+ * KEYS = program keys; ARGV[1] = JSON steps, ARGV[2…] = temp key indexes (deleted at the end).
+ * A big read runs as several calls (one slice of its steps each, see sliceProgram), so a temp
+ * may outlive one call: each written temp expires after a minute in case the reader never
+ * gets to delete it.
+ */
 export const QUERY = `
 local steps = cjson.decode(ARGV[1])
 local out = {}
@@ -228,9 +233,11 @@ for _, s in ipairs(steps) do
     local args = {}
     for i = 3, #s do args[#args + 1] = KEYS[s[i]] end
     redis.call('BITOP', op, KEYS[s[2]], unpack(args))
+    redis.call('PEXPIRE', KEYS[s[2]], 60000)
   elseif op == 'andnot' then
     redis.call('BITOP', 'AND', KEYS[s[2]], KEYS[s[3]], KEYS[s[4]])
     redis.call('BITOP', 'XOR', KEYS[s[2]], KEYS[s[3]], KEYS[s[2]])
+    redis.call('PEXPIRE', KEYS[s[2]], 60000)
   elseif op == 'count' then
     out[#out + 1] = redis.call('BITCOUNT', KEYS[s[2]])
   elseif op == 'get' then
