@@ -4,7 +4,7 @@
  * ratio B/A pair by pair. By default A is the machine's /usr/bin/node and B the Node the repo
  * pins (node_modules/.bin/node) — the figures behind the README's "Node 24 vs 20" table.
  *
- *   node scripts/run-ts.mjs bench/runtime/run.ts [--a=/usr/bin/node] [--b=node_modules/.bin/node] [--rounds=2]
+ *   node scripts/run-ts.mjs bench/runtime/run.ts [--a=/usr/bin/node] [--b=node_modules/.bin/node] [--rounds=2] [--only=ingest,aggregator]
  *
  * Each benchmark runs at a small size (ingest 3 s per wrk run; fingerprint 50k events;
  * aggregator 20k visitors × 30 days, service consumer phase included).
@@ -17,6 +17,7 @@ import { repoRoot } from '@sightline/testing';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
 const nodes = { A: args.a ?? '/usr/bin/node', B: args.b ?? join(repoRoot, 'node_modules', '.bin', 'node') };
 const rounds = Number(args.rounds ?? 2);
+const only = args.only ? new Set(args.only.split(',')) : null;
 
 interface Bench {
   name: string;
@@ -65,11 +66,9 @@ function runOnce(node: string, bench: Bench): Record<string, number> {
   );
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 const results: Record<string, { A: number[]; B: number[] }> = {};
 for (let round = 1; round <= rounds; round++) {
-  for (const bench of benches) {
+  for (const bench of benches.filter((b) => !only || only.has(b.name))) {
     for (const side of ['A', 'B'] as const) {
       const figures = runOnce(nodes[side], bench);
       for (const [figure, value] of Object.entries(figures)) {
@@ -84,5 +83,5 @@ console.log(`\nA = ${version(nodes.A)} (${nodes.A}), B = ${version(nodes.B)} (${
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; ${new Date().toISOString()}`);
 for (const [figure, { A, B }] of Object.entries(results)) {
   const ratios = A.map((a, i) => B[i]! / a);
-  console.log(`${figure}: A ${A.join(' / ')}, B ${B.join(' / ')}; B/A pair by pair ${ratios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(ratios).toFixed(2)})`);
+  console.log(`${figure}: A ${A.join(' / ')}, B ${B.join(' / ')}; B/A pair by pair ${ratios.map((r) => r.toFixed(2)).join(' / ')}`);
 }
