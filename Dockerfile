@@ -6,7 +6,9 @@ COPY libs libs
 COPY services services
 COPY scripts scripts
 COPY tsconfig.base.json tsconfig.json ./
-RUN npm ci --no-audit --no-fund && node scripts/build.mjs && if [ -f libs/tracker/build.mjs ]; then node libs/tracker/build.mjs; fi
+# The same steps as `make build`: the services, the tracker, and the gateway's dashboard.
+RUN npm ci --no-audit --no-fund && node scripts/build.mjs && if [ -f libs/tracker/build.mjs ]; then node libs/tracker/build.mjs; fi \
+ && node services/gateway/web/build.mjs
 
 FROM node:24-bookworm-slim
 ARG SERVICE
