@@ -38,7 +38,7 @@ export interface ReadLimits {
   sliceCost: number;
 }
 
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxCost: 250_000, sliceCost: 500 };
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxCost: 60_000, sliceCost: 500 };
 
 /** A read whose cost is over READ_MAX_COST: the count API answers 400 naming `field`. */
 export class ReadCostError extends Error {
