@@ -34,7 +34,7 @@ const breakdownQuery = z
   })
   .superRefine(checkRange);
 const retentionBody = z
-  .object({ cohortInterval: z.enum(['day', 'week', 'month']), from: iso, periods: z.number().int().min(1) })
+  .object({ cohortInterval: z.enum(['day', 'week', 'month']), from: iso, periods: z.number().int().min(1), expr: z.unknown().optional() })
   .superRefine((v, ctx) => {
     const max = { day: 400, week: 104, month: 36 }[v.cohortInterval];
     if (v.periods > max) ctx.addIssue({ code: 'custom', path: ['periods'], message: `at most ${max} for ${v.cohortInterval}` });
@@ -49,6 +49,11 @@ function parseExpr(raw: string | undefined): Expr {
   } catch {
     throw HttpError.badRequest('expr is not valid JSON', [{ path: 'expr', reason: 'not valid JSON' }]);
   }
+  return checkExpr(data);
+}
+
+/** An expression given as JSON (a POST body's field): its shape, then its depth and size limits. */
+function checkExpr(data: unknown): Expr {
   const expr = validate(exprSchema, data, 'expr');
   const limit = exprLimitError(expr);
   if (limit) throw HttpError.badRequest(`expr ${limit}`, [{ path: 'expr', reason: limit }]);
@@ -99,7 +104,8 @@ export function countsRouter(reader: BitmapReader, settingsOf: (projectId: strin
   router.post('/internal/projects/:projectId/retention', async (req, res) => {
     const id = project(req.params.projectId);
     const body = validate(retentionBody, req.body, 'body');
-    res.json({ cohorts: await guard(() => reader.retention(id, settingsOf(id), body.cohortInterval, body.from, body.periods)) });
+    const expr = body.expr === undefined ? undefined : checkExpr(body.expr);
+    res.json({ cohorts: await guard(() => reader.retention(id, settingsOf(id), body.cohortInterval, body.from, body.periods, expr)) });
   });
 
   router.post('/internal/projects/:projectId/candidates', async (req, res) => {

@@ -175,13 +175,14 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       return { values: rows, total: Number(results[total] ?? 0), ...(days > 0 ? { capped: { limit: settings.valueCap ?? DEFAULT_VALUE_CAP, days } } : {}), ...rounded(results) };
     },
 
-    async retention(projectId: string, settings: ProjectSettings, cohortInterval: 'day' | 'week' | 'month', from: Date, periods: number): Promise<Cohort[]> {
+    /** Cohort i = new visitors of period i (matching `expr` in period i, when given); cell k = those of them active in period i + k. */
+    async retention(projectId: string, settings: ProjectSettings, cohortInterval: 'day' | 'week' | 'month', from: Date, periods: number, expr?: Expr): Promise<Cohort[]> {
       const first = floorTo(toLocal(from.getTime(), settings.timeZone), cohortInterval);
       const bucket = (i: number): LocalRange => ({ fromMs: nextStart(first, cohortInterval, i), toMs: nextStart(first, cohortInterval, i + 1) });
       const cells: number[][] = [];
       const results = await run(projectId, 'periods', (b) => {
         for (let i = 0; i < periods; i++) {
-          const cohort = b.union(NEW, bucket(i));
+          const cohort = expr ? b.and([b.union(NEW, bucket(i)), b.expr(expr, bucket(i))]) : b.union(NEW, bucket(i));
           const row: number[] = [];
           for (let k = 0; i + k < periods; k++) row.push(b.countPeople(k === 0 ? cohort : b.and([cohort, b.union(ACTIVE, bucket(i + k))])));
           cells.push(row);
