@@ -8,3 +8,4 @@ export * from './projects';
 export * from './erasures';
 export * from './events-dlq';
 export * from './text';
+export * from './topic-contracts';
