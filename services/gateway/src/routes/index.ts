@@ -10,6 +10,7 @@ import { seedAnalyticsRoutes } from './seed-analytics.routes';
 import { seedHiiTrackRoutes } from './seed-hiitrack.routes';
 import { segmentRoutes } from './segments.routes';
 import { sessionRoutes } from './session.routes';
+import { topicSchemaRoutes } from './topic-schemas.routes';
 import { viewRoutes } from './views.routes';
 
 /**
@@ -27,6 +28,7 @@ export function allRoutes(deps: GatewayDeps): RouteDef[] {
     ...segmentRoutes(deps),
     ...eventRoutes(deps),
     ...viewRoutes(deps),
+    ...topicSchemaRoutes(deps),
     ...seedAnalyticsRoutes(deps),
     ...seedHiiTrackRoutes(deps),
   ];
