@@ -2,7 +2,8 @@ import { HttpError } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
 import type { AggregatorClient } from '../clients/aggregator.client';
 import type { FunnelResult, QueryClient } from '../clients/query.client';
-import { entryCandidates, queryFunnelBody, worthSending, type FunnelQuery } from '../handlers/funnel-request';
+import { checkFilter, toAggregatorExpr, type AggregatorExpr, type FilterExpression } from '../handlers/filter-expression';
+import { bitmapIndexes, entryCandidates, MAX_CANDIDATES, queryFunnelBody, worthSending, type FunnelQuery } from '../handlers/funnel-request';
 import { checkRange } from '../handlers/time-range';
 
 export interface FunnelAssemblyDeps {
@@ -19,12 +20,13 @@ export interface FunnelAssemblyDeps {
  * visitors did step 1), or the aggregator is down, the query service matches alone: same
  * answer, and then faster than filtering by a long list.
  */
-export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: FunnelQuery): Promise<FunnelResult> {
+export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: FunnelQuery): Promise<FunnelResult & { dayRounded?: true }> {
   if (q.steps.length > deps.maxSteps) throw HttpError.badRequest(`at most ${deps.maxSteps} steps`, [{ path: 'steps', reason: `at most ${deps.maxSteps}` }]);
   checkRange(q, deps.maxRangeDays);
   if (q.includeVisitors && q.includeVisitors.step > q.steps.length) {
     throw HttpError.badRequest('includeVisitors.step is past the last step', [{ path: 'includeVisitors.step', reason: `at most ${q.steps.length}` }]);
   }
+  if (q.filter) return filteredFunnel(deps, projectId, q, q.filter);
   let candidates: number[] | undefined;
   const bound = entryCandidates(q);
   if (bound) {
@@ -40,4 +42,23 @@ export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: 
     }
   }
   return deps.query.funnel(projectId, queryFunnelBody(q, candidates));
+}
+
+/**
+ * A funnel of the visitors in the filter's set: the aggregator's exact set of people who match
+ * the filter over [from, to) (and, unless the order is `any`, did step 1 then — everyone else
+ * counts nowhere anyway) is the candidate list, which the query service takes as "only these
+ * people". Unlike the unfiltered bound, it is always sent, so the aggregator must answer.
+ */
+async function filteredFunnel(deps: FunnelAssemblyDeps, projectId: string, q: FunnelQuery, publicFilter: FilterExpression) {
+  checkFilter(publicFilter);
+  const bound = entryCandidates(q);
+  const filter = toAggregatorExpr(publicFilter);
+  const expr: AggregatorExpr = bound ? { and: [...bound.dims.map((dim) => ({ dim })), filter] } : filter;
+  const set = await deps.aggregator.segment(projectId, { from: q.from, to: q.to, expr });
+  if (set.count > MAX_CANDIDATES) {
+    throw HttpError.badRequest(`the filter leaves ${set.count} visitors, more than a filtered funnel takes (${MAX_CANDIDATES})`, [{ path: 'filter', reason: `over ${MAX_CANDIDATES} visitors` }]);
+  }
+  const result = await deps.query.funnel(projectId, queryFunnelBody(q, bitmapIndexes(Buffer.from(set.bitmap, 'base64'))));
+  return set.dayRounded ? { ...result, dayRounded: true as const } : result;
 }

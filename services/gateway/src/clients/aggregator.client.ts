@@ -27,7 +27,7 @@ export function createAggregatorClient(baseUrl: string, timeoutMs: number) {
     totals: (projectId: string, q: RangeQuery & { dim?: string }) => http.get<Series>(at(projectId, 'totals'), { ...q }),
     breakdown: (projectId: string, q: { from: string; to: string; prefix: string; limit?: number; expr?: AggregatorExpr }) =>
       http.get<{ values: Array<{ value: string; uniques: number }>; total: number; capped?: { limit: number; days: number }; dayRounded?: true }>(at(projectId, 'breakdown'), { from: q.from, to: q.to, prefix: q.prefix, limit: q.limit, expr: exprParam(q.expr) }),
-    retention: (projectId: string, body: { cohortInterval: string; from: string; periods: number }) =>
+    retention: (projectId: string, body: { cohortInterval: string; from: string; periods: number; expr?: AggregatorExpr }) =>
       http.post<{ cohorts: Array<{ start: string; size: number; retained: number[] }> }>(at(projectId, 'retention'), body),
     candidates: (projectId: string, body: { from: string; to: string; dims: string[] }) =>
       http.post<{ count: number; visitorIndexes: number[] }>(at(projectId, 'candidates'), body),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpError } from '@sightline/http';
 
 /** The aggregator's expression language (docs/aggregator-api.md). */
 export type AggregatorExpr = { dim: string } | { and: AggregatorExpr[] } | { or: AggregatorExpr[] } | { not: AggregatorExpr };
@@ -48,6 +49,13 @@ export function measure(expr: FilterExpression): { depth: number; leaves: number
     return { depth: inner.depth + 1, leaves: inner.leaves };
   }
   return { depth: 1, leaves: 1 };
+}
+
+/** A 400 naming `field` when the filter is deeper or larger than the aggregator takes. */
+export function checkFilter(expr: FilterExpression | undefined, field = 'filter'): void {
+  if (!expr) return;
+  const { depth, leaves } = measure(expr);
+  if (depth > MAX_DEPTH || leaves > MAX_LEAVES) throw HttpError.badRequest(`filter too complex (depth ≤ ${MAX_DEPTH}, ≤ ${MAX_LEAVES} leaves)`, [{ path: field, reason: 'too complex' }]);
 }
 
 export function toAggregatorExpr(expr: FilterExpression): AggregatorExpr {

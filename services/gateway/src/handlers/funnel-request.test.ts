@@ -1,4 +1,4 @@
-import { entryCandidates, funnelQuery, MAX_CANDIDATES, queryFunnelBody, worthSending } from './funnel-request';
+import { bitmapIndexes, entryCandidates, funnelQuery, MAX_CANDIDATES, queryFunnelBody, worthSending } from './funnel-request';
 
 describe('funnel request assembly', () => {
   it('reads a trait name as a trait breakdown', () => {
@@ -12,6 +12,18 @@ describe('funnel request assembly', () => {
     const q = funnelQuery.parse({ from: '2026-11-01', to: '2026-11-02', steps: [{ event: 'a', where: { x: 1 } }, { event: 'b' }], windowSeconds: 60 });
     expect(entryCandidates(q)).toEqual({ from: q.from, to: q.to, dims: ['event:a'] });
     expect(entryCandidates({ ...q, order: 'any' })).toBeNull();
+  });
+
+  it('reads a visitor bitmap most significant bit first, and never sends the filter to the query service', () => {
+    const set = [0, 7, 8, 13, 31];
+    const bitmap = Buffer.alloc(4);
+    for (const i of set) bitmap[i >> 3]! |= 0x80 >> (i & 7);
+    expect(bitmapIndexes(bitmap)).toEqual(set);
+    expect(bitmapIndexes(Buffer.alloc(0))).toEqual([]);
+    const q = funnelQuery.parse({ from: '2026-11-01', to: '2026-11-02', steps: [{ event: 'a' }, { event: 'b' }], windowSeconds: 60, filter: { page: '/x' } });
+    expect(q.filter).toEqual({ page: '/x' });
+    expect(queryFunnelBody(q, [1])).not.toHaveProperty('filter');
+    expect(funnelQuery.safeParse({ ...q, filter: { plan: 'pro' } }).success).toBe(false);
   });
 
   it('passes candidates only when given', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filterExpression } from './filter-expression';
 import { instant } from './time-range';
 
 const scalar = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
@@ -28,7 +29,13 @@ export const includeVisitors = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
 });
 
-export const funnelQuery = funnelDefinition.extend({ from: instant, to: instant, includeVisitors: includeVisitors.optional() });
+/** The global filter of a funnel run: only visitors in its set over [from, to) are counted (docs/api.md "Funnels"). */
+export const funnelFilter = z
+  .record(z.string(), z.unknown())
+  // The document shows an object (a recursive schema would not render); the route checks the full grammar.
+  .pipe(filterExpression)
+  .describe('only the visitors who match this filter somewhere in [from, to) are counted: the analytics `filter` grammar as a JSON object ({"page": "/pricing"}, {"trait": {"key", "value"}}, {"and"|"or": [...]}, {"not": ...})');
+export const funnelQuery = funnelDefinition.extend({ from: instant, to: instant, includeVisitors: includeVisitors.optional(), filter: funnelFilter.optional() });
 export type FunnelQuery = z.infer<typeof funnelQuery>;
 
 /** Above this many candidates, sending the list costs more than it saves; the query service then matches alone. */
@@ -64,4 +71,15 @@ export function queryFunnelBody(query: FunnelQuery, candidates: number[] | undef
     ...(candidates ? { candidateVisitorIndexes: candidates } : {}),
     ...(query.includeVisitors ? { includeVisitors: query.includeVisitors } : {}),
   };
+}
+
+/** Visitor indexes of a bitmap (the aggregator's `/segment`: bit i = index i, most significant bit of byte 0 first). */
+export function bitmapIndexes(bitmap: Buffer): number[] {
+  const out: number[] = [];
+  for (let byte = 0; byte < bitmap.length; byte++) {
+    const value = bitmap[byte]!;
+    if (value === 0) continue;
+    for (let bit = 0; bit < 8; bit++) if (value & (0x80 >> bit)) out.push(byte * 8 + bit);
+  }
+  return out;
 }

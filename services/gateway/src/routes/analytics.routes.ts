@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
-import { combineFilters, filterExpression, MAX_DEPTH, MAX_LEAVES, measure, VALUE_LEAVES, type FilterExpression } from '../handlers/filter-expression';
+import { checkFilter, combineFilters, filterExpression, VALUE_LEAVES } from '../handlers/filter-expression';
 import { defaultInterval, overviewSummary } from '../assembly/overview.assembly';
+import { readCostReply, withCallerFields } from '../handlers/read-cost';
 import { checkRange, instant, interval, jsonParam } from '../handlers/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
@@ -23,12 +24,6 @@ const breakdownReply = z.object({
     .describe('present when, on `days` local days of the range, this kind had more than `limit` distinct values: the rest are counted in the `(other)` row'),
   dayRounded,
 });
-
-function checkFilter(expr: FilterExpression | undefined) {
-  if (!expr) return;
-  const { depth, leaves } = measure(expr);
-  if (depth > MAX_DEPTH || leaves > MAX_LEAVES) throw HttpError.badRequest(`filter too complex (depth ≤ ${MAX_DEPTH}, ≤ ${MAX_LEAVES} leaves)`, [{ path: 'filter', reason: 'too complex' }]);
-}
 
 const overviewPoint = z.object({ start: z.string(), visitors: z.number().int(), visits: z.number().int(), pageviews: z.number().int() });
 const summary = z.object({
@@ -60,11 +55,12 @@ export function analyticsRoutes(deps: GatewayDeps) {
       access: read,
       params: projectParams,
       query: z.object({ ...range, event: eventName.optional(), interval: interval.optional(), filter: filter.optional() }),
-      responses: { 200: { description: 'total over the range (not the sum of the series) and one point per interval', schema: seriesReply.extend({ dayRounded }) } },
+      responses: { 200: { description: 'total over the range (not the sum of the series) and one point per interval', schema: seriesReply.extend({ dayRounded }) }, 400: readCostReply },
       async handle({ params, query: q }) {
         checkRange(q, config.MAX_RANGE_DAYS);
         checkFilter(q.filter);
-        const result = await aggregator.uniques(params.projectId, { from: q.from, to: q.to, interval: q.interval, expr: combineFilters(q.event, q.filter) });
+        const expr = combineFilters(q.event, q.filter);
+        const result = await withCallerFields(aggregator.uniques(params.projectId, { from: q.from, to: q.to, interval: q.interval, expr }), { expr: q.filter ? 'filter' : 'event' });
         return { body: { total: result.total, series: result.series ?? [], ...(result.dayRounded ? { dayRounded: true } : {}) } };
       },
     }),
@@ -77,7 +73,7 @@ export function analyticsRoutes(deps: GatewayDeps) {
       access: read,
       params: projectParams,
       query: z.object({ ...range, interval: interval.optional(), filter: filter.optional(), compareFrom: instant.optional(), compareTo: instant.optional() }),
-      responses: { 200: { description: 'the current range and, when asked, the comparison range', schema: z.object({ current: summary, comparison: summary.optional() }) } },
+      responses: { 200: { description: 'the current range and, when asked, the comparison range', schema: z.object({ current: summary, comparison: summary.optional() }) }, 400: readCostReply },
       async handle({ params, query: q }) {
         const iv = q.interval ?? defaultInterval(q.from, q.to);
         checkRange({ ...q, interval: iv }, config.MAX_RANGE_DAYS);
@@ -160,25 +156,34 @@ export function analyticsRoutes(deps: GatewayDeps) {
         event: eventName.optional(),
         filter: filter.optional(),
       }),
-      responses: { 200: { description: 'values by unique visitors, descending', schema: breakdownReply } },
+      responses: { 200: { description: 'values by unique visitors, descending', schema: breakdownReply }, 400: readCostReply },
       async handle({ params, query: q }) {
         checkRange(q, config.MAX_RANGE_DAYS);
         checkFilter(q.filter);
-        return { body: await aggregator.breakdown(params.projectId, { from: q.from, to: q.to, prefix: q.by, limit: q.limit, expr: combineFilters(q.event, q.filter) }) };
+        const read = aggregator.breakdown(params.projectId, { from: q.from, to: q.to, prefix: q.by, limit: q.limit, expr: combineFilters(q.event, q.filter) });
+        return { body: await withCallerFields(read, { prefix: 'by', expr: q.filter ? 'filter' : 'event' }) };
       },
     }),
     route({
       method: 'get',
       operationId: 'getRetention',
       path: '/v1/projects/{projectId}/retention',
-      summary: 'Retention matrix: cohorts of new visitors and how many came back in each later interval',
+      summary:
+        'Retention matrix: cohorts of new visitors and how many came back in each later interval. With `filter`, cohort i is the visitors new in interval i who match the filter over interval i itself; a return is any event in a later interval',
       tags: ['analytics'],
       access: read,
       params: projectParams,
-      query: z.object({ from: instant, cohortInterval: z.enum(['day', 'week', 'month']).default('week'), periods: z.coerce.number().int().min(1).max(400).default(8) }),
-      responses: { 200: { description: 'cohorts', schema: z.object({ cohorts: z.array(z.object({ start: z.string(), size: z.number().int(), retained: z.array(z.number().int()) })) }) } },
+      query: z.object({
+        from: instant,
+        cohortInterval: z.enum(['day', 'week', 'month']).default('week'),
+        periods: z.coerce.number().int().min(1).max(400).default(8),
+        filter: filter.optional(),
+      }),
+      responses: { 200: { description: 'cohorts', schema: z.object({ cohorts: z.array(z.object({ start: z.string(), size: z.number().int(), retained: z.array(z.number().int()) })) }) }, 400: readCostReply },
       async handle({ params, query: q }) {
-        return { body: await aggregator.retention(params.projectId, { cohortInterval: q.cohortInterval, from: q.from, periods: q.periods }) };
+        checkFilter(q.filter);
+        const expr = combineFilters(undefined, q.filter);
+        return { body: await aggregator.retention(params.projectId, { cohortInterval: q.cohortInterval, from: q.from, periods: q.periods, ...(expr ? { expr } : {}) }) };
       },
     }),
   ];

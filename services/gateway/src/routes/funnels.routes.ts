@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import { runFunnel } from '../assembly/funnel.assembly';
-import { funnelDefinition, funnelQuery, includeVisitors } from '../handlers/funnel-request';
-import { instant } from '../handlers/time-range';
+import { filterExpression } from '../handlers/filter-expression';
+import { funnelDefinition, funnelFilter, funnelQuery, includeVisitors } from '../handlers/funnel-request';
+import { instant, jsonParam } from '../handlers/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { projectParams } from './schemas';
@@ -22,6 +23,10 @@ export const funnelResult = z.object({
   visitors: z
     .object({ step: z.number().int(), kind: z.string(), visitors: z.array(z.object({ visitorId: z.string().nullable(), visitorIndex: z.number().int() })), nextCursor: z.string().nullable() })
     .optional(),
+  dayRounded: z
+    .literal(true)
+    .optional()
+    .describe('present when the filter has a page, entry/exit page, referrer, country or utm leaf and was evaluated over whole local days (the range does not start and end at local midnight)'),
 });
 const funnelName = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'letters, digits, space, _ . -').refine((n) => n !== 'query', '`query` is reserved');
 const savedParams = projectParams.extend({ name: funnelName });
@@ -89,14 +94,14 @@ export function funnelRoutes(deps: GatewayDeps) {
       tags: ['funnels'],
       access: read,
       params: savedParams,
-      query: z.object({ from: instant.optional(), to: instant.optional() }),
+      query: z.object({ from: instant.optional(), to: instant.optional(), filter: jsonParam(filterExpression).optional().describe('JSON filter, as in queryFunnel') }),
       responses: { 200: { description: 'the funnel (and its result)', schema: z.object({ funnel: savedView, result: funnelResult.optional() }) } },
       async handle({ params, query }) {
         const row = await funnels.get(params.projectId, params.name);
         if (!row) throw HttpError.notFound('no saved funnel with this name');
         const funnel = savedJson(row);
         if (!query.from || !query.to) return { body: { funnel } };
-        return { body: { funnel, result: await runFunnel(assembly, params.projectId, { ...funnel.definition, from: query.from, to: query.to }) } };
+        return { body: { funnel, result: await runFunnel(assembly, params.projectId, { ...funnel.definition, from: query.from, to: query.to, filter: query.filter }) } };
       },
     }),
     route({
@@ -107,7 +112,7 @@ export function funnelRoutes(deps: GatewayDeps) {
       tags: ['funnels'],
       access: read,
       params: savedParams,
-      body: z.object({ from: instant, to: instant, includeVisitors: includeVisitors.optional() }),
+      body: z.object({ from: instant, to: instant, includeVisitors: includeVisitors.optional(), filter: funnelFilter.optional() }),
       responses: { 200: { description: 'the funnel', schema: funnelResult } },
       async handle({ params, body }) {
         const row = await funnels.get(params.projectId, params.name);
