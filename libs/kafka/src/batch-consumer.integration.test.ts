@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createLogger } from '@sightline/telemetry';
-import { readAll, readCommitted, json, testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
+import { committedCount, readAll, readCommitted, json, testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
 import { createBatchConsumer, jsonDecoder, type BatchConsumer } from './batch-consumer';
 import { createKafka, ensureTopics } from './client';
 import { createProducer } from './producer';
@@ -11,16 +11,6 @@ const logger = createLogger({ service: 'kafka-lib-test', level: 'silent' });
 const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'kafka-lib-test', logger });
 const schema = z.object({ n: z.number().int() });
 
-async function committedOffsets(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return entry!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('createBatchConsumer against the real broker', () => {
   const ns = testNamespace('kafkalib');
@@ -38,7 +28,7 @@ describe('createBatchConsumer against the real broker', () => {
     await producer.stop();
   });
 
-  it('handles every message once, sends poison and rejected ones to the DLQ with the reason, and commits after the work', async () => {
+  it('handles every message once, retries a transient failure, sends poison and rejected ones to the DLQ with the reason, and commits after the work', async () => {
     const valid = Array.from({ length: 200 }, (_, n) => ({ key: `k${n % 17}`, value: { n } }));
     await producer.send(topic, valid);
     await producer.send(topic, [{ key: 'bad', value: { n: 'not a number' } }, { key: 'odd', value: { n: -1 } }]);
@@ -58,7 +48,7 @@ describe('createBatchConsumer against the real broker', () => {
       async handleBatch(items) {
         if (failOnce) {
           failOnce = false;
-          throw new Error('transient store failure');
+          throw Object.assign(new Error('connection reset by the store'), { code: 'ECONNRESET' });
         }
         // The side effect becomes visible before the offset is committed.
         for (const item of items) if (item.value.n >= 0) seen.push(item.value.n);
@@ -77,7 +67,7 @@ describe('createBatchConsumer against the real broker', () => {
     expect(JSON.parse(Buffer.from(reasons.find((r) => r.error.includes('schema'))!.payloadBase64, 'base64').toString())).toEqual({ n: 'not a number' });
     expect(dlqRecords.every((m) => m.headers?.['x-dlq-reason'])).toBe(true);
 
-    await waitFor(async () => (await committedOffsets(groupId, topic)) === 202, { timeoutMs: 30_000, description: 'all offsets committed' });
+    await waitFor(async () => (await committedCount(groupId, topic)) === 202, { timeoutMs: 30_000, description: 'all offsets committed' });
     expect([...seen].sort((a, b) => a - b)).toEqual(valid.map((v) => v.value.n));
     expect(consumer.isHealthy()).toBe(true);
   });
@@ -106,13 +96,13 @@ describe('createBatchConsumer with transactionalOutput', () => {
       async handleBatch(items, ctx) {
         await ctx.producer.send(output, items.filter((i) => i.value.n >= 0).map((i) => ({ key: i.key, value: { doubled: i.value.n * 2 } })));
         // The records above are in the log already; failing now must abort them.
-        if (failures-- > 0) throw new Error('crash between produce and commit');
+        if (failures-- > 0) throw Object.assign(new Error('store timed out between produce and commit'), { code: 'ETIMEDOUT' });
         return items.map((i) => (i.value.n < 0 ? dlq('negative n') : ok()));
       },
     });
     void consumer.start();
     try {
-      await waitFor(async () => (await committedOffsets(groupId, input)) === 101, { timeoutMs: 60_000, description: 'offsets committed in the transaction' });
+      await waitFor(async () => (await committedCount(groupId, input)) === 101, { timeoutMs: 60_000, description: 'offsets committed in the transaction' });
       const visible = (await readCommitted(output)).map((m) => json<{ doubled: number }>(m).doubled);
       expect(visible.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, n) => n * 2));
       // The aborted attempts did write: the log holds more than what a read-committed reader sees.

@@ -3,8 +3,9 @@ import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from '
 import { createTransactionalSenders, type BatchSender } from './transactional';
 import { counter, extractTraceContext, withSpan, type Context, type Logger } from '@sightline/telemetry';
 import type { DurableProducer } from './producer';
-import { isRetriable, type HandlerResult } from './results';
-import { scrubDlqKey, scrubDlqPayload } from './dlq-scrub';
+import type { HandlerResult } from './results';
+import { classifyError, type ErrorClass } from './errors';
+import { DECODE_ERROR, REJECTED, dlqRecord, isRedriveForOtherGroup, type Reject } from './dlq';
 
 export interface ConsumedItem<T> {
   topic: string;
@@ -41,7 +42,10 @@ export interface BatchConsumerOptions<T> {
   decode(message: KafkaMessage, topic: string): DecodeResult<T>;
   /**
    * Does the batch's side effects and resolves when they are durable. Returns one result per
-   * item (same order), or nothing when all are ok. Throwing means "retry the whole batch".
+   * item (same order), or nothing when all are ok. Throwing a transient error (errors.ts) means
+   * "retry the whole batch" (up to `retry.attempts`, then the consumer restarts and the partition
+   * waits); any other error sends the records that fail alone to the DLQ at once: the batch is
+   * handled again one record at a time, so the handler must be idempotent (every one is).
    */
   handleBatch(items: ConsumedItem<T>[], ctx: BatchContext): Promise<HandlerResult[] | void>;
   retry?: { attempts: number; backoffMs: number };
@@ -58,14 +62,14 @@ export interface BatchConsumerOptions<T> {
   transactionalOutput?: { transactionalId: string; transactionTimeoutMs?: number };
 }
 
-type Reject = { message: KafkaMessage; partition: number; topic: string; reason: string };
-
 export interface BatchConsumer {
   start(): Promise<void>;
   /** Stops fetching, lets the current batch finish and commit, then leaves the group. */
   stop(): Promise<void>;
   /** True when the consume loop ran within `withinMs` (health means the loop is alive, not the socket). */
   isHealthy(withinMs?: number): boolean;
+  /** The partitions this member was assigned at its last join, by topic. */
+  assignment(): Record<string, number[]>;
   consumer: Consumer;
 }
 
@@ -79,6 +83,38 @@ const batchRetries = counter<'group' | 'topic'>({
   help: 'Batches retried after a retriable failure.',
   labelNames: ['group', 'topic'],
 });
+
+/** A handler broke its contract (a result count that is not the item count): a bug, not bad data. */
+export class HandlerContractError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HandlerContractError';
+  }
+}
+
+/** The handler's results for `count` items: nothing (all ok) or exactly one per item; anything else throws. */
+export function checkResults(results: HandlerResult[] | void, count: number): HandlerResult[] | void {
+  if (results === undefined) return undefined;
+  if (!Array.isArray(results) || results.length !== count) {
+    throw new HandlerContractError(`handleBatch returned ${Array.isArray(results) ? results.length : typeof results} results for ${count} items`);
+  }
+  return results;
+}
+
+/** Delay before retry `attempt` (0-based) of a transient failure: doubling from `baseMs`, at most 10 s. */
+export function backoffMs(attempt: number, baseMs: number): number {
+  return Math.min(baseMs * 2 ** attempt, 10_000);
+}
+
+/** A failure the batch is handled again record by record for: not transient, not our bug. */
+export function isPoisonFailure(err: unknown): boolean {
+  return !(err instanceof HandlerContractError) && !classifyError(err).transient;
+}
+
+/** The DLQ result of a record whose handler threw `error`. */
+export function dlqResultOf(error: ErrorClass): HandlerResult {
+  return { kind: 'dlq', reason: error.reason, error: { name: error.name, code: error.code } };
+}
 
 /**
  * The batch's span continues the trace of its first message (a span has one parent; records a
@@ -131,35 +167,23 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     ? createTransactionalSenders(options.kafka, { ...options.transactionalOutput, slots: options.partitionsConsumedConcurrently ?? 2 })
     : null;
 
+  let assigned: Record<string, number[]> = {};
+
   async function sendToDlq(rejects: Reject[], sender: BatchSender = options.producer) {
     if (rejects.length === 0) return;
+    const now = new Date();
     await sender.send(
       options.dlqTopic,
-      rejects.map((r) => {
-        const payload = scrubDlqPayload(r.message.value);
-        return {
-          key: scrubDlqKey(r.message.key?.toString('utf8') ?? null),
-          value: {
-            topic: r.topic,
-            partition: r.partition,
-            offset: r.message.offset,
-            error: r.reason,
-            consumerGroup: options.groupId,
-            failedAt: new Date().toISOString(),
-            payloadBase64: payload.value ? payload.value.toString('base64') : null,
-            ...(payload.scrubbed.length ? { scrubbed: payload.scrubbed } : {}),
-          },
-          headers: { 'x-dlq-reason': r.reason.slice(0, 500), 'x-dlq-source-topic': r.topic, 'x-dlq-source-partition': String(r.partition), 'x-dlq-source-offset': r.message.offset },
-        };
-      }),
+      rejects.map((r) => dlqRecord(r, options.groupId, now)),
     );
-    for (const r of rejects) log.warn({ topic: r.topic, partition: r.partition, offset: r.message.offset, reason: r.reason }, 'message_to_dlq');
+    for (const r of rejects) log.warn({ topic: r.topic, partition: r.partition, offset: r.message.offset, reason: r.reason, error: r.error.name, code: r.error.code }, 'message_to_dlq');
   }
 
+  /** Waits before the next attempt of a transient failure; throws anything else, and the last one. */
   async function retryOrThrow(err: unknown, attempt: number, payload: EachBatchPayload): Promise<void> {
-    if (!isRetriable(err) || attempt >= retry.attempts || !payload.isRunning()) throw err;
+    if (isPoisonFailure(err) || err instanceof HandlerContractError || attempt >= retry.attempts || !payload.isRunning()) throw err;
     batchRetries.inc({ group: options.groupId, topic: payload.batch.topic });
-    const delay = Math.min(retry.backoffMs * 2 ** attempt, 10_000);
+    const delay = backoffMs(attempt, retry.backoffMs);
     log.warn({ err, attempt, delay, topic: payload.batch.topic, partition: payload.batch.partition }, 'batch_retry');
     await new Promise((r) => setTimeout(r, delay));
     await payload.heartbeat();
@@ -168,24 +192,44 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   async function handleWithRetry(items: ConsumedItem<T>[], payload: EachBatchPayload): Promise<HandlerResult[] | void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: options.producer });
+        return checkResults(await options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: options.producer }), items.length);
       } catch (err) {
         await retryOrThrow(err, attempt, payload);
       }
     }
   }
 
+  /**
+   * The batch's results; when the handler fails for good (not transient), the batch again one
+   * record at a time, and a record that fails alone gets a DLQ result with its error.
+   */
+  async function handleIsolating(items: ConsumedItem<T>[], payload: EachBatchPayload): Promise<HandlerResult[] | void> {
+    try {
+      return await handleWithRetry(items, payload);
+    } catch (err) {
+      if (!isPoisonFailure(err)) throw err;
+      if (items.length === 1) return [dlqResultOf(classifyError(err))];
+      log.warn({ err, size: items.length, partition: payload.batch.partition }, 'batch_failed_handling_one_by_one');
+      const results: HandlerResult[] = [];
+      for (const item of items) results.push(...((await handleIsolating([item], payload)) ?? [{ kind: 'ok' as const }]));
+      return results;
+    }
+  }
+
+  function rejectOf(payload: EachBatchPayload, item: ConsumedItem<T>, reason: string, error: Reject['error']): Reject {
+    const message = payload.batch.messages.find((m) => m.offset === item.offset)!;
+    return { message, partition: payload.batch.partition, topic: payload.batch.topic, reason, error };
+  }
+
   /** Moves the handler's dlq/drop results into `rejects` and the counts. */
   function classify(payload: EachBatchPayload, items: ConsumedItem<T>[], results: HandlerResult[] | void, rejects: Reject[]): { ok: number; drop: number } {
-    const { batch } = payload;
     let okCount = items.length;
     let dropCount = 0;
     (results ?? []).forEach((result, i) => {
       const item = items[i]!;
       if (result.kind === 'dlq') {
         okCount--;
-        const message = batch.messages.find((m) => m.offset === item.offset)!;
-        rejects.push({ message, partition: batch.partition, topic: batch.topic, reason: result.reason });
+        rejects.push(rejectOf(payload, item, result.reason, result.error ?? REJECTED));
       } else if (result.kind === 'drop') {
         okCount--;
         dropCount++;
@@ -202,34 +246,62 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   }
 
   /**
-   * One transaction per attempt: the handler's output, the DLQ records and the input offsets
-   * commit together or not at all. A failed attempt is aborted, so a retry (or, after a crash,
-   * the next owner of the partition) starts from nothing visible.
+   * One transaction per attempt: the handler's output, the DLQ records and the input offsets up
+   * to `nextOffset` commit together or not at all. A failed attempt is aborted, so a retry (or,
+   * after a crash, the next owner of the partition) starts from nothing visible.
    */
-  async function eachBatchInTransaction(payload: EachBatchPayload, items: ConsumedItem<T>[], decodeRejects: Reject[]): Promise<void> {
+  async function inTransaction(payload: EachBatchPayload, items: ConsumedItem<T>[], rejectsIn: Reject[], nextOffset: string): Promise<void> {
     const { batch } = payload;
-    const last = batch.lastOffset();
     for (let attempt = 0; ; attempt++) {
-      const rejects = [...decodeRejects];
+      const rejects = [...rejectsIn];
       try {
         const committed = await transactional!.run(async (tx) => {
           const results = items.length
-            ? await withSpan(`consume ${batch.topic}`, () => options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: tx }), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, batchParent(items))
+            ? checkResults(await withSpan(`consume ${batch.topic}`, () => options.handleBatch(items, { heartbeat: payload.heartbeat, logger: log, producer: tx }), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, batchParent(items)), items.length)
             : undefined;
           const counts = classify(payload, items, results, rejects);
           await sendToDlq(rejects, tx);
           // Another member owns the partition now: abort rather than commit output it will redo.
           if (payload.isStale()) return null;
-          await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+          await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] });
           return counts;
         });
         if (committed) count(batch.topic, committed, rejects.length);
-        if (committed && !payload.isStale()) payload.resolveOffset(last);
+        if (committed && !payload.isStale()) payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
         lastLoopAt = Date.now();
         return;
       } catch (err) {
         await retryOrThrow(err, attempt, payload);
       }
+    }
+  }
+
+  /**
+   * The batch in one transaction; when its handler fails for good, each record in a transaction
+   * of its own (output or DLQ record, and the offsets up to it), in offset order.
+   */
+  async function eachBatchInTransaction(payload: EachBatchPayload, items: ConsumedItem<T>[], decodeRejects: Reject[]): Promise<void> {
+    const next = (BigInt(payload.batch.lastOffset()) + 1n).toString();
+    try {
+      return await inTransaction(payload, items, decodeRejects, next);
+    } catch (err) {
+      if (items.length === 0 || !isPoisonFailure(err)) throw err;
+      log.warn({ err, size: items.length, partition: payload.batch.partition }, 'batch_failed_handling_one_by_one');
+    }
+    let pending = decodeRejects;
+    for (const [i, item] of items.entries()) {
+      const last = i === items.length - 1;
+      const before = last ? pending : pending.filter((r) => BigInt(r.message.offset) < BigInt(item.offset));
+      pending = last ? [] : pending.filter((r) => BigInt(r.message.offset) > BigInt(item.offset));
+      const offset = last ? next : (BigInt(item.offset) + 1n).toString();
+      try {
+        await inTransaction(payload, [item], before, offset);
+      } catch (err) {
+        if (!isPoisonFailure(err)) throw err;
+        const error = classifyError(err);
+        await inTransaction(payload, [], [...before, rejectOf(payload, item, error.reason, { name: error.name, code: error.code })], offset);
+      }
+      if (payload.isStale()) return;
     }
   }
 
@@ -239,10 +311,16 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     if (batch.messages.length === 0) return;
     const items: ConsumedItem<T>[] = [];
     const rejects: Reject[] = [];
+    let skipped = 0;
     for (const message of batch.messages) {
+      // A record sent back from the DLQ for another group: this one handled the original.
+      if (message.headers && isRedriveForOtherGroup(message.headers, options.groupId)) {
+        skipped++;
+        continue;
+      }
       const decoded = options.decode(message, batch.topic);
       if (!decoded.ok) {
-        rejects.push({ message, partition: batch.partition, topic: batch.topic, reason: decoded.reason });
+        rejects.push({ message, partition: batch.partition, topic: batch.topic, reason: decoded.reason, error: DECODE_ERROR });
         continue;
       }
       items.push({
@@ -255,10 +333,11 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         timestamp: message.timestamp,
       });
     }
+    if (skipped) processed.inc({ group: options.groupId, topic: batch.topic, result: 'drop' }, skipped);
     if (transactional) return eachBatchInTransaction(payload, items, rejects);
     const parent = batchParent(items);
     const results = items.length
-      ? await withSpan(`consume ${batch.topic}`, () => handleWithRetry(items, payload), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, parent)
+      ? await withSpan(`consume ${batch.topic}`, () => handleIsolating(items, payload), { 'messaging.batch.message_count': items.length, 'messaging.destination.partition.id': batch.partition }, parent)
       : undefined;
     const counts = classify(payload, items, results, rejects);
     await sendToDlq(rejects);
@@ -283,6 +362,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       });
       // A member with nothing assigned (more members than partitions) has no loop to prove.
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        assigned = payload.memberAssignment;
         idle = Object.values(payload.memberAssignment).every((partitions) => partitions.length === 0);
       });
       await transactional?.start();
@@ -301,6 +381,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       await consumer.disconnect();
       await transactional?.stop();
     },
+    assignment: () => assigned,
     isHealthy(withinMs = 30_000) {
       return running && (idle || Date.now() - lastLoopAt < withinMs);
     },

@@ -1,5 +1,6 @@
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@sightline/telemetry';
+import { isTransient } from './errors';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -128,7 +129,7 @@ export function standardTopicSpecs(names: { projects: string; eventsRaw: string;
 }
 
 /**
- * Runs a Kafka request again while the broker answers with a retriable error. Right after a
+ * Runs a Kafka request again while the broker answers with a transient error (errors.ts). Right after a
  * topic is created (or a broker restarts) its partitions can briefly have no leader, and
  * kafkajs's admin calls such as `fetchTopicOffsets` fail with "not the leader" instead of
  * refreshing metadata and trying again.
@@ -139,19 +140,10 @@ export async function retryRetriable<T>(fn: () => Promise<T>, options: { attempt
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= attempts || !isRetriable(err)) throw err;
+      if (attempt >= attempts || !isTransient(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.min((options.delayMs ?? 100) * attempt, 1000)));
     }
   }
-}
-
-function isRetriable(err: unknown): boolean {
-  type Cause = { retriable?: boolean; originalError?: unknown; cause?: unknown; errors?: unknown[] };
-  for (let e = err as Cause | undefined, depth = 0; e && depth < 5; e = (e.cause ?? e.originalError) as Cause | undefined, depth++) {
-    if (e.retriable === true) return true;
-    if (Array.isArray(e.errors) && e.errors.some(isRetriable)) return true;
-  }
-  return false;
 }
 
 /** A topic's partition offsets, retried while its partitions elect leaders. */

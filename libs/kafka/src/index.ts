@@ -7,3 +7,5 @@ export * from './dlq-scrub';
 export type { BatchSender, TransactionSender } from './transactional';
 export * from './topic-table';
 export * from './projection-input';
+export * from './errors';
+export * from './dlq';

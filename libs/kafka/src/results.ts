@@ -1,19 +1,13 @@
+/** The error a DLQ record names (its `x-dlq-error-name` / `x-dlq-error-code` headers). */
+export interface DlqError {
+  name: string;
+  code: string | null;
+}
+
 /** What a handler says of one message; the consumer wrapper acts on it. */
-export type HandlerResult = { kind: 'ok' } | { kind: 'dlq'; reason: string } | { kind: 'drop'; reason: string };
+export type HandlerResult = { kind: 'ok' } | { kind: 'dlq'; reason: string; error?: DlqError } | { kind: 'drop'; reason: string };
 
 export const ok = (): HandlerResult => ({ kind: 'ok' });
-export const dlq = (reason: string): HandlerResult => ({ kind: 'dlq', reason });
+/** To the DLQ with the reason; `error` names it for `sightline dlq redrive --reason` (default `Rejected`). */
+export const dlq = (reason: string, error?: DlqError): HandlerResult => (error ? { kind: 'dlq', reason, error } : { kind: 'dlq', reason });
 export const drop = (reason: string): HandlerResult => ({ kind: 'drop', reason });
-
-/** Thrown for failures that will not heal by retrying (bad data); the message goes to the DLQ. */
-export class NonRetriableError extends Error {
-  readonly retriable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'NonRetriableError';
-  }
-}
-
-export function isRetriable(err: unknown): boolean {
-  return !(err instanceof NonRetriableError);
-}

@@ -97,3 +97,15 @@ export async function readCommitted(topic: string, timeoutMs = 30_000): Promise<
   }
   return [...messages.values()];
 }
+
+/** How many records of `topic` the group has committed, over all partitions (0 for a partition without a commit). */
+export async function committedCount(groupId: string, topic: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return entry!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
