@@ -33,7 +33,7 @@ export const includeVisitors = z.object({
 export const funnelFilter = z
   .record(z.string(), z.unknown())
   // The document shows an object (a recursive schema would not render); the route checks the full grammar.
-  .pipe(filterExpression)
+  .pipe(z.any().pipe(filterExpression))
   .describe('only the visitors who match this filter somewhere in [from, to) are counted: the analytics `filter` grammar as a JSON object ({"page": "/pricing"}, {"trait": {"key", "value"}}, {"and"|"or": [...]}, {"not": ...})');
 export const funnelQuery = funnelDefinition.extend({ from: instant, to: instant, includeVisitors: includeVisitors.optional(), filter: funnelFilter.optional() });
 export type FunnelQuery = z.infer<typeof funnelQuery>;
