@@ -21,7 +21,7 @@ Usage:
   consumer.py run   [--db counts.sqlite] [--schemas DIR]   (until SIGTERM/SIGINT)
   consumer.py dump  [--db counts.sqlite]                    (the counts as JSON)
 Environment: KAFKA_BROKERS (127.0.0.1:9092), TOPIC_NAMESPACE (sightline.), GROUP_ID
-(example-python-consumer), ERASURE_ID_SECRET (optional), and for a broker with SASL/SCRAM:
+(sightline.consumer.example-python), ERASURE_ID_SECRET (optional), and for a broker with SASL/SCRAM:
 KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SASL_MECHANISM (SCRAM-SHA-512),
 KAFKA_SECURITY_PROTOCOL (SASL_PLAINTEXT).
 """
@@ -210,7 +210,7 @@ def run(args):
     validators = {topic: load_validator(args.schemas, topic) for topic in (EVENTS, ERASURES)}
     db = open_db(args.db)
     counts = Counts(db, os.environ.get("ERASURE_ID_SECRET"))
-    consumer = Consumer(kafka_config(os.environ.get("GROUP_ID", "example-python-consumer")))
+    consumer = Consumer(kafka_config(os.environ.get("GROUP_ID", "sightline.consumer.example-python")))
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
