@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './load-config';
 
 /** Reusable config pieces. Each service composes its schema from these (see `defineConfig`). */
 const bool = z
@@ -39,7 +40,27 @@ export const kafkaPiece = {
   RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(7).default(7),
   ENRICHED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   DLQ_RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /**
+   * Key of the erased-id hashes in `erasures.v1` and in every store that remembers an erased id
+   * (HMAC-SHA-256, `erasureIdHash` in @sightline/contracts). The same value in the gateway and
+   * every erasure consumer; required in production (see `erasureIdSecret`).
+   */
+  ERASURE_ID_SECRET: z.string().min(32, 'at least 32 characters (`openssl rand -hex 32`)').optional(),
 };
+
+/** Used only outside production when ERASURE_ID_SECRET is unset, so tests and `npm run dev` share one key. */
+export const DEVELOPMENT_ERASURE_ID_SECRET = 'sightline-development-only-erasure-id-secret-not-for-production';
+
+/**
+ * The erased-id key of a service that publishes or applies erasures. Production refuses to
+ * start without one: a per-process default would make every service hash ids differently, and a
+ * known default lets anyone reverse the hashes with a dictionary of ids.
+ */
+export function erasureIdSecret(config: { NODE_ENV: string; ERASURE_ID_SECRET?: string | undefined }): string {
+  if (config.ERASURE_ID_SECRET) return config.ERASURE_ID_SECRET;
+  if (config.NODE_ENV === 'production') throw new ConfigError([{ variable: 'ERASURE_ID_SECRET', reason: 'required in production: the same random value (at least 32 characters) for the gateway, session-fingerprint, bitmap-aggregator and query' }]);
+  return DEVELOPMENT_ERASURE_ID_SECRET;
+}
 
 export const consumerPiece = {
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),

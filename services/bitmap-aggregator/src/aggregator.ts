@@ -1,6 +1,7 @@
 import type { Express } from 'express';
+import { erasureIdSecret } from '@sightline/config';
 import { topicNames } from '@sightline/contracts';
-import { createKafka, createProducer, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
+import { assignmentOf, createKafka, createLagMonitor, createProducer, ensureTopics, lagSettingsFromEnv, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
 import type { AggregatorConfig } from './config';
@@ -25,7 +26,7 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'bitmap-aggregator', logger });
   const redis = createRedisClient(env);
   const scripts = bitmapScripts(redis);
-  const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX, { traitKeys: env.BITMAP_TRAIT_KEYS ? new Set(env.BITMAP_TRAIT_KEYS) : null });
+  const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX, { traitKeys: env.BITMAP_TRAIT_KEYS ? new Set(env.BITMAP_TRAIT_KEYS) : null, erasureIdSecret: erasureIdSecret(env) });
   const reader = createBitmapReader(redis, scripts, env.REDIS_KEY_PREFIX, Date.now, { maxCost: env.READ_MAX_COST, sliceCost: env.READ_SLICE_COST });
   const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}bitmap-aggregator`;
   const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);
@@ -45,6 +46,8 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
       retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
     }),
   );
+  // Lag per partition in /metrics; /readyz says when this process's partitions are stuck.
+  const lag = createLagMonitor({ kafka, groupId, topics: [topics.eventsEnriched, topics.erasures], settings: lagSettingsFromEnv(), logger, assignment: () => assignmentOf(consumers) });
   const app = createApp({
     reader,
     settingsOf: (projectId) => projects.get(projectId),
@@ -53,6 +56,7 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
       redis: async () => (await redis.ping()) === 'PONG',
       projects: () => projects.isLoaded(),
       consumer: () => consumers.every((c) => c.isHealthy()),
+      lag: () => lag.readiness(),
     },
   });
 
@@ -64,9 +68,11 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
       await producer.start();
       await projects.start();
       await Promise.all(consumers.map((c) => c.start()));
+      await lag.start();
       logger.info({ groupId, topics: [topics.eventsEnriched, topics.erasures], cluster: !!env.REDIS_CLUSTER_NODES?.length }, 'aggregator_started');
     },
     async stop() {
+      await lag.stop();
       await Promise.all(consumers.map((c) => c.stop()));
       await projects.stop();
       await producer.stop();

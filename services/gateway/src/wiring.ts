@@ -1,3 +1,4 @@
+import { erasureIdSecret } from '@sightline/config';
 import type { Logger } from '@sightline/telemetry';
 import { createAccessControl } from './auth/access-control';
 import { createAuthenticator } from './auth/authenticator';
@@ -38,7 +39,7 @@ export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db
     projects,
     funnels: createFunnelStore(db),
     segments: createSegmentStore(db),
-    erasures: createErasureStore(db),
+    erasures: createErasureStore(db, erasureIdSecret(config)),
     auth,
     access: createAccessControl({ auth, accounts, projects, limiter, defaultProjectId: config.DEFAULT_PROJECT_ID }),
     publisher,

@@ -1,8 +1,9 @@
 import { env, telemetry } from './instrument';
 import { Pool } from 'pg';
+import { erasureIdSecret as erasureIdSecretOf } from '@sightline/config';
 import { projectConfigValue, topicNames, type ProjectConfig } from '@sightline/contracts';
 import { handleShutdown, listen } from '@sightline/http';
-import { createKafka, createProducer, createTopicTable, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
+import { assignmentOf, createKafka, createLagMonitor, createProducer, createTopicTable, ensureTopics, lagSettingsFromEnv, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import { createLogger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -14,6 +15,7 @@ import { createPartitionStore } from './stores/partition.store';
 
 async function main() {
   const logger = createLogger({ service: 'query', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+  const erasureIdSecret = erasureIdSecretOf(env);
   await ensureDatabase(env.DATABASE_URL);
   const migrated = await migrate(env.DATABASE_URL, migrationsDir);
   logger.info({ applied: migrated.applied }, 'migrations_applied');
@@ -39,21 +41,25 @@ async function main() {
   await producer.start();
   // Stay below the pool size so that API queries always find a connection.
   const storing = Math.max(1, Math.min(env.CONSUMER_CONCURRENCY, env.DATABASE_POOL_SIZE - 2));
+  const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}query`;
   const consumers = Array.from({ length: env.CONSUMER_INSTANCES }, () =>
     createEventsConsumer({
       kafka,
       topics,
-      groupId: env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}query`,
+      groupId,
       producer,
       logger,
-      events: createEventStore(pool, partitions),
-      erasures: createErasureStore(pool),
+      events: createEventStore(pool, partitions, { erasureIdSecret }),
+      erasures: createErasureStore(pool, { erasureIdSecret }),
       retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
       sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
       partitionsConcurrently: Math.max(1, Math.floor(storing / env.CONSUMER_INSTANCES)),
     }),
   );
   await Promise.all(consumers.map((c) => c.start()));
+  // Lag per partition in /metrics; /readyz says when this process's partitions are stuck.
+  const lag = createLagMonitor({ kafka, groupId, topics: [topics.eventsEnriched, topics.erasures], settings: lagSettingsFromEnv(), logger, assignment: () => assignmentOf(consumers) });
+  await lag.start();
 
   // Hourly: keep partitions ahead of the clock, and drop the ones past retention.
   const housekeeping = setInterval(() => {
@@ -75,6 +81,7 @@ async function main() {
     checks: {
       postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
       consumer: () => consumers.every((c) => c.isHealthy()),
+      lag: () => lag.readiness(),
     },
   });
   const server = await listen(app, env.PORT, env.HOST);
@@ -82,6 +89,7 @@ async function main() {
 
   handleShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, [
     ['http', () => server.close()],
+    ['lag', () => lag.stop()],
     ['consumer', () => Promise.all(consumers.map((c) => c.stop())).then(() => undefined)],
     ['producer', () => producer.stop()],
     ['projects', () => projects.stop()],

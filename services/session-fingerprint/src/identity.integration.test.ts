@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
+import { DEVELOPMENT_ERASURE_ID_SECRET } from '@sightline/config';
+import { erasureIdHash } from '@sightline/contracts';
 import { readAll, json } from '@sightline/testing';
 import type { DlqRecord } from '@sightline/contracts';
 import { createHarness, project, rawEvent, waitCaughtUp, waitEnriched, type Harness } from '../test/harness';
@@ -17,6 +20,7 @@ describe('identity resolution against real Kafka and Postgres', () => {
       project({ projectId: 'dnt-anon', privacySignals: 'anonymous' }),
       project({ projectId: 'erase-strict' }),
       project({ projectId: 'erase-lenient', allowReidentifyAfterErasure: true }),
+      project({ projectId: 'erase-keyed' }),
     ]);
     instance = await h.startInstance();
   });
@@ -127,6 +131,41 @@ describe('identity resolution against real Kafka and Postgres', () => {
     await waitCaughtUp(h);
     expect((await h.enriched()).some((e) => e.messageId === later[0]!.messageId)).toBe(false);
     expect(all.get(later[1]!.messageId)).toMatchObject({ visitorIndex: 1, isNewVisitor: true, traits: {} });
+  });
+
+  it('issue #16 finding 7c: an erasure names the visitor by index or by keyed hash only, and erased_ids keeps keyed hashes, no unkeyed SHA-256', async () => {
+    const p = 'erase-keyed';
+    const at = (s: number) => new Date(Date.now() - 5 * 60_000 + s * 1000).toISOString();
+    const seed = [rawEvent({ projectId: p, userId: 'gina', anonymousId: 'g-anon', at: at(0) }), rawEvent({ projectId: p, userId: 'hank', anonymousId: 'h-anon', at: at(1) })];
+    await h.send(seed);
+    const enriched = await waitEnriched(h, seed.map((e) => e.messageId));
+    const hankIndex = enriched.get(seed[1]!.messageId)!.visitorIndex;
+    // The harness runs with the development key (no ERASURE_ID_SECRET), as the gateway of a test would.
+    const keyed = (id: string) => erasureIdHash(DEVELOPMENT_ERASURE_ID_SECRET, p, id);
+    await h.producer.send(h.topics.erasures, [
+      // gina by keyed hash only (the event store had not seen her): found by hashing the project's aliases.
+      { key: p, value: { requestId: 'r-gina', projectId: p, idHashes: [keyed('gina')], visitorIndexes: [], requestedAt: new Date().toISOString() } },
+      // hank by index only (the hash names an id this store never saw).
+      { key: p, value: { requestId: 'r-hank', projectId: p, idHashes: [keyed('someone-else')], visitorIndexes: [hankIndex], requestedAt: new Date().toISOString() } },
+    ]);
+    const db = new Client({ connectionString: h.db.url });
+    await db.connect();
+    try {
+      await waitForRows(db, `SELECT 1 FROM visitors WHERE erased AND project_id = '${p}'`, 2);
+      expect((await db.query('SELECT 1 FROM visitor_aliases WHERE project_id = $1', [p])).rowCount).toBe(0);
+      const kept = (await db.query<{ id_hash: string }>('SELECT id_hash FROM erased_ids WHERE project_id = $1', [p])).rows.map((r) => r.id_hash).sort();
+      expect(kept).toEqual(['u:gina', 'a:g-anon', 'u:hank', 'a:h-anon'].map(keyed).sort());
+      for (const alias of ['u:gina', 'a:g-anon', 'u:hank', 'a:h-anon']) expect(kept).not.toContain(createHash('sha256').update(`${p}\n${alias}`).digest('hex'));
+    } finally {
+      await db.end();
+    }
+    // Their ids are still recognised: a later event of either is dropped (the project does not allow re-identification).
+    const later = [rawEvent({ projectId: p, anonymousId: 'g-anon', at: at(10) }), rawEvent({ projectId: p, userId: 'hank', at: at(11) }), rawEvent({ projectId: p, anonymousId: 'someone-new', at: at(12) })];
+    await h.send(later);
+    await waitEnriched(h, [later[2]!.messageId]);
+    await waitCaughtUp(h);
+    const ids = new Set((await h.enriched()).map((e) => e.messageId));
+    expect([ids.has(later[0]!.messageId), ids.has(later[1]!.messageId), ids.has(later[2]!.messageId)]).toEqual([false, false, true]);
   });
 
   it('sends poison messages to the DLQ with the reason and goes on', async () => {

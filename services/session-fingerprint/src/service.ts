@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { projectConfigValue, topicNames, type ProjectConfig } from '@sightline/contracts';
-import { createKafka, createProducer, createTopicTable, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
+import { createKafka, createLagMonitor, createProducer, createTopicTable, ensureTopics, lagSettingsFromEnv, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
+import { erasureIdSecret } from '@sightline/config';
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -47,6 +48,7 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     topics,
     groupId,
     countryOf: countries?.countryOf,
+    erasureIdSecret: erasureIdSecret(config),
     transactionalOutput: config.EXACTLY_ONCE_OUTPUT
       ? { transactionalId: config.TRANSACTIONAL_ID ?? `${groupId}-${hostname()}-${process.pid}`, transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS }
       : undefined,
@@ -55,12 +57,15 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY === 'auto' ? (cluster.isWorker ? 1 : 4) : config.PARTITIONS_CONSUMED_CONCURRENTLY,
     maxBytesPerPartition: config.MAX_BYTES_PER_PARTITION,
   });
+  // Lag per partition in /metrics; /readyz says when this process's partitions are stuck.
+  const lag = createLagMonitor({ kafka, groupId, topics: [topics.eventsRaw, topics.erasures], settings: lagSettingsFromEnv(), logger, assignment: () => consumer.assignment() });
   const janitor = createJanitor({ pool, salts, ledgerRetentionDays: config.LEDGER_RETENTION_DAYS, intervalMs: config.JANITOR_INTERVAL_MS, logger });
   const app = createApp({
     logger,
     checks: {
       postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
       consumer: () => consumer.isHealthy(),
+      lag: () => lag.readiness(),
     },
   });
   return {
@@ -75,8 +80,10 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
       await producer.start();
       await janitor.start();
       await consumer.start();
+      await lag.start();
     },
     async stop() {
+      await lag.stop();
       await consumer.stop();
       await janitor.stop();
       await producer.stop();

@@ -1,5 +1,8 @@
+import { DEVELOPMENT_ERASURE_ID_SECRET } from '@sightline/config';
+import { erasureIdHash } from '@sightline/contracts';
 import { deleteKeys, testInfra, uniqueId } from '@sightline/testing';
 import { enrichedEvent } from '../../test/events';
+import { projectKeys } from '../handlers/keys.handler';
 import { defaultSettings } from '../handlers/range.handler';
 import { createBitmapReader } from './bitmap-reader.store';
 import { createBitmapWriter } from './bitmap-writer.store';
@@ -67,6 +70,33 @@ describe('bitmap store', () => {
     expect(await reader.candidates(p, settings, q, ['event:b'])).toEqual([]);
     await writer.applyEvents(p, settings, 't:2', [{ offset: 0n, event: enrichedEvent({ projectId: p, visitorIndex: 2, timestamp: t(4) }) }]);
     expect((await reader.uniques(p, settings, q, { dim: '$active' })).total).toBe(0);
+  });
+
+  it('issue #16 finding 7c: an erasure finds the person by keyed hash or by index, also when a rebuild meets it before the events', async () => {
+    const settings = { ...defaultSettings, minuteBucketDays: 30, hourBucketDays: 30 };
+    const base = Date.now() - 86_400_000;
+    const t = (h: number) => new Date(base + h * 3_600_000).toISOString();
+    const q = { from: new Date(base - 3_600_000), to: new Date(base + 10 * 3_600_000) };
+    const active = async (p: string) => (await reader.uniques(p, settings, q, { dim: '$active' })).total;
+    // The writer's key when none is configured (as in tests): the development one.
+    const keyed = (p: string, id: string) => erasureIdHash(DEVELOPMENT_ERASURE_ID_SECRET, p, id);
+
+    // By keyed hash only (the request named no index): the ids hash's fields are hashed and compared.
+    const p = 'p-keyed';
+    const events = [5, 6].map((visitorIndex, i) => ({ offset: BigInt(i), event: enrichedEvent({ projectId: p, visitorIndex, timestamp: t(i), userId: `u${visitorIndex}` }) }));
+    await writer.applyEvents(p, settings, 't:0', events);
+    expect(await active(p)).toBe(2);
+    expect(await writer.applyErasure({ requestId: 'k1', projectId: p, idHashes: [keyed(p, 'u5')], requestedAt: new Date().toISOString() }, settings)).toEqual([5]);
+    expect(await active(p)).toBe(1);
+    expect(await redis.hexists(projectKeys(prefix, p).ids, 'u5')).toBe(0);
+
+    // A rebuild reads the request (by index) before the events: the index is marked erased, its events are ignored.
+    const r = 'p-rebuilt';
+    expect(await writer.applyErasure({ requestId: 'k2', projectId: r, visitorIndexes: [5], idHashes: [keyed(r, 'u5')], requestedAt: new Date().toISOString() }, settings)).toEqual([5]);
+    await writer.applyEvents(r, settings, 't:0', events.map((e) => ({ ...e, event: { ...e.event, projectId: r } })));
+    expect(await active(r)).toBe(1);
+    expect(await redis.hexists(projectKeys(prefix, r).ids, 'u5')).toBe(0);
+    expect(await redis.hexists(projectKeys(prefix, r).ids, 'u6')).toBe(1);
   });
 
   it('answers the retention triangle and breakdowns', async () => {

@@ -1,4 +1,5 @@
-import type { EnrichedEventParsed, Erasure } from '@sightline/contracts';
+import { DEVELOPMENT_ERASURE_ID_SECRET } from '@sightline/config';
+import { erasureIdHash, type EnrichedEventParsed, type Erasure } from '@sightline/contracts';
 import { BOT, dimensionsOf, EXIT_OPEN, fineCountOf, NEW, PAGEVIEW } from '../handlers/dimensions.handler';
 import { decodeOpen, exitWrites, planExits, type ExitWrites, type OpenSession, type SessionStep } from '../handlers/exit-pages.handler';
 import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
@@ -38,6 +39,8 @@ export interface BitmapWriterOptions {
   now?: () => number;
   /** See `encodePlan`; 0 writes every bit as a BITFIELD offset. */
   patchBytesPerBit?: number;
+  /** ERASURE_ID_SECRET: an erasure that names no index is matched by the keyed hashes of the `ids` hash's fields. */
+  erasureIdSecret?: string;
 }
 
 /**
@@ -54,6 +57,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   const now = options.now ?? Date.now;
   const traitKeys = options.traitKeys ?? null;
   const patchBytesPerBit = options.patchBytesPerBit ?? PATCH_BYTES_PER_BIT;
+  const erasureSecret = options.erasureIdSecret ?? DEVELOPMENT_ERASURE_ID_SECRET;
   const valueCap = createValueCap(scripts, now);
   async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
     const [watermark, canonical, ids, open] = await scripts.resolve(
@@ -147,6 +151,23 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
     return found;
   }
 
+  /**
+   * The indexes whose ids (fields of the `ids` hash) hash to one of `idHashes`: for an erasure
+   * made before the event store knew the visitor, which then names no index (issue #16 finding
+   * 7c: the request carries no plain id). A scan of the project's hash, like idsNaming.
+   */
+  async function indexesByHash(keys: ProjectKeys, projectId: string, idHashes: string[]): Promise<number[]> {
+    const wanted = new Set(idHashes);
+    const found: number[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await client.hscan(keys.ids, cursor, 'COUNT', 1000);
+      for (let i = 0; i + 1 < flat.length; i += 2) if (wanted.has(erasureIdHash(erasureSecret, projectId, flat[i]!))) found.push(Number(flat[i + 1]));
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  }
+
   async function erase(keys: ProjectKeys, settings: ProjectSettings, visitor: number, named: string[]): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const index = await visitorIndex(keys, visitor);
@@ -186,12 +207,17 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
 
     async applyErasure(erasure, settings) {
       const keys = projectKeys(prefix, erasure.projectId);
-      const found = (await client.hmget(keys.ids, ...erasure.visitorIds)).filter((v): v is string => v !== null).map(Number);
-      const { canonical } = await resolve(keys, '', [...new Set(found)]);
+      // By index (also when a rebuild meets the request before the visitor's events: the erased
+      // bit then refuses them), by the plain ids of records before 2026-12-03, else by keyed hash.
+      const found = new Set(erasure.visitorIndexes ?? []);
+      const named = erasure.visitorIds ?? [];
+      if (named.length) for (const v of await client.hmget(keys.ids, ...named)) if (v !== null) found.add(Number(v));
+      if (found.size === 0 && erasure.idHashes?.length) for (const v of await indexesByHash(keys, erasure.projectId, erasure.idHashes)) found.add(v);
+      const { canonical } = await resolve(keys, '', [...found]);
       const erased: number[] = [];
       for (const visitor of new Set(canonical.values())) {
         if (visitor < 0) continue;
-        await erase(keys, settings, visitor, erasure.visitorIds);
+        await erase(keys, settings, visitor, named);
         erased.push(visitor);
       }
       return erased;

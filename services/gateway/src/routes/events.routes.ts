@@ -92,13 +92,25 @@ export function eventRoutes(deps: GatewayDeps) {
       async handle({ params }) {
         // Every id the visitor is known by, so each store can find them whichever id it keys on.
         const profile = await profileOrNull(params.projectId, params.visitorId);
+        // The record names them by keyed hash and the visitor by index, never in plain (issue #16 finding 7c).
         const ids = new Set<string>([params.visitorId]);
+        const indexes = new Set<number>();
         for (const key of ['visitorId', 'userId', 'anonymousId']) if (typeof profile?.[key] === 'string') ids.add(profile[key] as string);
-        for (const merged of (profile?.mergedVisitors as Array<{ visitorId?: string }> | undefined) ?? []) if (merged.visitorId) ids.add(merged.visitorId);
+        if (typeof profile?.visitorIndex === 'number') indexes.add(profile.visitorIndex);
+        for (const merged of (profile?.mergedVisitors as Array<{ visitorId?: string; visitorIndex?: number }> | undefined) ?? []) {
+          if (merged.visitorId) ids.add(merged.visitorId);
+          if (typeof merged.visitorIndex === 'number') indexes.add(merged.visitorIndex);
+        }
         const requestedAt = new Date();
         const id = `era_${randomUUID()}`;
         await erasures.record({ id, projectId: params.projectId, visitorId: params.visitorId, requestedAt });
-        await publisher.publishErasure({ requestId: id, projectId: params.projectId, visitorIds: [...ids], requestedAt: requestedAt.toISOString() });
+        await publisher.publishErasure({
+          requestId: id,
+          projectId: params.projectId,
+          visitorIndexes: [...indexes].sort((a, b) => a - b),
+          idHashes: [...ids].map((v) => erasures.idHash(params.projectId, v)),
+          requestedAt: requestedAt.toISOString(),
+        });
         const url = statusUrl(params.projectId, id);
         return { status: 202, headers: { Location: url }, body: { requestId: id, projectId: params.projectId, visitorId: params.visitorId, requestedAt: requestedAt.toISOString(), status: 'pending', statusUrl: url } };
       },

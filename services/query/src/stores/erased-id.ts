@@ -1,15 +1,29 @@
-import { createHash } from 'node:crypto';
+import { DEVELOPMENT_ERASURE_ID_SECRET } from '@sightline/config';
+import { erasureIdHash } from '@sightline/contracts';
+
+/** Ids hashed per process before the memo starts over: a visitor sends many events, each needs its ids hashed. */
+const MEMO_SIZE = 100_000;
+
+export type ErasedIdHasher = (projectId: string, id: string | null | undefined) => string | null;
 
 /**
- * What the event store keeps of an erased id: SHA-256(projectId "\n" id), hex — the same form
- * as the identity store's erased_ids. Enough to refuse a replayed event of the erased person
- * (its ids hash the same) without keeping the ids themselves (docs/identity.md).
+ * What the event store keeps of an erased id: erasureIdHash(ERASURE_ID_SECRET, projectId, id),
+ * the form erasures.v1 names it by (issue #16 finding 7c). Enough to refuse a replayed event of
+ * the erased person (its ids hash the same) without keeping the ids, and a dictionary of ids does
+ * not reverse it without the secret (docs/identity.md). Memoised: the insert check hashes the
+ * ids of every event, and one visitor's events share them.
  */
-export function erasedIdHash(projectId: string, id: string): string {
-  return createHash('sha256').update(`${projectId}\n${id}`).digest('hex');
-}
-
-/** erasedIdHash in SQL, of `column` and the row's `t.project_id` (null when the column is). */
-export function erasedIdHashSql(column: string): string {
-  return `encode(sha256(convert_to(t.project_id || E'\\n' || ${column}, 'UTF8')), 'hex')`;
+export function createErasedIdHasher(secret: string = DEVELOPMENT_ERASURE_ID_SECRET): ErasedIdHasher {
+  const memo = new Map<string, string>();
+  return (projectId, id) => {
+    if (id === null || id === undefined) return null;
+    const key = `${projectId}\n${id}`;
+    let hash = memo.get(key);
+    if (hash === undefined) {
+      if (memo.size >= MEMO_SIZE) memo.clear();
+      hash = erasureIdHash(secret, projectId, id);
+      memo.set(key, hash);
+    }
+    return hash;
+  };
 }

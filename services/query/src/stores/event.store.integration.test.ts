@@ -1,13 +1,18 @@
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
+import { DEVELOPMENT_ERASURE_ID_SECRET } from '@sightline/config';
+import { erasureIdHash } from '@sightline/contracts';
 import { findSchemaDrift } from '@sightline/migrate';
 import { createTestDatabase, waitFor, type TestDatabase } from '@sightline/testing';
 import { enrichedEvent, type EventSeed } from '../../test/enriched-factory';
 import { migrationsDir, schemaPath } from '../migrations-dir';
 import { createErasureStore } from './erasure.store';
-import { erasedIdHash } from './erased-id';
 import { createEventStore, ERASURE_LOCK } from './event.store';
 import { createPartitionStore } from './partition.store';
+
+/** The keyed hash the store keeps (createEventStore's default key, the development one). */
+const erasedIdHash = (projectId: string, id: string) => erasureIdHash(DEVELOPMENT_ERASURE_ID_SECRET, projectId, id);
 
 let db: TestDatabase;
 let pool: Pool;
@@ -192,5 +197,42 @@ describe('event store', () => {
     // A later event with the same ids (re-identified after the request) is kept.
     const later = enrichedEvent({ projectId: p, messageId: 'e6', visitorIndex: 12, name: 'View', timestamp: t(20), userId: 'u-2' });
     expect((await store.insertBatch([later])).inserted).toBe(1);
+  });
+
+  it('issue #16 finding 7c: erases a person named by keyed hash or by index only, keeps no unkeyed hash, and a rebuild that meets the request first refuses the events', async () => {
+    const store = createEventStore(pool, createPartitionStore(pool));
+    const erasures = createErasureStore(pool);
+    const p = 'p_keyed';
+    const t = (m: number) => new Date(Date.UTC(2026, 10, 2, 11, m)).toISOString();
+    const events = [
+      enrichedEvent({ projectId: p, messageId: 'k1', visitorIndex: 5, name: 'View', timestamp: t(0), userId: 'u-5' }),
+      enrichedEvent({ projectId: p, messageId: 'k2', visitorIndex: 6, name: 'View', timestamp: t(1), userId: 'u-6' }),
+      enrichedEvent({ projectId: p, messageId: 'k3', visitorIndex: 7, name: 'View', timestamp: t(2), userId: 'u-7' }),
+    ];
+    await store.insertBatch(events);
+    const visitorsLeft = async () => (await pool.query<{ visitor_index: number }>('SELECT visitor_index FROM visitors WHERE project_id = $1 ORDER BY 1', [p])).rows.map((r) => r.visitor_index);
+
+    // By keyed hash only (a request made before the store knew the visitor): found by hashing its rows.
+    expect(await erasures.erase({ requestId: 'k-r1', projectId: p, idHashes: [erasedIdHash(p, 'u-5')], requestedAt: t(10) })).toBe(1);
+    expect(await visitorsLeft()).toEqual([6, 7]);
+    // By index (the hash names an id the store never saw).
+    expect(await erasures.erase({ requestId: 'k-r2', projectId: p, visitorIndexes: [6], idHashes: [erasedIdHash(p, 'someone-else')], requestedAt: t(10) })).toBe(1);
+    expect(await visitorsLeft()).toEqual([7]);
+
+    // Every id of both persons is kept keyed (the ones the requests did not name too), none in plain or as an unkeyed SHA-256.
+    const kept = (await pool.query<{ id: string }>('SELECT id FROM erased_ids WHERE project_id = $1', [p])).rows.map((r) => r.id);
+    for (const id of ['u-5', 'v-5', 'anon-5', 'u-6', 'v-6', 'anon-6']) {
+      expect(kept).toContain(erasedIdHash(p, id));
+      expect(kept).not.toContain(id);
+      expect(kept).not.toContain(createHash('sha256').update(`${p}\n${id}`).digest('hex'));
+    }
+    expect((await store.insertBatch(events)).inserted).toBe(0);
+
+    // A rebuilt store meets the request before the events (another topic): the request's hashes refuse them.
+    const q = 'p_keyed_rebuild';
+    const rebuilt = events.map((e) => ({ ...e, projectId: q }));
+    expect(await erasures.erase({ requestId: 'k-r3', projectId: q, visitorIndexes: [5], idHashes: ['u-5', 'v-5', 'anon-5'].map((id) => erasedIdHash(q, id)), requestedAt: t(10) })).toBe(0);
+    expect((await store.insertBatch(rebuilt)).inserted).toBe(2);
+    expect((await pool.query<{ visitor_index: number }>('SELECT visitor_index FROM visitors WHERE project_id = $1 ORDER BY 1', [q])).rows.map((r) => r.visitor_index)).toEqual([6, 7]);
   });
 });

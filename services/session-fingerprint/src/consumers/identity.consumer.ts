@@ -27,6 +27,8 @@ export interface IdentityConsumerOptions {
   maxBytesPerPartition: number;
   /** Country of an IP (GEOIP_COUNTRY_DIR); without it, enriched events have no country. */
   countryOf?: (ip: string | null) => string | null;
+  /** Key of the erased-id hashes (ERASURE_ID_SECRET): the request names ids by it, erased_ids keeps them by it. */
+  erasureIdSecret: string;
   /** Enriched records and raw offsets in one Kafka transaction per batch (see config EXACTLY_ONCE_OUTPUT). */
   transactionalOutput?: BatchConsumerOptions<Incoming>['transactionalOutput'];
 }
@@ -77,7 +79,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     const stopDb = batchSeconds.startTimer({ step: 'identity_tx' });
     const result = await inProjectTransaction(pool, projectIds, async (client) => {
       const stopLoad = batchSeconds.startTimer({ step: 'load' });
-      const loaded = await loadBatch(client, projectIds, { aliases, messages });
+      const loaded = await loadBatch(client, projectIds, { aliases, messages }, options.erasureIdSecret);
       stopLoad();
       const before = new Map([...loaded.projects].map(([p, s]) => [p, s.nextIndex]));
       const stopResolve = batchSeconds.startTimer({ step: 'resolve' });
@@ -114,7 +116,7 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
 
   async function handleErasures(erasures: Erasure[]): Promise<void> {
     for (const erasure of erasures) {
-      const indexes = await inProjectTransaction(pool, [erasure.projectId], (client) => eraseVisitors(client, erasure.projectId, erasure.visitorIds));
+      const indexes = await inProjectTransaction(pool, [erasure.projectId], (client) => eraseVisitors(client, erasure, options.erasureIdSecret));
       logger.info({ projectId: erasure.projectId, requestId: erasure.requestId, visitorIndexes: indexes }, 'visitor_erased');
     }
   }

@@ -30,11 +30,6 @@ export function fingerprintOf(salt: Buffer, projectId: string, facts: Pick<Reque
     .slice(0, 32);
 }
 
-/** What is kept of an erased id so that it is recognised again without being stored. */
-export function erasedIdHash(projectId: string, aliasId: string): string {
-  return createHash('sha256').update(`${projectId}\n${aliasId}`).digest('hex');
-}
-
 /** Deterministic, opaque session id: a replay that sees the same visitor and start gets the same id. */
 export function sessionIdOf(projectId: string, visitorIndex: number, startedAt: number): string {
   return createHash('sha256').update(`${projectId}\n${visitorIndex}\n${startedAt}`).digest('base64url').slice(0, 22);

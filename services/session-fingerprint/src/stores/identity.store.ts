@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
+import { erasureIdHash } from '@sightline/contracts';
 import { emptyProjectIdentity, type ProjectIdentity, type VisitorRecord } from '../handlers/identity.handler';
-import { erasedIdHash } from '../handlers/fingerprint.handler';
 import { ledgerKey, type LedgerEntry } from '../handlers/enrich-batch.handler';
 
 export interface BatchKeys {
@@ -80,8 +80,9 @@ export async function lockProjects(client: PoolClient, projectIds: string[]): Pr
 }
 
 /** One round trip: counters, the batch's aliases and their visitors, ledger hits and erased ids. */
-export async function loadBatch(client: PoolClient, projectIds: string[], keys: BatchKeys): Promise<LoadedBatch> {
-  const hashes = keys.aliases.map((k) => erasedIdHash(k.projectId, k.aliasId));
+export async function loadBatch(client: PoolClient, projectIds: string[], keys: BatchKeys, erasureSecret: string): Promise<LoadedBatch> {
+  // erased_ids holds keyed hashes of alias ids (stores/erasure.store.ts).
+  const hashes = keys.aliases.map((k) => erasureIdHash(erasureSecret, k.projectId, k.aliasId));
   const { rows } = await client.query(LOAD_SQL, [
     projectIds,
     keys.aliases.map((k) => k.projectId),
