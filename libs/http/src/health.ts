@@ -1,7 +1,9 @@
 import express, { type Router } from 'express';
 import { collectProcessMetrics, metricsRegistry } from '@sightline/telemetry';
 
-export type ReadinessCheck = () => Promise<boolean> | boolean;
+/** A check answers true/false, or says why it is not ready (shown in /readyz's `reasons`). */
+export type ReadinessResult = boolean | { ready: boolean; reason?: string };
+export type ReadinessCheck = () => Promise<ReadinessResult> | ReadinessResult;
 
 export interface HealthOptions {
   service: string;
@@ -21,13 +23,16 @@ export function healthRouter(options: HealthOptions): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const results: Record<string, boolean> = {};
+    const reasons: Record<string, string> = {};
     await Promise.all(
       Object.entries(options.checks).map(async ([name, check]) => {
-        results[name] = await withTimeout(Promise.resolve().then(check), 2000).catch(() => false);
+        const result = await withTimeout(Promise.resolve().then(check), 2000).catch((): ReadinessResult => ({ ready: false, reason: 'check failed or timed out' }));
+        results[name] = typeof result === 'boolean' ? result : result.ready;
+        if (typeof result !== 'boolean' && !result.ready && result.reason) reasons[name] = result.reason;
       }),
     );
     const ready = Object.values(results).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: results });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: results, ...(Object.keys(reasons).length ? { reasons } : {}) });
   });
   router.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metricsRegistry.contentType).send(await metricsRegistry.metrics());

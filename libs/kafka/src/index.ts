@@ -9,3 +9,4 @@ export * from './topic-table';
 export * from './projection-input';
 export * from './errors';
 export * from './dlq';
+export * from './lag';

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type HistogramConfiguration } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from 'prom-client';
 
 /** One Prometheus registry per process; `@sightline/http` serves it at /metrics. */
 export const metricsRegistry = new Registry();
@@ -22,4 +22,10 @@ export function histogram<L extends string>(config: Omit<HistogramConfiguration<
   const existing = metricsRegistry.getSingleMetric(config.name);
   if (existing) return existing as Histogram<L>;
   return new Histogram<L>({ ...config, registers: [metricsRegistry] });
+}
+
+export function gauge<L extends string>(config: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
+  const existing = metricsRegistry.getSingleMetric(config.name);
+  if (existing) return existing as Gauge<L>;
+  return new Gauge<L>({ ...config, registers: [metricsRegistry] });
 }
