@@ -19,7 +19,7 @@ erasures. The rules it follows are the consumer guide's (docs/consuming.md):
 
 Usage:
   consumer.py run   [--db counts.sqlite] [--schemas DIR]   (until SIGTERM/SIGINT)
-  consumer.py dump  [--db counts.sqlite]                    (the counts as JSON)
+  consumer.py dump  [--db counts.sqlite]                    (counts, merges, erasures, refused records as JSON)
 Environment: KAFKA_BROKERS (127.0.0.1:9092), TOPIC_NAMESPACE (sightline.), GROUP_ID
 (sightline.consumer.example-python), ERASURE_ID_SECRET (optional), and for a broker with SASL/SCRAM:
 KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SASL_MECHANISM (SCRAM-SHA-512),
@@ -243,6 +243,8 @@ def run(args):
 
 
 def dump(args):
+    if not Path(args.db).exists():
+        sys.exit(f"{args.db}: no such database (has `run` started?)")
     db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     out = {}
     for project, index, events in db.execute("SELECT project_id, visitor_index, events FROM visitors ORDER BY 1, 2"):
@@ -250,7 +252,8 @@ def dump(args):
         out.setdefault(project, {})[str(index)] = {"events": events, "ids": ids}
     invalid = [dict(zip(("topic", "partition", "offset", "reason"), row)) for row in db.execute('SELECT * FROM invalid ORDER BY 1, 2, 3')]
     erased = [list(row) for row in db.execute("SELECT project_id, visitor_index FROM erased ORDER BY 1, 2")]
-    print(json.dumps({"visitors": out, "erased": erased, "invalid": invalid}))
+    merges = [list(row) for row in db.execute("SELECT project_id, absorbed, into_index FROM merges ORDER BY 1, 2")]
+    print(json.dumps({"visitors": out, "merges": merges, "erased": erased, "invalid": invalid}))
 
 
 def main():
