@@ -7,7 +7,7 @@ import { createTenant, type Tenant } from '../../src/test-support/fixtures';
 import { apiClient } from '../../src/test-support/gateway-harness';
 import { formatDuration, formatInt } from '../src/components/format';
 import { accessibilityProblems, buildDashboard, screenshotDir, screenshots, settle } from './dashboard-browser';
-import { DAY, DAYS, dateOf, dayRetention, didEvent, history, iso, planOf, segmentBatch, sequentialFunnel, sessionsOf, VISITORS, type FunnelStep } from './views-data';
+import { DAY, DAYS, dateOf, dayRetention, didEvent, filteredVisitors, history, iso, planOf, segmentBatch, sequentialFunnel, sessionsOf, VISITORS, type Filter, type FunnelStep } from './views-data';
 
 /**
  * The analysis views (funnels, retention, event log, visitor profile, compare) in real Chromium
@@ -30,7 +30,7 @@ describe('analysis views in Chromium through the real services', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    buildDashboard();
+    await buildDashboard();
     mkdirSync(screenshotDir, { recursive: true });
     stack = await startStack('viewsui');
     gateway = stack.services.gateway.url;
@@ -121,6 +121,20 @@ describe('analysis views in Chromium through the real services', () => {
     );
     expect(await settle(byPlan, wantByPlan)).toEqual(wantByPlan);
 
+    // Under a global filter the run counts only the visitors the filter selects in the range, and says so.
+    const docsReaders = filteredVisitors(sent, { page: '/docs' }, from, to);
+    const filtered = sequentialFunnel(sent.filter((e) => docsReaders.has(e.visitor)), STEPS, DAY, from, to);
+    expect(filtered[0]!.count).toBeLessThan(want[0]!.count);
+    await page.goto(url('funnels', `&steps=${encodeURIComponent(JSON.stringify(STEPS.map((s) => [s.event])))}&window=86400&filters=${encodeURIComponent(JSON.stringify([['page', 'is', '/docs']]))}`));
+    const filteredCounts = await settle(stepCounts, filtered.map((s) => s.count), 40_000);
+    expect({ counts: filteredCounts, panel: filteredCounts.length ? '' : await page.textContent('[data-panel="funnel-result"]') }).toEqual({ counts: filtered.map((s) => s.count), panel: '' });
+    expect(await page.textContent('[data-filters-applied]')).toContain('Page is /docs');
+    await page.click('[data-step="2"] td:nth-of-type(4) button');
+    await page.waitForSelector('[data-visitor-list="dropped"]');
+    expect(await settle(async () => sortedIds(await listed()), filtered[1]!.dropped)).toEqual(filtered[1]!.dropped);
+    await check('funnels-filtered');
+    await page.goto(url('funnels', `&steps=${encodeURIComponent(JSON.stringify([['$pageview'], ['signup', [['plan', 'pro']]], ['purchase']]))}&window=86400&by=${encodeURIComponent('trait:plan')}`));
+
     // Save, find it in the list, load it elsewhere, delete it.
     await page.fill('input[name="funnel-name"]', 'Pro purchase');
     await page.click('.saved-funnels button[type=submit]');
@@ -147,11 +161,74 @@ describe('analysis views in Chromium through the real services', () => {
         ),
       );
     expect(await settle(read, want)).toEqual(want);
-    // The filters cannot apply to retention: the view says so instead of showing unfiltered figures as filtered.
-    await page.goto(url('retention', `&cohort=day&filters=${encodeURIComponent(JSON.stringify([['page', 'is', '/docs']]))}`));
-    await page.waitForSelector('[data-filters-not-applied]');
-    await page.waitForSelector('[data-retention]');
     await check('retention');
+
+    // The global filters narrow every cohort to its visitors who matched them on their first day, and the view says so.
+    const signedUp = dayRetention(sent, from, DAYS, { event: 'signup' });
+    const sum = (cells: Record<string, number[]>) => Object.values(cells).flat().reduce((a, b) => a + b, 0);
+    const returns = (cells: Record<string, number[]>) => sum(cells) - Object.values(cells).reduce((a, c) => a + c[0]!, 0);
+    expect(sum(signedUp)).toBeLessThan(sum(want));
+    expect(returns(signedUp)).toBeGreaterThan(0);
+    await page.goto(url('retention', `&cohort=day&filters=${encodeURIComponent(JSON.stringify([['event', 'is', 'signup']]))}`));
+    expect(await settle(read, signedUp)).toEqual(signedUp);
+    expect(await page.textContent('[data-filters-applied]')).toContain('Event is signup');
+    await check('retention-filtered');
+  });
+
+  it('retention and funnel APIs with a filter equal the brute force over the filtered visitors; a bad filter is a 400 on filter', async () => {
+    const api = apiClient(gateway);
+    const filters: Filter[] = [
+      { trait: { key: 'plan', value: 'pro' } },
+      { event: 'signup' },
+      // Viewed two days after the first visit: in no cohort's own day, though every one of them is in the funnel's range.
+      { page: '/pricing' },
+      { and: [{ page: '/docs' }, { not: { trait: { key: 'plan', value: 'pro' } } }] },
+    ];
+    for (const filter of filters) {
+      const q = new URLSearchParams({ from: iso(from), cohortInterval: 'day', periods: String(DAYS), filter: JSON.stringify(filter) });
+      const retention = await api('GET', `/v1/projects/${t.projectId}/retention?${q}`, { bearer: t.readKey });
+      expect(retention.status).toBe(200);
+      const cells = Object.fromEntries(retention.body.cohorts.filter((c: { size: number }) => c.size > 0).map((c: { start: string; retained: number[] }) => [c.start, c.retained]));
+      expect({ filter, cells }).toEqual({ filter, cells: dayRetention(sent, from, DAYS, filter) });
+
+      const people = filteredVisitors(sent, filter, from, to);
+      expect(people.size).toBeGreaterThan(0);
+      expect(people.size).toBeLessThan(VISITORS);
+      const mine = sent.filter((e) => people.has(e.visitor));
+      const want = sequentialFunnel(mine, STEPS, DAY, from, to);
+      const body = { from: iso(from), to: iso(to), steps: STEPS, windowSeconds: 86_400, order: 'sequential', filter };
+      const funnel = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body });
+      expect({ filter, counts: funnel.body.steps?.map((s: { count: number }) => s.count) }).toEqual({ filter, counts: want.map((s) => s.count) });
+      const dropped = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body: { ...body, includeVisitors: { step: 2, kind: 'dropped', limit: 1000 } } });
+      expect(sortedIds(dropped.body.visitors.visitors.map((v: { visitorId: string }) => v.visitorId))).toEqual(want[1]!.dropped);
+      // `any` order has no entry bound: the filter's set alone. Purchases always follow signups here, so it equals the sequential funnel.
+      const any = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body: { ...body, steps: STEPS.slice(1), order: 'any' } });
+      expect({ filter, any: any.body.steps?.map((s: { count: number }) => s.count) }).toEqual({ filter, any: sequentialFunnel(mine, STEPS.slice(1), DAY, from, to).map((s) => s.count) });
+    }
+    // "matched in the cohort's day" is not "matched ever": /pricing visitors are in the range, in no cohort.
+    expect(Object.keys(dayRetention(sent, from, DAYS, { page: '/pricing' }))).toEqual([]);
+
+    // A saved funnel runs under a filter too.
+    expect((await api('PUT', `/v1/projects/${t.projectId}/funnels/checkout`, { basic: t.admin, body: { steps: STEPS, windowSeconds: 86_400 } })).status).toBe(200);
+    const pro: Filter = { trait: { key: 'plan', value: 'pro' } };
+    const proFunnel = sequentialFunnel(sent.filter((e) => filteredVisitors(sent, pro, from, to).has(e.visitor)), STEPS, DAY, from, to).map((s) => s.count);
+    const saved = await api('POST', `/v1/projects/${t.projectId}/funnels/checkout/query`, { bearer: t.readKey, body: { from: iso(from), to: iso(to), filter: pro } });
+    expect(saved.body.steps.map((s: { count: number }) => s.count)).toEqual(proFunnel);
+    const got = await api('GET', `/v1/projects/${t.projectId}/funnels/checkout?${new URLSearchParams({ from: iso(from), to: iso(to), filter: JSON.stringify(pro) })}`, { bearer: t.readKey });
+    expect(got.body.result.steps.map((s: { count: number }) => s.count)).toEqual(proFunnel);
+    expect((await api('DELETE', `/v1/projects/${t.projectId}/funnels/checkout`, { basic: t.admin })).status).toBe(204);
+
+    const deep = (n: number): Filter => (n === 0 ? { event: 'signup' } : { not: deep(n - 1) });
+    const badRetention = await api('GET', `/v1/projects/${t.projectId}/retention?${new URLSearchParams({ from: iso(from), filter: JSON.stringify(deep(9)) })}`, { bearer: t.readKey });
+    expect({ status: badRetention.status, field: badRetention.body.error.field }).toEqual({ status: 400, field: 'filter' });
+    const hostile = await api('GET', `/v1/projects/${t.projectId}/retention?${new URLSearchParams({ from: iso(from), filter: JSON.stringify({ constructor: 'x' }) })}`, { bearer: t.readKey });
+    expect(hostile.status).toBe(400);
+    expect(hostile.body.error.field).toMatch(/^filter/);
+    const badFunnel = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body: { from: iso(from), to: iso(to), steps: STEPS, windowSeconds: 60, filter: deep(9) } });
+    expect({ status: badFunnel.status, field: badFunnel.body.error.field }).toEqual({ status: 400, field: 'filter' });
+    const wrongLeaf = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body: { from: iso(from), to: iso(to), steps: STEPS, windowSeconds: 60, filter: { plan: 'pro' } } });
+    expect(wrongLeaf.status).toBe(400);
+    expect(wrongLeaf.body.error.field).toMatch(/^filter/);
   });
 
   it('event log: newest first, scrolling loads the older pages until every event is shown; a row opens to its JSON; sessions list', async () => {
@@ -179,6 +256,12 @@ describe('analysis views in Chromium through the real services', () => {
     const purchases = inRange.filter((e) => e.name === 'purchase').sort((a, b) => b.at - a.at).map((e) => iso(e.at));
     expect(await settle(stamps, purchases)).toEqual(purchases);
     await check('events');
+    // Global filters do not narrow the log: the view says so, naming them, and the rows stay the log's own.
+    await page.goto(url('events', `&name=purchase&filters=${encodeURIComponent(JSON.stringify([['trait:plan', 'is', 'pro']]))}`));
+    expect(await page.textContent('[data-filters-not-applied]')).toContain('Trait plan is pro');
+    expect(await settle(stamps, purchases)).toEqual(purchases);
+    await page.goto(url('events'));
+    await page.waitForSelector('[data-event-log] tbody tr');
 
     await page.click('.tabs button:has-text("Sessions")');
     await page.waitForSelector('[data-sessions] tbody tr');

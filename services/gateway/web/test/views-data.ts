@@ -96,8 +96,30 @@ export function sequentialFunnel(sent: Sent[], steps: FunnelStep[], windowMs: nu
   });
 }
 
-/** Day cohorts of visitors first seen on each day of [from, from + days), and how many were active k days later. */
-export function dayRetention(sent: Sent[], from: number, days: number): Record<string, number[]> {
+/** The API's filter grammar, as far as these tests use it. */
+export type Filter = { event: string } | { page: string } | { trait: { key: string; value: string } } | { and: Filter[] } | { or: Filter[] } | { not: Filter };
+
+/** Whether a visitor with these events (of one period) matches `filter`: a leaf by any event, `not` among the active. */
+function matchesFilter(filter: Filter, events: Sent[]): boolean {
+  if ('and' in filter) return filter.and.every((f) => matchesFilter(f, events));
+  if ('or' in filter) return filter.or.some((f) => matchesFilter(f, events));
+  if ('not' in filter) return events.length > 0 && !matchesFilter(filter.not, events);
+  if ('event' in filter) return events.some((e) => e.name === filter.event);
+  if ('page' in filter) return events.some((e) => e.type === 'page' && e.path === filter.page);
+  return events.some((e) => e.traits?.[filter.trait.key] === filter.trait.value);
+}
+
+/** The visitors who match `filter` by their events in [from, to). */
+export function filteredVisitors(sent: Sent[], filter: Filter, from: number, to: number): Set<string> {
+  const inRange = sent.filter((e) => e.at >= from && e.at < to);
+  return new Set([...new Set(inRange.map((e) => e.visitor))].filter((v) => matchesFilter(filter, inRange.filter((e) => e.visitor === v))));
+}
+
+/**
+ * Day cohorts of visitors first seen on each day of [from, from + days), and how many were active
+ * k days later. With `filter`, a cohort keeps only its visitors who matched it on their first day.
+ */
+export function dayRetention(sent: Sent[], from: number, days: number, filter?: Filter): Record<string, number[]> {
   const first = new Map<string, number>();
   const active = new Map<number, Set<string>>();
   for (const e of sent) {
@@ -107,7 +129,8 @@ export function dayRetention(sent: Sent[], from: number, days: number): Record<s
   }
   const out: Record<string, number[]> = {};
   for (let i = 0; i < days; i++) {
-    const cohort = [...first].filter(([, d]) => d === i).map(([v]) => v);
+    const firstDay = from + i * DAY;
+    const cohort = [...first].filter(([v, d]) => d === i && (!filter || filteredVisitors(sent, filter, firstDay, firstDay + DAY).has(v))).map(([v]) => v);
     if (!cohort.length) continue;
     out[iso(from + i * DAY)] = Array.from({ length: days - i }, (_, k) => cohort.filter((v) => active.get(i + k)?.has(v)).length);
   }

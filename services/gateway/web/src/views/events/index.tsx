@@ -6,11 +6,10 @@ import { api, unwrap } from '../../api/client';
 import { ExportActions } from '../../components/export-actions';
 import { formatDuration, formatInt } from '../../components/format';
 import { Panel } from '../../components/panel';
-import { filters } from '../../state/filters';
 import { range } from '../../state/range';
 import { timeZone } from '../../state/session';
 import { location, setParams } from '../../state/url';
-import { NotApplied } from '../retention/not-applied';
+import { NotApplied } from '../retention/filter-note';
 import { VisitorLink } from '../visitor/link';
 import { MoreRows } from './more';
 import { usePaged } from './paged';
@@ -250,7 +249,10 @@ export function EventsView({ projectId }: { projectId: string }) {
           Sessions
         </button>
       </div>
-      <NotApplied active={filters.value.length > 0} what={tab === 'events' ? 'the event log' : 'the session list'} detail="has its own filters below (the global ones are visitor sets, which the log cannot take)" />
+      <NotApplied
+        what={tab === 'events' ? 'the event log lists every event of the range' : 'the session list shows every session of the range'}
+        detail={tab === 'events' ? 'and has its own filters below (name, category, session, visitor, properties)' : 'or of the visitor named in the event log’s filter'}
+      />
       {tab === 'events' ? (
         <>
           <FilterForm value={f} />

@@ -2,17 +2,19 @@
 // window, breakdown), the result as bars with step and overall conversion and time to convert,
 // a breakdown table, and for each step the paged list of visitors who converted or dropped, each
 // linking to their profile. Saved funnels load, save and delete through the existing routes.
+// The global filters narrow the run to the visitors who match them in the range (the API's
+// `filter`); a saved funnel keeps only its definition, so it runs under whatever filters are set.
 import { api, unwrap } from '../../api/client';
 import { ExportActions } from '../../components/export-actions';
 import { formatDuration, formatInt, formatPercent } from '../../components/format';
 import { Panel } from '../../components/panel';
 import { useResource } from '../../components/resource';
 import { Async } from '../../components/states';
-import { filters } from '../../state/filters';
+import { apiFilter } from '../../state/filters';
 import { range } from '../../state/range';
 import { location, setParams } from '../../state/url';
 import { ScrollTable, TableHead } from '../events/table-head';
-import { NotApplied } from '../retention/not-applied';
+import { FiltersApplied } from '../retention/filter-note';
 import { DraftInput } from './draft-input';
 import { SavedFunnels } from './saved';
 import { FunnelVisitors } from './visitors';
@@ -22,7 +24,8 @@ import './funnels.css';
 type Result = Awaited<ReturnType<typeof runQuery>>;
 type StepResult = Result['steps'][number];
 
-const runQuery = (projectId: string, body: ReturnType<typeof definition> & { from: string; to: string }) => unwrap(api.POST('/v1/projects/{projectId}/funnels/query', { params: { path: { projectId } }, body }));
+type Body = ReturnType<typeof definition> & { from: string; to: string; filter?: Record<string, unknown> };
+const runQuery = (projectId: string, body: Body) => unwrap(api.POST('/v1/projects/{projectId}/funnels/query', { params: { path: { projectId } }, body }));
 
 function update(next: FunnelState) {
   setParams({ ...stateParams(next), vstep: null, vkind: null }, true);
@@ -243,9 +246,11 @@ export function FunnelsView({ projectId }: { projectId: string }) {
   const state = parseState(params);
   const r = range.value;
   const why = problem(state);
-  const body = { ...definition(state), from: r.from, to: r.to };
+  const filter = apiFilter.value;
+  const body: Body = { ...definition(state), from: r.from, to: r.to, ...(filter ? { filter: JSON.parse(filter) as Record<string, unknown> } : {}) };
   const request = { method: 'POST' as const, path: `/v1/projects/${projectId}/funnels/query`, body, query: { from: r.from, to: r.to } };
-  const result = useResource(why ? null : JSON.stringify([projectId, body]), () => runQuery(projectId, body));
+  // null while a "contains" filter is being expanded: no unfiltered answer in between.
+  const result = useResource(why || filter === null ? null : JSON.stringify([projectId, body]), () => runQuery(projectId, body));
   const eventQuery = { from: r.from, to: r.to, by: 'event', limit: 200 };
   const events = useResource(JSON.stringify([projectId, eventQuery]), () => unwrap(api.GET('/v1/projects/{projectId}/breakdown', { params: { path: { projectId }, query: eventQuery } })));
   const vstep = Number(params.get('vstep')) || null;
@@ -254,7 +259,7 @@ export function FunnelsView({ projectId }: { projectId: string }) {
   return (
     <div class="view funnels-view">
       <h1>Funnels</h1>
-      <NotApplied active={filters.value.length > 0} what="Funnels" />
+      <FiltersApplied who="only they are counted at any step (matching anywhere in the range)" />
       <div class="funnels-layout">
         <Panel id="funnel-builder" title="Steps">
           <Builder state={state} events={(events.data?.values ?? []).map((v) => v.value).filter((v) => v !== '(other)')} />
@@ -293,6 +298,7 @@ export function FunnelsView({ projectId }: { projectId: string }) {
                   <p class="note">
                     Step 1 happens in the selected range; each later step within {windowLabel(state.windowSeconds)} of it ({ORDERS.find((o) => o.id === state.order)!.help}). Click a number to list those visitors.
                   </p>
+                  {data.dayRounded && <p class="note">A page, referrer, country or UTM filter was read over the range’s whole days.</p>}
                 </>
               )}
             </Async>

@@ -7,7 +7,7 @@ import { VisitorListPanel } from '../visitor/list';
 import type { definition } from './model';
 
 const PAGE = 100;
-type Body = ReturnType<typeof definition> & { from: string; to: string };
+type Body = ReturnType<typeof definition> & { from: string; to: string; filter?: Record<string, unknown> };
 
 export function FunnelVisitors({ projectId, body, step, kind }: { projectId: string; body: Body; step: number; kind: 'converted' | 'dropped' }) {
   const list = usePaged(JSON.stringify([projectId, body, step, kind]), async (cursor) => {

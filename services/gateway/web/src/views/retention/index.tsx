@@ -1,19 +1,20 @@
 // Retention: cohorts of new visitors (by day, week or month of their first visit) and the share of
 // each that came back in every later period, as a heat-map table with a weighted average row.
-// The retention API takes no filter: the view says so when filters are set.
+// Under the global filters a cohort is its new visitors who matched them in the cohort's own
+// period (the API's `filter`, docs/api.md "Retention"); a return is still any event.
 import { api, unwrap } from '../../api/client';
 import { ExportActions } from '../../components/export-actions';
 import { formatBucket, formatInt, formatPercent } from '../../components/format';
 import { Panel } from '../../components/panel';
 import { useResource } from '../../components/resource';
 import { Async } from '../../components/states';
-import { filters } from '../../state/filters';
+import { apiFilter } from '../../state/filters';
 import { range } from '../../state/range';
 import { timeZone } from '../../state/session';
 import { location, setParams } from '../../state/url';
 import { ScrollTable, TableHead } from '../events/table-head';
 import { averageRow, heat, MAX_PERIODS, periodsIn, type CohortInterval } from './model';
-import { NotApplied } from './not-applied';
+import { FiltersApplied } from './filter-note';
 import './retention.css';
 
 const INTERVALS: CohortInterval[] = ['day', 'week', 'month'];
@@ -26,14 +27,16 @@ export function RetentionView({ projectId }: { projectId: string }) {
   const fromRange = periodsIn(r.from, r.to, interval);
   const asked = Number(params.get('periods'));
   const periods = Number.isInteger(asked) && asked >= 1 && asked <= MAX_PERIODS[interval] ? asked : fromRange;
-  const query = { from: r.from, cohortInterval: interval, periods };
+  const filter = apiFilter.value;
+  const query = { from: r.from, cohortInterval: interval, periods, ...(filter ? { filter } : {}) };
   const request = { path: `/v1/projects/${projectId}/retention`, query };
-  const data = useResource(JSON.stringify(request), () => unwrap(api.GET('/v1/projects/{projectId}/retention', { params: { path: { projectId }, query } })));
+  // null while a "contains" filter is being expanded: no unfiltered answer in between.
+  const data = useResource(filter === null ? null : JSON.stringify(request), () => unwrap(api.GET('/v1/projects/{projectId}/retention', { params: { path: { projectId }, query } })));
   const tz = timeZone.value;
   return (
     <div class="view retention-view">
       <h1>Retention</h1>
-      <NotApplied active={filters.value.length > 0} what="retention cohorts" detail="are built from every new visitor (the retention API takes no filter)" />
+      <FiltersApplied who={`each cohort is its new visitors who matched in their first ${interval}; a return is any later visit`} />
       <Panel
         id="retention"
         title={`Returning visitors by ${interval} of first visit`}
@@ -77,6 +80,7 @@ export function RetentionView({ projectId }: { projectId: string }) {
         <Async part="The retention matrix" resource={data}>
           {({ cohorts }) => {
             if (cohorts.length === 0) return <p class="empty">No new visitors in this range.</p>;
+            if (filter && cohorts.every((c) => c.size === 0)) return <p class="empty">No new visitor of this range matched the filters in their first {interval}.</p>;
             const avg = averageRow(cohorts);
             const n = avg.length;
             return (
@@ -119,7 +123,7 @@ export function RetentionView({ projectId }: { projectId: string }) {
                   </table>
                 </ScrollTable>
                 <p class="note">
-                  A cohort is the visitors first seen in that {interval} ({tz}); period k counts those of them active in the k-th {interval} after it. Counts are exact (bitmaps). Later cohorts have fewer periods so far.
+                  A cohort is the visitors first seen in that {interval} ({tz}){filter ? ' who matched the filters in it' : ''}; period k counts those of them active in the k-th {interval} after it. Counts are exact (bitmaps). Later cohorts have fewer periods so far.
                 </p>
               </>
             );
