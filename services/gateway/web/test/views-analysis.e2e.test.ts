@@ -198,13 +198,16 @@ describe('analysis views in Chromium through the real services', () => {
       const want = sequentialFunnel(mine, STEPS, DAY, from, to);
       const body = { from: iso(from), to: iso(to), steps: STEPS, windowSeconds: 86_400, order: 'sequential', filter };
       const funnel = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body });
-      expect({ filter, counts: funnel.body.steps?.map((s: { count: number }) => s.count) }).toEqual({ filter, counts: want.map((s) => s.count) });
+      expect({ filter, counts: funnel.body.steps?.map((s: { count: number }) => s.count), dayRounded: funnel.body.dayRounded }).toEqual({ filter, counts: want.map((s) => s.count), dayRounded: undefined });
       const dropped = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body: { ...body, includeVisitors: { step: 2, kind: 'dropped', limit: 1000 } } });
       expect(sortedIds(dropped.body.visitors.visitors.map((v: { visitorId: string }) => v.visitorId))).toEqual(want[1]!.dropped);
       // `any` order has no entry bound: the filter's set alone. Purchases always follow signups here, so it equals the sequential funnel.
       const any = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body: { ...body, steps: STEPS.slice(1), order: 'any' } });
       expect({ filter, any: any.body.steps?.map((s: { count: number }) => s.count) }).toEqual({ filter, any: sequentialFunnel(mine, STEPS.slice(1), DAY, from, to).map((s) => s.count) });
     }
+    // A page leaf over a range that does not start at midnight is read over whole days, and the reply says so.
+    const offMidnight = await api('POST', `/v1/projects/${t.projectId}/funnels/query`, { bearer: t.readKey, body: { from: iso(from + 3_600_000), to: iso(to), steps: STEPS, windowSeconds: 86_400, filter: { page: '/docs' } } });
+    expect({ status: offMidnight.status, dayRounded: offMidnight.body.dayRounded }).toEqual({ status: 200, dayRounded: true });
     // "matched in the cohort's day" is not "matched ever": /pricing visitors are in the range, in no cohort.
     expect(Object.keys(dayRetention(sent, from, DAYS, { page: '/pricing' }))).toEqual([]);
 
