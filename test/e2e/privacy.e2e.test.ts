@@ -1,8 +1,9 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { KafkaMessage } from 'kafkajs';
+import { erasureIdHash } from '@sightline/contracts';
 import { fetchTopicOffsets } from '@sightline/kafka';
-import { readCommitted, testKafka, testRedis, uniqueId, waitFor } from '@sightline/testing';
+import { createTestDatabase, readCommitted, startService, testInfra, testKafka, testRedis, uniqueId, waitFor, type ServiceProcess, type TestDatabase } from '@sightline/testing';
 import { api, basic, bearer, startStack, type Stack } from './stack';
 
 jest.setTimeout(240_000);
@@ -86,6 +87,27 @@ async function redisTexts(prefix: string): Promise<Map<Place, string>> {
   }
 }
 
+/** Whether a consumer group has committed every message of `topics` (a rebuild has caught up). */
+async function caughtUp(groupId: string, topics: string[]): Promise<boolean> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const high = await fetchTopicOffsets(testKafka(), topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const p of high) {
+        const at = committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1';
+        if (BigInt(p.high) > BigInt(p.low) && BigInt(at) < BigInt(p.high)) return false;
+      }
+    }
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /** The places holding `needle`. */
 function placesWith(texts: Map<Place, string>, needle: string): Place[] {
   return [...texts].filter(([, text]) => text.includes(needle)).map(([place]) => place).sort();
@@ -93,9 +115,12 @@ function placesWith(texts: Map<Place, string>, needle: string): Place[] {
 
 describe('issue #16 finding 7: an IP and an erased id survive nowhere but where docs/identity.md says', () => {
   let stack: Stack;
+  const secret = randomBytes(32).toString('hex');
   beforeAll(async () => {
     // The ingest trusts the test as its proxy, so X-Forwarded-For sets the visitor's IP.
-    stack = await startStack('privacy', { ingest: { TRUSTED_PROXIES: '127.0.0.1' } });
+    // One erased-id key for the gateway and the three erasure consumers, as make up and compose set it.
+    const erasure = { ERASURE_ID_SECRET: secret };
+    stack = await startStack('privacy', { ingest: { TRUSTED_PROXIES: '127.0.0.1' }, gateway: erasure, 'session-fingerprint': erasure, 'bitmap-aggregator': erasure, query: erasure });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -131,9 +156,13 @@ describe('issue #16 finding 7: an IP and an erased id survive nowhere but where 
     expect((await collect([{ type: 'identify', messageId: randomUUID(), anonymousId, userId, traits: { plan: 'pro' }, timestamp: now(), context: { page } }])).status).toBe(200);
     expect((await collect([{ type: 'track', event: 'Checkout', messageId: randomUUID(), userId, properties: { total: 12 }, timestamp: now(), context: { page } }])).status).toBe(200);
     expect((await collect([{ type: 'page', messageId: randomUUID(), timestamp: now(), context: { page } }])).status).toBe(200);
+    // Someone else, who stays.
+    const bystander = `bystander-${randomUUID()}`;
+    expect((await collect([{ type: 'track', event: 'Browse', messageId: randomUUID(), anonymousId: bystander, timestamp: now(), context: { page } }])).status).toBe(200);
 
     // Both projections know the person before the erasure.
     await waitFor(async () => (await api('GET', `${gateway}/v1/projects/${projectId}/visitors/${encodeURIComponent(userId)}`, { auth: bearer(key.body.key.secret) })).status === 200, { timeoutMs: 90_000, description: 'query knows the visitor' });
+    await waitFor(async () => (await api('GET', `${gateway}/v1/projects/${projectId}/visitors/${encodeURIComponent(bystander)}`, { auth: bearer(key.body.key.secret) })).status === 200, { timeoutMs: 90_000, description: 'query knows the bystander' });
     const from = new Date(Date.now() - 86_400_000).toISOString();
     const to = new Date(Date.now() + 3_600_000).toISOString();
     const visitors = async () => (await api<{ total: number }>('GET', `${gateway}/v1/projects/${projectId}/unique-visitors?from=${from}&to=${to}&event=Checkout`, { auth: bearer(key.body.key.secret) })).body.total;
@@ -162,10 +191,79 @@ describe('issue #16 finding 7: an IP and an erased id survive nowhere but where 
 
     // The IP: only in the raw topic's values (the fingerprint's input), kept RAW_RETENTION_DAYS (7).
     expect(placesWith(texts, ip)).toEqual(['events.raw.v1 values']);
-    // The erased userId: in the raw topic (7 days), the enriched topic (ENRICHED_RETENTION_DAYS, 30)
-    // and the erasure request (30 + 2 days) — nowhere in any store, nor in any other topic.
-    expect(placesWith(texts, userId)).toEqual(['erasures.v1 values', 'events.enriched.v1 values', 'events.raw.v1 keys', 'events.raw.v1 values']);
+    // The erased userId: in the raw topic (7 days) and the enriched topic (ENRICHED_RETENTION_DAYS, 30)
+    // only — nowhere in any store, nor in the erasure request (issue #16 finding 7c), nor any other topic.
+    expect(placesWith(texts, userId)).toEqual(['events.enriched.v1 values', 'events.raw.v1 keys', 'events.raw.v1 values']);
     // Its earlier anonymousId (which the erasure request did not name) likewise: the stores find it by the visitor.
     expect(placesWith(texts, anonymousId)).toEqual(['events.enriched.v1 values', 'events.raw.v1 keys', 'events.raw.v1 values']);
+
+    // Finding 7c: no unkeyed SHA-256 of an erased id anywhere (a dictionary of ids reverses those), in
+    // any form a store has used: (project, id), (project, alias id), the id alone.
+    const forms = (id: string) => [`${projectId}\n${id}`, `${projectId}\nu:${id}`, `${projectId}\na:${id}`, id];
+    for (const id of [userId, anonymousId]) for (const form of forms(id)) expect({ form, places: placesWith(texts, sha256(form)) }).toEqual({ form, places: [] });
+    // The keyed hash HMAC-SHA-256(ERASURE_ID_SECRET, project "\n" id) only where docs/identity.md says:
+    // the request, the gateway's erasure row, the event store's erased ids; the identity store keeps
+    // the keyed hash of the alias id (`u:` + userId) instead.
+    const keyed = (id: string) => erasureIdHash(secret, projectId, id);
+    expect(placesWith(texts, keyed(userId))).toEqual(['erasures.v1 values', 'gateway public.erasures', 'query public.erased_ids']);
+    // The earlier anonymousId: in the request only if the profile named it; the event store adds every id it knew.
+    expect(placesWith(texts, keyed(anonymousId)).filter((place) => place !== 'erasures.v1 values')).toEqual(['query public.erased_ids']);
+    expect(placesWith(texts, keyed(`u:${userId}`))).toEqual(['identity public.erased_ids']);
+    expect(placesWith(texts, keyed(`a:${anonymousId}`))).toEqual(['identity public.erased_ids']);
+
+    // Replay: both projections rebuilt from the topics (new databases, new consumer groups) apply the
+    // erasure from the keyed hashes and indexes alone, whichever topic they read first.
+    const rebuilt = await rebuild(stack);
+    try {
+      await waitFor(() => caughtUp(rebuilt.groups.query, [`${stack.namespace}events.enriched.v1`, `${stack.namespace}erasures.v1`]), { timeoutMs: 120_000, description: 'rebuilt query caught up' });
+      await waitFor(() => caughtUp(rebuilt.groups.aggregator, [`${stack.namespace}events.enriched.v1`, `${stack.namespace}erasures.v1`]), { timeoutMs: 120_000, description: 'rebuilt aggregator caught up' });
+      const after = new Map<Place, string>([...(await databaseTexts('rebuilt query', rebuilt.queryDb.url)), ...(await redisTexts(rebuilt.redisPrefix))]);
+      expect(after.get('rebuilt query public.events')).toContain(bystander);
+      for (const id of [userId, anonymousId]) expect(placesWith(after, id)).toEqual([]);
+      // The same counts as the live projections: the erased person is in neither.
+      const range = `from=${from}&to=${to}`;
+      const uniques = async (url: string) => ((await api<{ total: number }>('GET', `${url}/internal/projects/${projectId}/uniques?${range}`)).body as { total: number }).total;
+      const live = await uniques(stack.services['bitmap-aggregator'].url);
+      expect(live).toBeGreaterThanOrEqual(1); // the bystander
+      expect(await uniques(rebuilt.aggregator.url)).toBe(live);
+      const stored = await eventCount(stack.env.query.DATABASE_URL!, projectId);
+      expect(stored).toBeGreaterThanOrEqual(1);
+      expect(await eventCount(rebuilt.queryDb.url, projectId)).toBe(stored);
+    } finally {
+      await rebuilt.stop();
+    }
   });
 });
+
+async function eventCount(url: string, projectId: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE project_id = $1', [projectId])).rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A second query service and aggregator of the stack's topics, on new stores and consumer groups: a rebuild by replay. */
+async function rebuild(stack: Stack): Promise<{ query: ServiceProcess; aggregator: ServiceProcess; queryDb: TestDatabase; redisPrefix: string; groups: { query: string; aggregator: string }; stop(): Promise<void> }> {
+  const queryDb = await createTestDatabase('privacy_rebuilt');
+  const redisPrefix = `${uniqueId('privacy-rebuilt')}:`;
+  const groups = { query: `${stack.namespace}query-rebuilt`, aggregator: `${stack.namespace}bitmap-aggregator-rebuilt` };
+  // Each on a port of its own (the stack's env names the live ones).
+  const { PORT: _queryPort, ...queryEnv } = stack.env.query;
+  const { PORT: _aggregatorPort, ...aggregatorEnv } = stack.env['bitmap-aggregator'];
+  const query = await startService('query', { ...queryEnv, DATABASE_URL: queryDb.url, CONSUMER_GROUP_ID: groups.query });
+  const aggregator = await startService('bitmap-aggregator', { ...aggregatorEnv, REDIS_URL: testInfra.redisUrl, REDIS_KEY_PREFIX: redisPrefix, CONSUMER_GROUP_ID: groups.aggregator });
+  return {
+    query,
+    aggregator,
+    queryDb,
+    redisPrefix,
+    groups,
+    async stop() {
+      await Promise.all([query.stop(), aggregator.stop()]);
+      await queryDb.drop();
+    },
+  };
+}

@@ -68,6 +68,12 @@ export function createErasureStore(pool: Pool, options: { erasureIdSecret?: stri
            ON CONFLICT (project_id, id) DO UPDATE SET requested_at = greatest(erased_ids.requested_at, excluded.requested_at)`,
           [projectId, [...ids], erasure.requestedAt],
         );
+        // And the indexes, which refuse the person's events also where the request named none of their ids.
+        await client.query(
+          `INSERT INTO erased_visitors (project_id, visitor_index, requested_at) SELECT $1, unnest($2::int[]), $3
+           ON CONFLICT (project_id, visitor_index) DO UPDATE SET requested_at = greatest(erased_visitors.requested_at, excluded.requested_at)`,
+          [projectId, [...new Set([...indexes, ...group])], erasure.requestedAt],
+        );
         // Every event has a visitors row (written in the same transaction), so the group covers them all.
         const deleted = await client.query('DELETE FROM events WHERE project_id = $1 AND visitor_index = ANY($2::int[])', [projectId, group]);
         await client.query('DELETE FROM sessions WHERE project_id = $1 AND visitor_index = ANY($2::int[])', [projectId, group]);

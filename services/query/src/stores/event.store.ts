@@ -104,6 +104,9 @@ WITH input AS (
     SELECT 1 FROM erased_ids x
     WHERE x.project_id = t.project_id AND x.id IN (t.visitor_id_hash, t.user_id_hash, t.anonymous_id_hash)
       AND t.received_at <= x.requested_at)
+    AND NOT EXISTS (
+    SELECT 1 FROM erased_visitors y
+    WHERE y.project_id = t.project_id AND y.visitor_index = t.visitor_index AND t.received_at <= y.requested_at)
 ),
 ins AS (
   INSERT INTO events (project_id, message_id, "timestamp", received_at, type, name, category, visitor_index, visitor_id,
