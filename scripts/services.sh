@@ -21,11 +21,27 @@ port_of() {
   esac
 }
 
+# The deployment's HMAC keys (docs/identity.md): made once, kept in .sightline/secrets.env (mode 600)
+# so that every service and every restart uses the same ones. RAW_KEY_SECRET keys cookieless raw
+# events (ingest); ERASURE_ID_SECRET keys erased ids (gateway and the three erasure consumers).
+SECRETS="$ROOT/.sightline/secrets.env"
+ensure_secrets() {
+  [[ -s "$SECRETS" ]] && return 0
+  ( umask 077
+    "$NODE" -e 'const r = () => require("node:crypto").randomBytes(32).toString("hex");
+      console.log(`RAW_KEY_SECRET=${r()}\nERASURE_ID_SECRET=${r()}`)' > "$SECRETS.tmp" )
+  mv "$SECRETS.tmp" "$SECRETS"
+}
+secret_of() { grep "^$1=" "$SECRETS" | cut -d= -f2-; }
+
 env_of() {
+  local erasure="ERASURE_ID_SECRET=$(secret_of ERASURE_ID_SECRET)"
   case "$1" in
-    session-fingerprint) echo "DATABASE_URL=$PG/identity" ;;
-    query) echo "DATABASE_URL=$PG/events" ;;
-    gateway) echo "DATABASE_URL=$PG/gateway INGEST_PUBLIC_URL=http://127.0.0.1:8081" ;;
+    ingest) echo "RAW_KEY_SECRET=$(secret_of RAW_KEY_SECRET)" ;;
+    session-fingerprint) echo "DATABASE_URL=$PG/identity $erasure" ;;
+    bitmap-aggregator) echo "$erasure" ;;
+    query) echo "DATABASE_URL=$PG/events $erasure" ;;
+    gateway) echo "DATABASE_URL=$PG/gateway INGEST_PUBLIC_URL=http://127.0.0.1:8081 $erasure" ;;
     *) echo "" ;;
   esac
 }
@@ -38,6 +54,7 @@ running() {
 start_one() {
   local name=$1 port
   port=$(port_of "$name")
+  ensure_secrets
   if running "$name"; then echo "$name: already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
   # shellcheck disable=SC2046
   env NODE_ENV=production PORT="$port" $(env_of "$name") \

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
+import { erasureIdSecret } from '@sightline/config';
 
 // docker-compose.yml cannot be run on machines without a Docker engine, so this test keeps it
 // honest: every service in it exists, listens where its config says, and sets only variables
@@ -77,6 +78,18 @@ describe('docker-compose.yml exposure model (docs/operations.md)', () => {
     const used = [...composeText.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!);
     expect([...new Set(used)].filter((name) => !(name in exampleEnv))).toEqual([]);
     for (const value of Object.values(exampleEnv)) expect(value).toMatch(/^change-me/);
+  });
+
+  it('finding 7: ingest gets RAW_KEY_SECRET, and the gateway and every erasure consumer the same ERASURE_ID_SECRET, from .env (required), so that production starts', () => {
+    expect(compose.services.ingest!.environment!.RAW_KEY_SECRET).toMatch(/^\$\{RAW_KEY_SECRET:\?.+\}$/);
+    for (const service of ['gateway', 'session-fingerprint', 'bitmap-aggregator', 'query']) {
+      const env = compose.services[service]!.environment!;
+      expect({ service, secret: env.ERASURE_ID_SECRET }).toEqual({ service, secret: expect.stringMatching(/^\$\{ERASURE_ID_SECRET:\?.+\}$/) });
+      // The image runs with NODE_ENV=production, where a missing key stops the service at boot.
+      const parsed = loadConfig(service).schema.parse({ ...interpolated(env), NODE_ENV: 'production' }) as { NODE_ENV: string; ERASURE_ID_SECRET?: string };
+      expect(erasureIdSecret(parsed)).toBe(exampleEnv.ERASURE_ID_SECRET);
+      expect(() => erasureIdSecret({ ...parsed, ERASURE_ID_SECRET: undefined })).toThrow(/ERASURE_ID_SECRET/);
+    }
   });
 
   it('finding 1: Redis requires a password, and the aggregator connects with it', () => {
