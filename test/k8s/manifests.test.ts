@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@sightline/config';
+import { erasureIdSecret, parseConfig } from '@sightline/config';
 import { config as ingest } from '../../services/ingest/src/config';
 import { config as fingerprint } from '../../services/session-fingerprint/src/config';
 import { config as aggregator } from '../../services/bitmap-aggregator/src/config';
@@ -86,6 +86,8 @@ describe('Kubernetes manifests', () => {
     expect(parsed.PORT).toBe(Number(container.ports[0].containerPort));
     expect(parsed.HOST).toBe('0.0.0.0');
     expect(parsed.NODE_ENV).toBe('production');
+    // Production refuses to start a service that publishes or applies erasures without the erased-id key (issue #16 finding 7c).
+    if (['gateway', 'session-fingerprint', 'bitmap-aggregator', 'query'].includes(name)) expect(erasureIdSecret(parsed as { NODE_ENV: string; ERASURE_ID_SECRET?: string })).toBe(secretValue('erasure-id-secret'));
   });
 
   it('every shared setting is read by at least one service', () => {
