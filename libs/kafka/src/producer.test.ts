@@ -1,5 +1,5 @@
 import { currentTraceIds, initTelemetry, withSpan } from '@sightline/telemetry';
-import { splitBatchesBySize, toKafkaMessages, type OutgoingMessage } from './producer';
+import { isLostSequence, splitBatchesBySize, toKafkaMessages, type OutgoingMessage } from './producer';
 
 describe('toKafkaMessages', () => {
   beforeAll(() => initTelemetry({ serviceName: 'producer-test' }));
@@ -49,5 +49,28 @@ describe('splitBatchesBySize', () => {
   it('splits several topics the same way, keeping each topic in order', () => {
     const requests = splitBatchesBySize([{ topic: 'a', messages: of(4, 3000) }, { topic: 'b', messages: of(3, 3000) }], 10_000);
     expect(requests.map((r) => r.map((t) => `${t.topic}:${t.messages.length}`))).toEqual([['a:3'], ['a:1', 'b:2'], ['b:1']]);
+  });
+});
+
+describe('isLostSequence', () => {
+  // kafkajs's own error classes and protocol error table, as a failed send throws them.
+  const { KafkaJSProtocolError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } = jest.requireActual('kafkajs/src/errors');
+  const { createErrorFromCode } = jest.requireActual('kafkajs/src/protocol/error');
+
+  it('names the broker errors after which only a new producer id can send: directly, or as the cause of a give-up', () => {
+    const outOfOrder = createErrorFromCode(45);
+    expect(outOfOrder).toBeInstanceOf(KafkaJSProtocolError);
+    expect(outOfOrder.type).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER');
+    expect(isLostSequence(outOfOrder)).toBe(true);
+    expect(isLostSequence(new KafkaJSNonRetriableError(outOfOrder, { cause: outOfOrder }))).toBe(true);
+    expect(isLostSequence(new KafkaJSNumberOfRetriesExceeded(createErrorFromCode(59), { retryCount: 5, retryTime: 100 }))).toBe(true); // UNKNOWN_PRODUCER_ID
+    expect(isLostSequence(createErrorFromCode(47))).toBe(true); // INVALID_PRODUCER_EPOCH
+  });
+
+  it('leaves every other failure to the caller’s ordinary retry', () => {
+    expect(isLostSequence(createErrorFromCode(6))).toBe(false); // NOT_LEADER_FOR_PARTITION: kafkajs refreshes metadata itself
+    expect(isLostSequence(createErrorFromCode(19))).toBe(false); // NOT_ENOUGH_REPLICAS_AFTER_APPEND
+    expect(isLostSequence(new Error('connect ECONNREFUSED'))).toBe(false);
+    expect(isLostSequence(undefined)).toBe(false);
   });
 });

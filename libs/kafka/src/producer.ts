@@ -14,7 +14,24 @@ export interface DurableProducer {
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
   /** Several topics in one request. */
   sendBatch(batches: Array<{ topic: string; messages: OutgoingMessage[] }>): Promise<void>;
-  raw: Producer;
+  /** The kafkajs producer now in use (a new one after a lost sequence, see `createProducer`). */
+  readonly raw: Producer;
+  /** Called with true on every connect and false on every disconnect, of whichever producer is in use. */
+  onConnection(listener: (connected: boolean) => void): void;
+}
+
+/**
+ * The broker refused a batch of an idempotent producer as out of sequence. kafkajs cannot
+ * recover that producer (its sequence numbers stay ahead of the broker's, so every later send
+ * fails the same way: seen when a partition leader was killed under load, tulios/kafkajs#598);
+ * only a new producer id starts a fresh sequence.
+ */
+export function isLostSequence(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'UNKNOWN_PRODUCER_ID') return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
 }
 
 /**
@@ -83,17 +100,47 @@ function recordBytes(message: Message): number {
 export function createProducer(kafka: Kafka, options: { transactionalId?: string; compression?: boolean } = {}): DurableProducer {
   // The default (murmur2, Java-compatible) partitioner keeps a key on the partition any Kafka
   // client would choose; naming it silences kafkajs's v2 migration warning.
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 5,
-    allowAutoTopicCreation: true,
-    transactionalId: options.transactionalId,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const listeners: Array<(connected: boolean) => void> = [];
+  const make = () => {
+    const made = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: true,
+      transactionalId: options.transactionalId,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    made.on(made.events.CONNECT, () => listeners.forEach((l) => l(true)));
+    made.on(made.events.DISCONNECT, () => listeners.forEach((l) => l(false)));
+    return made;
+  };
+  let producer = make();
   const compression = options.compression === false ? CompressionTypes.None : CompressionTypes.GZIP;
   let started = false;
+  /**
+   * Runs a send; when the broker says the producer lost its sequence, replaces the producer
+   * (new producer id, sequences from 0) and rethrows, so the caller's retry — a 503 to the
+   * client, a redelivered batch — goes out on a producer that can succeed.
+   */
+  async function guarded(work: (p: Producer) => Promise<unknown>) {
+    const current = producer;
+    try {
+      await work(current);
+    } catch (err) {
+      if (started && isLostSequence(err) && producer === current) {
+        producer = make();
+        await current.disconnect().catch(() => undefined);
+        await producer.connect();
+      }
+      throw err;
+    }
+  }
   return {
-    raw: producer,
+    get raw() {
+      return producer;
+    },
+    onConnection(listener) {
+      listeners.push(listener);
+    },
     async start() {
       if (started) return;
       await producer.connect();
@@ -106,10 +153,10 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     },
     async send(topic, messages) {
       if (messages.length === 0) return;
-      for (const [run] of splitBatchesBySize([{ topic, messages }])) await producer.send({ topic, acks: -1, compression, messages: run!.messages });
+      for (const [run] of splitBatchesBySize([{ topic, messages }])) await guarded((p) => p.send({ topic, acks: -1, compression, messages: run!.messages }));
     },
     async sendBatch(batches) {
-      for (const topicMessages of splitBatchesBySize(batches)) await producer.sendBatch({ acks: -1, compression, topicMessages });
+      for (const topicMessages of splitBatchesBySize(batches)) await guarded((p) => p.sendBatch({ acks: -1, compression, topicMessages }));
     },
   };
 }

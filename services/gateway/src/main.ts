@@ -21,8 +21,7 @@ async function main() {
   await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(env)));
   const producer = createProducer(kafka, { compression: false });
   let kafkaConnected = false;
-  producer.raw.on(producer.raw.events.CONNECT, () => (kafkaConnected = true));
-  producer.raw.on(producer.raw.events.DISCONNECT, () => (kafkaConnected = false));
+  producer.onConnection((connected) => (kafkaConnected = connected));
   await producer.start();
 
   const db = createPrisma(env.DATABASE_URL, env.DATABASE_POOL_SIZE);

@@ -7,6 +7,7 @@ function manualProducer() {
   const calls: Array<{ messages: OutgoingMessage[]; ack(): void; fail(err: Error): void }> = [];
   const producer: DurableProducer = {
     raw: undefined as never,
+    onConnection: () => undefined,
     start: async () => undefined,
     stop: async () => undefined,
     sendBatch: async () => undefined,
