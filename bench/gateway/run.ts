@@ -1,16 +1,18 @@
 // Gateway benchmark, printed figures (never asserted):
-//   node scripts/run-ts.mjs bench/gateway/run.ts [--events N] [--quick]
+//   node scripts/run-ts.mjs bench/gateway/run.ts [--events N] [--quick] [--rounds 200]
 // The real bitmap-aggregator, query service and gateway run as processes on a fresh namespace,
-// databases and Redis prefix. N enriched events (N/10 visitors, 90 days, the query bench's
+// databases and Redis prefix (bench/stack.ts). N enriched events (N/10 visitors, 90 days, the query bench's
 // event mix) go to events.enriched.v1, both projections consume them, then:
-//  - 90-day unique visitors through the gateway (read key) vs the aggregator directly;
+//  - 90-day unique visitors directly from the aggregator, through the gateway with a read key and
+//    with a signed-in session, in turn for --rounds rounds: the gateway's own cost per read;
 //  - a 3-step funnel (view_item → add_to_cart → purchase, 7-day window) through the gateway
 //    (aggregator candidates + query matching) vs the query service directly.
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { enrichedEventKeyOf, topicNames, type EnrichedEvent } from '@sightline/contracts';
-import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
-import { createTestDatabase, deleteKeys, startService, testInfra, testKafka, testNamespace, testRedis, uniqueId, waitFor, type ServiceProcess, benchArgs } from '@sightline/testing';
+import { enrichedEventKeyOf, type EnrichedEvent } from '@sightline/contracts';
+import { createProducer } from '@sightline/kafka';
+import { deleteKeys, testInfra, testKafka, testNamespace, testRedis, uniqueId, waitFor, type ServiceProcess, benchArgs } from '@sightline/testing';
+import { json, startStack } from '../stack';
 
 const cli = benchArgs();
 const arg = cli.number;
@@ -52,12 +54,6 @@ function eventAt(projectId: string, g: number): EnrichedEvent {
   };
 }
 
-async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 async function timed(times: number, fn: () => Promise<unknown>) {
   const samples: number[] = [];
   let value: unknown;
@@ -76,27 +72,13 @@ async function main() {
   console.log(`machine: ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; shared with other work, so figures are indicative`);
   const namespace = testNamespace('bench_gw');
   const prefix = `${uniqueId('bench_gw')}:`;
-  const [gatewayDb, eventsDb] = await Promise.all([createTestDatabase('bench_gw'), createTestDatabase('bench_gw_events')]);
   const kafka = testKafka('bench-gateway');
-  const topics = topicNames(namespace);
-  await ensureTopics(kafka, standardTopicSpecs(topics));
-  const common = { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', NODE_ENV: 'production' };
-  const services: ServiceProcess[] = [];
+  const stack = await startStack({ name: 'bench_gw', namespace, redisUrl: testInfra.redisUrl, redisPrefix: prefix });
+  const { aggregator, query, gateway, topics } = stack;
+  const project = { id: stack.projectId };
   const redis = testRedis();
   try {
-    const aggregator = await startService('bitmap-aggregator', { ...common, REDIS_URL: testInfra.redisUrl, REDIS_KEY_PREFIX: prefix });
-    const query = await startService('query', { ...common, DATABASE_URL: eventsDb.url });
-    services.push(aggregator, query);
-    const gateway = await startService('gateway', { ...common, DATABASE_URL: gatewayDb.url, AGGREGATOR_URL: aggregator.url, QUERY_URL: query.url, RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
-    services.push(gateway);
-
-    const admin = { email: `${uniqueId('bench')}@example.com`, password: 'bench password 1' };
-    const auth = `Basic ${Buffer.from(`${admin.email}:${admin.password}`).toString('base64')}`;
-    const post = (path: string, body: unknown, headers: Record<string, string> = {}) => json<any>(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }); // eslint-disable-line @typescript-eslint/no-explicit-any
-    const account = await post('/v1/accounts', { name: 'Bench', ...admin });
-    const project = (await post(`/v1/accounts/${account.account.id}/projects`, { name: 'Bench' }, { authorization: auth })).project;
-    const readKey = (await post(`/v1/projects/${project.id}/keys`, { name: 'bench' }, { authorization: auth })).key.secret;
-    const bearer = { authorization: `Bearer ${readKey}` };
+    const bearer = { authorization: `Bearer ${stack.readKey}` };
 
     console.log(`data: ${EVENTS.toLocaleString('en')} enriched events, ${VISITORS.toLocaleString('en')} visitors, 90 days, into ${topics.eventsEnriched}`);
     const producer = createProducer(kafka);
@@ -118,13 +100,38 @@ async function main() {
     console.log(`both projections caught up in ${((performance.now() - loadStart) / 1000).toFixed(1)} s (produce + consume)`);
 
     const qs = `from=${range.from}&to=${range.to}`;
-    const viaGateway = await timed(5, () => json(`${gateway.url}/v1/projects/${project.id}/unique-visitors?${qs}`, { headers: bearer }));
-    const uvGateway = await timed(50, () => json<{ total: number }>(`${gateway.url}/v1/projects/${project.id}/unique-visitors?${qs}`, { headers: bearer }));
-    const uvDirect = await timed(50, () => json<{ total: number }>(`${at(aggregator, 'uniques')}?${qs}`));
-    void viaGateway;
+    // The gateway's own cost on a read: the same 90-day count asked directly of the aggregator, through
+    // the gateway with the read key, and with a signed-in session, in turn (so they share the machine's
+    // noise); the overhead is the median of the per-round differences.
+    const signIn = await fetch(`${gateway.url}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(stack.admin) });
+    const session = { cookie: signIn.headers.get('set-cookie')!.split(';')[0]! };
+    // The same gateway without its lookup caches (LOOKUP_CACHE_MS=0): every request looks its key or
+    // session, project and role up in Postgres, as before the caches.
+    const uncached = await stack.startGateway({ LOOKUP_CACHE_MS: '0' });
+    const uv = (svc: ServiceProcess, headers: Record<string, string>) => () => json<{ total: number }>(`${svc.url}/v1/projects/${project.id}/unique-visitors?${qs}`, { headers });
+    const paths = {
+      direct: () => json<{ total: number }>(`${at(aggregator, 'uniques')}?${qs}`),
+      key: uv(gateway, bearer),
+      session: uv(gateway, session),
+      keyUncached: uv(uncached, bearer),
+      sessionUncached: uv(uncached, session),
+    };
+    type Path = keyof typeof paths;
+    const samples = Object.fromEntries(Object.keys(paths).map((k) => [k, [] as number[]])) as Record<Path, number[]>;
+    const totals = new Set<number>();
+    for (let i = 0; i < arg('rounds', 200) + 10; i++) {
+      for (const which of Object.keys(paths) as Path[]) {
+        const t = performance.now();
+        totals.add((await paths[which]()).total);
+        if (i >= 10) samples[which].push(performance.now() - t); // 10 warm-up rounds
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length / 2) - 1]!;
+    const p = (xs: number[]) => `p50 ${fmt(median(xs))} (p95 ${fmt([...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1]!)})`;
+    const overhead = (which: Path) => `${fmt(median(samples[which].map((x, i) => x - samples.direct[i]!)))} (${(median(samples[which]) / median(samples.direct)).toFixed(2)}× the direct p50)`;
+    console.log(`90-day unique visitors (${[...totals].join(' / ')}${totals.size > 1 ? ': DIFFERENT ANSWERS' : ''}), ${samples.direct.length} rounds in turn: aggregator direct ${p(samples.direct)}; gateway with the read key ${p(samples.key)}, with a session ${p(samples.session)}; without lookup caches: key ${p(samples.keyUncached)}, session ${p(samples.sessionUncached)}`);
+    console.log(`  gateway overhead (median of per-round differences from direct): read key ${overhead('key')}, session ${overhead('session')}; without lookup caches: key ${overhead('keyUncached')}, session ${overhead('sessionUncached')}`);
     const seriesGateway = await timed(20, () => json(`${gateway.url}/v1/projects/${project.id}/unique-visitors?${qs}&interval=day`, { headers: bearer }));
-    const total = (uvGateway.value as { total: number }).total;
-    console.log(`90-day unique visitors (${total.toLocaleString('en')}): gateway p50 ${fmt(uvGateway.p50)} (p95 ${fmt(uvGateway.p95)}), aggregator direct p50 ${fmt(uvDirect.p50)}; gateway overhead p50 ${fmt(uvGateway.p50 - uvDirect.p50)}`);
     console.log(`90-day daily series through the gateway: p50 ${fmt(seriesGateway.p50)} (p95 ${fmt(seriesGateway.p95)})`);
 
     const funnel = { ...range, steps: [{ event: 'view_item' }, { event: 'add_to_cart' }, { event: 'purchase' }], windowSeconds: 7 * 86400, order: 'sequential' };
@@ -144,10 +151,13 @@ async function main() {
     console.log(`  gateway overhead over the cheaper direct path p50 ${fmt(fGateway.p50 - cheapest)} (auth, two aggregator counts to choose the path, JSON)`);
     if (counts(fAlone) !== counts(fGateway)) console.log('  WARNING: gateway and query-alone counts differ');
   } finally {
-    await Promise.all(services.map((s) => s.stop()));
+    await stack.stop();
     await deleteKeys(redis, `${prefix}*`).catch(() => 0);
     redis.disconnect();
-    await Promise.all([gatewayDb.drop(), eventsDb.drop()]);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.disconnect();
   }
   console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 }
