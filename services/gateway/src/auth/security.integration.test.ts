@@ -66,15 +66,14 @@ describe('security: keys, roles and project isolation (real Postgres and Kafka)'
     expect((await api('POST', `/v1/projects/${a.projectId}/keys`, { basic: analyst, body: { name: 'mine' } })).status).toBe(403);
   });
 
-  it('a revoked key fails on the very next request (well within 2 s)', async () => {
+  // Other instances within 2 s: revocation.integration.test.ts.
+  it('a revoked key fails on the very next request to the instance that revoked it', async () => {
     const key = await api('POST', `/v1/projects/${a.projectId}/keys`, { basic: a.admin, body: { name: 'short-lived' } });
     const secret = key.body.key.secret;
     expect((await api('GET', `/v1/projects/${a.projectId}/funnels`, { bearer: secret })).status).toBe(200);
-    const started = Date.now();
     expect((await api('DELETE', `/v1/projects/${a.projectId}/keys/${key.body.key.id}`, { basic: a.admin })).status).toBe(204);
     const after = await api('GET', `/v1/projects/${a.projectId}/funnels`, { bearer: secret });
     expect(after.status).toBe(401);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('a rotated read key stops working and its replacement works', async () => {

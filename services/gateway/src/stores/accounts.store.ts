@@ -19,6 +19,9 @@ const conflict = (message: string) => new HttpError(409, 'conflict', message);
  */
 export function createAccountStore(db: Db, lookupCacheMs = 0) {
   const roles = createTtlCache<Role | null>(lookupCacheMs);
+  // Signed-in sessions by token hash, for the same time: a sign-out through this process forgets
+  // its session at once, through another instance within lookupCacheMs (< 2 s, like read keys).
+  const sessions = createTtlCache<{ expiresAt: Date; member: { id: string; email: string } } | null>(lookupCacheMs);
   return {
     /** A new account with its first member as admin; the slug gets a suffix when the plain one is taken. */
     async createAccountWithAdmin(input: { name: string; email: string; passwordHash: string }) {
@@ -96,9 +99,27 @@ export function createAccountStore(db: Db, lookupCacheMs = 0) {
     },
     setPassword: (memberId: string, passwordHash: string) => db.member.update({ where: { id: memberId }, data: { passwordHash } }),
     createSession: (tokenHash: string, memberId: string, expiresAt: Date) => db.session.create({ data: { tokenHash, memberId, expiresAt } }),
-    findSession: (tokenHash: string) => db.session.findFirst({ where: { tokenHash, expiresAt: { gt: new Date() } }, include: { member: true } }),
-    deleteSession: (tokenHash: string) => db.session.deleteMany({ where: { tokenHash } }),
-    deleteSessionsOf: (memberId: string) => db.session.deleteMany({ where: { memberId } }),
+    async findSession(tokenHash: string): Promise<{ expiresAt: Date; member: { id: string; email: string } } | null> {
+      const session = await sessions.get(tokenHash, async () => {
+        const row = await db.session.findFirst({ where: { tokenHash, expiresAt: { gt: new Date() } }, include: { member: true } });
+        return row ? { expiresAt: row.expiresAt, member: { id: row.member.id, email: row.member.email } } : null;
+      });
+      return session && session.expiresAt.getTime() > Date.now() ? session : null;
+    },
+    async deleteSession(tokenHash: string) {
+      try {
+        return await db.session.deleteMany({ where: { tokenHash } });
+      } finally {
+        sessions.delete(tokenHash);
+      }
+    },
+    async deleteSessionsOf(memberId: string) {
+      try {
+        return await db.session.deleteMany({ where: { memberId } });
+      } finally {
+        sessions.clear();
+      }
+    },
   };
 }
 export type AccountStore = ReturnType<typeof createAccountStore>;
