@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { enrichedEventKeyOf, topicNames, type EnrichedEventParsed, type Erasure, type TopicNames } from '@sightline/contracts';
 import { createProducer, ensureTopics, fetchTopicOffsets, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
 import { testKafka, testNamespace, uniqueId, waitFor } from '@sightline/testing';
-import { createEventConsumer, type DeliveredErasure, type DeliveredEvent, type EventConsumer, type InvalidRecord, type RecordPosition } from './index';
+import { createEventConsumer, erasureIdHash, type DeliveredErasure, type DeliveredEvent, type EventConsumer, type InvalidRecord, type RecordPosition } from './index';
 
 /** A valid v1 enriched event of `visitorIndex`, as session-fingerprint makes them. */
 function enriched(projectId: string, visitorIndex: number, overrides: Partial<EnrichedEventParsed> = {}): EnrichedEventParsed {
@@ -75,7 +75,7 @@ describe('libs/consumer against the real broker', () => {
     const invalidEvent = { ...enriched(projectId, 2), sessionId: undefined };
     await producer.raw.send({ topic: topics.eventsEnriched, messages: [{ key: enrichedEventKeyOf(invalidEvent), value: JSON.stringify(invalidEvent) }, { key: `${projectId}:2`, value: '{not json' }] });
     await producer.send(topics.eventsEnriched, asRecords(events.slice(20), traceparent));
-    const erasure: Erasure = { requestId: randomUUID(), projectId, visitorIds: ['anon-3'], requestedAt: new Date().toISOString() };
+    const erasure: Erasure = { requestId: randomUUID(), projectId, visitorIndexes: [3], idHashes: [erasureIdHash('a-test-secret-of-at-least-32-characters', projectId, 'anon-3')], requestedAt: new Date().toISOString() };
     await producer.send(topics.erasures, [{ key: projectId, value: erasure }]);
 
     const delivered: DeliveredEvent[] = [];

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { enrichedEventKeyOf, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
+import { enrichedEventKeyOf, erasureIdHash, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
 import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
 import { testInfra, testKafka, testNamespace, uniqueId } from '@sightline/testing';
 
@@ -16,6 +16,9 @@ import { testInfra, testKafka, testNamespace, uniqueId } from '@sightline/testin
  * cannot install them offline, the declared dependencies are copied from the repository's
  * node_modules (the same versions `npm ci` installs) and the test says so in its log.
  */
+// npm pack (esbuild and tsc), a tsc of the user's file and a broker round trip: slow on a loaded machine.
+jest.setTimeout(240_000);
+
 const root = resolve(__dirname, '..', '..', '..');
 const kit = resolve(__dirname, '..');
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,8 +91,8 @@ describe('libs/consumer as a package', () => {
     await producer.stop();
 
     writeFileSync(join(app, 'consume.js'), `
-      const { createEventConsumer } = require('@sightline/consumer');
-      const out = { events: [], invalid: [] };
+      const { createEventConsumer, erasureIdHash } = require('@sightline/consumer');
+      const out = { events: [], invalid: [], hash: erasureIdHash('s'.repeat(32), 'p', 'ann') };
       const c = createEventConsumer({
         kafka: { brokers: ${JSON.stringify(testInfra.kafkaBrokers)}, clientId: 'pack-test', logLevel: 0 },
         groupId: ${JSON.stringify(uniqueId('pack-group'))}, namespace: ${JSON.stringify(namespace)},
@@ -112,7 +115,8 @@ describe('libs/consumer as a package', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const code = await new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
     expect(code).toBe(0);
-    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { events: string[]; invalid: string[]; loaded: string[] };
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { events: string[]; invalid: string[]; hash: string; loaded: string[] };
+    expect(result.hash).toBe(erasureIdHash('s'.repeat(32), 'p', 'ann'));
     expect(result.events).toEqual([`${projectId}:${event.messageId}`]);
     expect(result.invalid).toEqual([expect.stringContaining('visitorIndex')]);
     expect(result.loaded.filter((path) => !path.startsWith(app))).toEqual([]);

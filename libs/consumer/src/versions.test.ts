@@ -27,8 +27,11 @@ describe('decoding events.enriched and erasures', () => {
   });
 
   it('decodes an erasure and refuses one without a projectId', () => {
-    const erasure = { requestId: 'r1', projectId: 'p1', visitorIds: ['a'], requestedAt: '2026-12-03T10:00:00.000Z' };
+    const erasure = { requestId: 'r1', projectId: 'p1', visitorIndexes: [7], idHashes: ['0'.repeat(64)], requestedAt: '2026-12-03T10:00:00.000Z' };
     expect(decodeErasure(bytes(erasure))).toEqual({ ok: true, value: erasure });
+    // A record written before 2026-12-03 named the ids in plain: still read.
+    const older = { requestId: 'r0', projectId: 'p1', visitorIds: ['a'], requestedAt: '2026-12-02T10:00:00.000Z' };
+    expect(decodeErasure(bytes(older))).toEqual({ ok: true, value: older });
     expect(decodeErasure(bytes({ ...erasure, projectId: undefined }))).toEqual({ ok: false, reason: expect.stringMatching(/^projectId: /) });
   });
 });

@@ -19,6 +19,8 @@ export const LATEST_VERSION: EnrichedVersion = 'v1';
 /** An enriched event as the kit delivers it, by version. */
 export type SightlineEvent = { version: 'v1'; event: EnrichedEventParsed };
 export type { EnrichedEventParsed as EnrichedEventV1, Erasure };
+/** HMAC-SHA-256(ERASURE_ID_SECRET, projectId "\n" id): hash the ids you hold to find them among an erasure's `idHashes`. */
+export { erasureIdHash } from '@sightline/contracts';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
