@@ -16,7 +16,7 @@ help:
 	@echo "make status  what is running"
 	@echo "make bench   run the benchmarks under bench/"
 	@echo "make bench-runtime   the ingest, fingerprint and aggregator benchmarks on the machine's node vs the pinned one"
-	@echo "make replay SERVICE=query   rebuild one projection by replaying events.enriched.v1"
+	@echo "make replay SERVICE=query   rebuild one projection by replaying events.enriched.v1 (FROM='--from-time 2026-12-01T00:00:00Z')"
 
 node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
 	npm ci --no-audit --no-fund
@@ -30,6 +30,7 @@ infra:
 build: install
 	node scripts/build.mjs
 	@if [ -f libs/tracker/build.mjs ]; then node libs/tracker/build.mjs; fi
+	node libs/cli/build.mjs
 	node services/gateway/web/build.mjs
 
 typecheck: install
@@ -48,6 +49,8 @@ down:
 status:
 	-infra/status
 	scripts/services.sh status $(SERVICES)
+	@# Consumer lag per group and partition (the sightline CLI, libs/cli).
+	-sightline lag
 
 logs:
 	tail -n 50 .sightline/logs/*.log
@@ -84,4 +87,4 @@ bench-runtime: install infra build
 
 replay:
 	@test -n "$(SERVICE)" || (echo "usage: make replay SERVICE=<bitmap-aggregator|query>"; exit 2)
-	scripts/services.sh replay $(SERVICE)
+	scripts/services.sh replay $(SERVICE) $(FROM)

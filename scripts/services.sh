@@ -2,7 +2,7 @@
 # Starts, stops and checks the five services as background processes of this checkout.
 # Logs: .sightline/logs/<service>.log; pids: .sightline/run/<service>.pid.
 #   scripts/services.sh start|stop|status <service>...
-#   scripts/services.sh replay <service>   (stop, rewind its consumer group to offset 0, start)
+#   scripts/services.sh replay <service> [--from-offset N|--from-time ISO]   (stop, rewind its consumer group, start, wait)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LOGS="$ROOT/.sightline/logs"
@@ -97,9 +97,12 @@ case "$cmd" in
       if running "$s"; then echo "$s: up (pid $(cat "$RUN/$s.pid"), port $(port_of "$s"))"; else echo "$s: down"; fi
     done ;;
   replay)
-    s=${1:?service}
+    # Rewind with the sightline CLI (options after the service: --from-offset N | --from-time ISO),
+    # then start the service and show its progress until it caught up.
+    s=${1:?service}; shift
     stop_one "$s"
-    "$NODE" "$ROOT/scripts/reset-offsets.mjs" "sightline.$s" "sightline.events.enriched.v1"
-    start_one "$s"; wait_ready "$s" ;;
+    "$NODE" "$ROOT/libs/cli/bin/sightline.js" replay "$s" "$@"
+    start_one "$s"; wait_ready "$s"
+    "$NODE" "$ROOT/libs/cli/bin/sightline.js" lag --group "sightline.$s" --wait ;;
   *) echo "usage: $0 start|stop|status|replay <service>..."; exit 2 ;;
 esac

@@ -10,3 +10,4 @@ export * from './projection-input';
 export * from './errors';
 export * from './dlq';
 export * from './lag';
+export * from './read-to-end';

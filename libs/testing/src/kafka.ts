@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { fetchTopicOffsets } from '@sightline/kafka';
+import { fetchTopicOffsets, readToEnd } from '@sightline/kafka';
 import { testInfra, uniqueId } from './env';
 
 export function testKafka(clientId = 'sightline-test'): Kafka {
@@ -58,44 +58,11 @@ export function json<T = unknown>(message: KafkaMessage): T {
 
 /**
  * Every committed message up to the high watermark at call time, for topics written in Kafka
- * transactions: their commit/abort markers take offsets but are never delivered, so `readAll`'s
- * count would wait for messages that do not exist. Reads (read-committed, kafkajs's default)
- * until each partition's consumed position, markers and aborted records included, reaches the
- * high watermark; waits while an open transaction holds a partition back. A message the reader
- * gets twice (its throw-away group rebalancing right after it started) is kept once.
+ * transactions too (their markers take offsets but are never delivered, so `readAll`'s count
+ * would wait for messages that do not exist): `readToEnd` of @sightline/kafka.
  */
 export async function readCommitted(topic: string, timeoutMs = 30_000): Promise<KafkaMessage[]> {
-  const kafka = testKafka();
-  const offsets = await fetchTopicOffsets(kafka, topic);
-  const pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high) - 1n]));
-  if (pending.size === 0) return [];
-  const highs = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  const consumer = kafka.consumer({ groupId: uniqueId('reader'), maxWaitTimeInMs: 100 });
-  const messages = new Map<string, KafkaMessage>();
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${messages.size} committed messages of ${topic}; partitions ${[...pending.keys()].join(',')} not at their high watermark`)), timeoutMs);
-      // Emitted for every fetched batch, also one holding only markers or aborted records.
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        const last = pending.get(payload.partition);
-        if (last !== undefined && BigInt(payload.lastOffset) >= last) pending.delete(payload.partition);
-        if (pending.size === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          if (BigInt(message.offset) < (highs.get(partition) ?? 0n)) messages.set(`${partition}:${message.offset}`, message);
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return [...messages.values()];
+  return (await readToEnd(testKafka(), topic, { timeoutMs, groupId: uniqueId('reader') })).map((r) => r.message);
 }
 
 /** How many records of `topic` the group has committed, over all partitions (0 for a partition without a commit). */
