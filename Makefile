@@ -6,6 +6,12 @@ SERVICES := ingest session-fingerprint bitmap-aggregator query gateway
 # recipe, and everything it starts (jest, the services, the benchmarks), runs on that binary.
 # Only the first `npm ci` runs on the machine's own node.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# CLUSTER=1 (make up / test / down CLUSTER=1): three Kafka nodes (infra/kafka-cluster, replication 3,
+# min.insync.replicas 2) instead of the single broker; every service and test is pointed at them.
+ifeq ($(CLUSTER),1)
+export SIGHTLINE_KAFKA := cluster
+export KAFKA_BROKERS := 127.0.0.1:29091,127.0.0.1:29092,127.0.0.1:29093
+endif
 
 .PHONY: help install infra build typecheck lint-openapi up down status test test-unit test-integration test-e2e bench bench-runtime replay logs
 

@@ -252,6 +252,34 @@ SL_KAFKA_LIBS="$SL_HOME/kafka-libs"
 SL_KAFKA_BOOTSTRAP=127.0.0.1:9092
 
 # Run a Kafka command-line class from the jars fetched by infra/kafka/start, quietly logged.
+# Java, and the Kafka jars from Maven Central (infra/kafka/pom.xml) in $SL_KAFKA_LIBS: fetched
+# once, again only when pom.xml changed. Used by infra/kafka/start and infra/kafka-cluster/start.
+sl_kafka_jars() {
+  local POM="$ROOT/infra/kafka/pom.xml" pom_sum t0 tmp
+  if ! command -v java >/dev/null 2>&1; then sl_apt_install --no-install-recommends openjdk-17-jre-headless; fi
+  if ! command -v mvn >/dev/null 2>&1 && [[ ! -f "$SL_KAFKA_LIBS/.complete" ]]; then
+    sl_apt_install --no-install-recommends maven
+  fi
+
+  pom_sum=$(sha256sum "$POM" | cut -d' ' -f1)
+  if [[ "$(cat "$SL_KAFKA_LIBS/.complete" 2>/dev/null || true)" != "$pom_sum" ]]; then
+    sl_say "fetching Kafka jars with Maven into $SL_KAFKA_LIBS (first run only)"
+    t0=$SECONDS
+    tmp="$SL_KAFKA_LIBS.tmp.$$"
+    rm -rf "$tmp"
+    # (sed: Debian's Maven 3.8.7 prints stray ANSI resets even in batch mode)
+    mvn -q -B -Dstyle.color=never -f "$POM" -Dmaven.wagon.http.retryHandler.count=3 \
+      dependency:copy-dependencies -DoutputDirectory="$tmp" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' ||
+      { rm -rf "$tmp"; sl_die "mvn dependency:copy-dependencies failed"; }
+    ls "$tmp"/kafka_2.13-*.jar "$tmp"/slf4j-reload4j-*.jar >/dev/null 2>&1 ||
+      { rm -rf "$tmp"; sl_die "Kafka or slf4j binding jar missing after mvn"; }
+    echo "$pom_sum" >"$tmp/.complete"
+    rm -rf "$SL_KAFKA_LIBS"
+    mv "$tmp" "$SL_KAFKA_LIBS"
+    sl_say "jars ready ($(find "$SL_KAFKA_LIBS" -name '*.jar' | wc -l) jars, $((SECONDS - t0))s)"
+  fi
+}
+
 sl_kafka_tool() {
   local cls=$1
   shift
