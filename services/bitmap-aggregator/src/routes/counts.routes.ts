@@ -65,7 +65,7 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof ReadCostError) throw HttpError.badRequest(err.message, [{ path: err.field, reason: `cost ${err.cost} over the limit of ${err.limit}` }]);
+    if (err instanceof ReadCostError) throw new HttpError(400, 'read_too_costly', err.message, [{ path: err.field, reason: `cost ${err.cost} over the limit of ${err.limit}` }]);
     if (err instanceof RangeError) throw HttpError.badRequest(err.message, [{ path: 'interval', reason: err.message }]);
     throw err;
   }

@@ -1,6 +1,7 @@
 import type { AggregatorClient } from '../clients/aggregator.client';
 import type { QueryClient, SessionMetrics } from '../clients/query.client';
 import type { AggregatorExpr } from '../handlers/filter-expression';
+import { withCallerFields } from '../handlers/read-cost';
 import type { Interval } from '../handlers/time-range';
 
 export interface OverviewPoint {
@@ -53,10 +54,11 @@ export const DAY_ROUNDED_NOTE =
  * aggregator's exact set of matching visitors (sent as a bitmap, not a list).
  */
 export async function overviewSummary(aggregator: AggregatorClient, query: QueryClient, projectId: string, r: OverviewRange): Promise<OverviewSummary> {
-  const uniques = aggregator.uniques(projectId, { from: r.from, to: r.to, interval: r.interval, expr: r.expr });
+  // Two aggregator reads, each within READ_MAX_COST: a request's cost is at most twice that (four times with a comparison).
+  const uniques = withCallerFields(aggregator.uniques(projectId, { from: r.from, to: r.to, interval: r.interval, expr: r.expr }), { expr: 'filter' });
   let segmentRounded = false;
   const sessions = r.expr
-    ? aggregator.segment(projectId, { from: r.from, to: r.to, expr: r.expr }).then((s) => {
+    ? withCallerFields(aggregator.segment(projectId, { from: r.from, to: r.to, expr: r.expr }), { expr: 'filter' }).then((s) => {
         segmentRounded = s.dayRounded === true;
         return query.sessionMetrics(projectId, { from: r.from, to: r.to, interval: r.interval, visitors: s.bitmap });
       })

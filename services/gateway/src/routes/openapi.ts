@@ -43,9 +43,11 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
     if (def.inDocument === false) continue;
     const responses: Record<number, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
     for (const [status, reply] of Object.entries(def.responses)) {
+      // A route's own error reply (a 400 that names a limit) has the common error body.
+      const schema = reply.schema ?? (Number(status) >= 400 ? errorSchema : undefined);
       responses[Number(status)] = {
         description: reply.description,
-        ...(reply.schema ? { content: { [reply.text ? 'text/plain' : 'application/json']: { schema: reply.schema } } } : {}),
+        ...(schema ? { content: { [reply.text ? 'text/plain' : 'application/json']: { schema } } } : {}),
       };
     }
     for (const [status, description] of Object.entries(errorReplies)) {

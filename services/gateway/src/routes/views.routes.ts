@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import { createInternalHttp } from '../clients/internal-http';
 import { combineFilters, filterExpression, MAX_DEPTH, MAX_LEAVES, measure, type FilterExpression } from '../handlers/filter-expression';
+import { readCostReply, withCallerFields } from '../handlers/read-cost';
 import { checkRange, instant, jsonParam } from '../handlers/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
@@ -116,9 +117,10 @@ export function viewRoutes(deps: GatewayDeps) {
     }
     checkFilter(q.aFilter, 'aFilter');
     checkFilter(q.bFilter, 'bFilter');
+    // Two aggregator reads, each within READ_MAX_COST; a costlier side is a 400 on its own filter.
     const [a, b] = await Promise.all([
-      aggregator.segment(projectId, { from: q.aFrom, to: q.aTo, expr: combineFilters(undefined, q.aFilter) }),
-      aggregator.segment(projectId, { from: q.bFrom, to: q.bTo, expr: combineFilters(undefined, q.bFilter) }),
+      withCallerFields(aggregator.segment(projectId, { from: q.aFrom, to: q.aTo, expr: combineFilters(undefined, q.aFilter) }), { expr: 'aFilter' }),
+      withCallerFields(aggregator.segment(projectId, { from: q.bFrom, to: q.bTo, expr: combineFilters(undefined, q.bFilter) }), { expr: 'bFilter' }),
     ]);
     return { a: decodeBitmap(a.bitmap), b: decodeBitmap(b.bitmap), dayRounded: a.dayRounded === true || b.dayRounded === true };
   }
@@ -132,7 +134,7 @@ export function viewRoutes(deps: GatewayDeps) {
       access: read,
       params: projectParams,
       query: z.object(populations),
-      responses: { 200: { description: 'exact counts from the visitor bitmaps', schema: counts.extend({ dayRounded: z.literal(true).optional() }) } },
+      responses: { 200: { description: 'exact counts from the visitor bitmaps', schema: counts.extend({ dayRounded: z.literal(true).optional() }) }, 400: readCostReply },
       async handle({ params, query: q }) {
         const { a, b, dayRounded } = await bitmaps(params.projectId, q);
         return { body: { ...overlap(a, b), ...(dayRounded ? { dayRounded: true } : {}) } };
