@@ -1,6 +1,6 @@
 import { exprLimitError, exprSchema } from './expression.handler';
 import { projectKeys } from './keys.handler';
-import { ProgramBuilder } from './program.handler';
+import { ProgramBuilder, sliceProgram } from './program.handler';
 
 const keys = projectKeys('t:', 'p1');
 const day = (d: number) => Date.UTC(2026, 10, d);
@@ -36,5 +36,28 @@ describe('query programs', () => {
     let deep: object = { dim: '$active' };
     for (let i = 0; i < 9; i++) deep = { not: deep };
     expect(exprLimitError(deep as never)).toMatch(/deeper/);
+  });
+});
+
+describe('program slices', () => {
+  it('each temp is deleted once, by the slice of the last step that names it, and every slice stays within its cost', () => {
+    const b = new ProgramBuilder(keys, 'x');
+    const week = { fromMs: day(1), toMs: day(8) };
+    const active = b.union('$active', week);
+    for (let d = 1; d < 8; d++) b.countPeople(b.and([active, b.union('event:a', { fromMs: day(d), toMs: day(d + 2) })]));
+    const program = b.build();
+    const slices = [...sliceProgram(program, 8)];
+    expect(slices.length).toBeGreaterThan(3);
+    expect(Math.max(...slices.map((s) => s.cost))).toBeLessThanOrEqual(8);
+    // Global step index of each slice's first step, and the last step naming each temp (the oracle, from the program itself).
+    const firstStep = slices.map((_, i) => slices.slice(0, i).reduce((n, s) => n + s.steps.length, 0));
+    const lastUse = new Map(program.temps.map((t) => [t, Math.max(...program.steps.flatMap((step, i) => (step.slice(1).includes(t) ? [i] : [])))]));
+    const dropped = slices.flatMap((s, i) => s.drop.map((local) => ({ key: s.keys[local - 1]!, slice: i })));
+    expect(dropped.map((d) => d.key).sort()).toEqual(program.temps.map((t) => program.keys[t - 1]!).sort());
+    for (const { key, slice } of dropped) {
+      const at = lastUse.get(program.keys.indexOf(key) + 1)!;
+      expect(at).toBeGreaterThanOrEqual(firstStep[slice]!);
+      expect(at).toBeLessThan(firstStep[slice]! + slices[slice]!.steps.length);
+    }
   });
 });

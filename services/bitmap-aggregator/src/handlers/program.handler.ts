@@ -51,22 +51,35 @@ export interface Slice {
   keys: string[];
   steps: Step[];
   cost: number;
+  /** The slice's KEYS indexes of the temps no later slice reads: the script deletes them at its end. */
+  drop: number[];
+}
+
+/** The step that last names each temp (global key index → step index). */
+function lastUses(program: Program): Map<number, number> {
+  const temps = new Set(program.temps);
+  const last = new Map<number, number>();
+  program.steps.forEach((step, i) => {
+    for (const ref of step[0] === 'hsum' ? [] : (step.slice(1) as number[])) if (temps.has(ref)) last.set(ref, i);
+  });
+  return last;
 }
 
 /**
  * Cuts a program into consecutive slices of at most `maxCost` operands each (a single step
  * costlier than that is a slice of its own), so no one script holds single-threaded Redis for
  * long: between two slices other clients' commands run. A temp written in one slice and read
- * in a later one is an ordinary key in between (same hash tag, same shard).
+ * in a later one is an ordinary key in between (same hash tag, same shard). Lazily, one slice
+ * at a time, so a big program is not cut up in one go while other requests wait.
  */
-export function sliceProgram(program: Program, maxCost: number): Slice[] {
-  const slices: Slice[] = [];
+export function* sliceProgram(program: Program, maxCost: number): Generator<Slice> {
+  const last = lastUses(program);
   let current: { index: Map<number, number>; slice: Slice } | null = null;
-  for (const step of program.steps) {
+  for (const [at, step] of program.steps.entries()) {
     const cost = stepCost(step);
     if (!current || (current.slice.cost > 0 && current.slice.cost + cost > maxCost)) {
-      current = { index: new Map(), slice: { keys: [], steps: [], cost: 0 } };
-      slices.push(current.slice);
+      if (current) yield current.slice;
+      current = { index: new Map(), slice: { keys: [], steps: [], cost: 0, drop: [] } };
     }
     const { index, slice } = current;
     const local = (global: number): number => {
@@ -80,8 +93,9 @@ export function sliceProgram(program: Program, maxCost: number): Slice[] {
     };
     slice.steps.push(step[0] === 'hsum' ? ['hsum', step[1], ...(step.slice(2) as number[]).map(local)] : ([step[0], ...(step.slice(1) as number[]).map(local)] as Step));
     slice.cost += cost;
+    if (step[0] !== 'hsum') for (const ref of new Set(step.slice(1) as number[])) if (last.get(ref) === at) slice.drop.push(local(ref));
   }
-  return slices;
+  if (current) yield current.slice;
 }
 
 export class ProgramBuilder {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ACTIVE, isDayOnly, NEW } from '../handlers/dimensions.handler';
 import type { Expr } from '../handlers/expression.handler';
 import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
-import { programCost, ProgramBuilder, sliceProgram } from '../handlers/program.handler';
+import { programCost, ProgramBuilder, sliceProgram, stepCost, type Program } from '../handlers/program.handler';
 import { alignRange, coverRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
 import { ceilTo, floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
 import { capKindOf, DEFAULT_VALUE_CAP } from '../handlers/value-cap.handler';
@@ -36,9 +36,16 @@ export interface ReadLimits {
   maxCost: number;
   /** Most operands one script call runs; a bigger read is several calls, other commands run between them. */
   sliceCost: number;
+  /**
+   * Steps a read's program may grow by before its build lets the event loop run (other requests
+   * of this worker) and checks the bound so far: a long retention's program took ~100 ms to build
+   * in one go, and a refused one was built whole before it was refused.
+   */
+  buildChunk?: number;
 }
 
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxCost: 60_000, sliceCost: 500 };
+const DEFAULT_BUILD_CHUNK = 2000;
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxCost: 60_000, sliceCost: 500, buildChunk: DEFAULT_BUILD_CHUNK };
 
 /** A read whose cost is over READ_MAX_COST: the count API answers 400 naming `field`. */
 export class ReadCostError extends Error {
@@ -46,8 +53,10 @@ export class ReadCostError extends Error {
     readonly field: string,
     readonly cost: number,
     readonly limit: number,
+    /** The build stopped once over the limit: the whole read costs more than `cost`. */
+    readonly atLeast = false,
   ) {
-    super(`read cost ${cost} is over the limit of ${limit} (bitmap operands: keys read per bucket cover × cells, see docs/aggregator-api.md); narrow the range, the interval, the periods or the filter`);
+    super(`read cost ${cost}${atLeast ? '+' : ''} is over the limit of ${limit} (bitmap operands: keys read per bucket cover × cells, see docs/security.md, "Read cost bounds"); narrow the range, the interval, the periods or the filter`);
   }
 }
 
@@ -63,28 +72,52 @@ export interface ReadStats {
 export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now, limits: ReadLimits = DEFAULT_READ_LIMITS) {
   const stats: ReadStats = { scriptCalls: 0, maxSliceCost: 0, maxSliceKeys: 0, refused: 0 };
 
+  /**
+   * Drives a build that is a generator (a retention, a breakdown, a series yields after each row,
+   * value or point): every `buildChunk` steps the event loop runs and the cost so far is checked,
+   * so a big read neither blocks this worker while it is built nor is built whole to be refused.
+   */
+  async function buildInChunks(program: Program, rows: Iterable<unknown>, field: () => string): Promise<void> {
+    const chunk = limits.buildChunk ?? DEFAULT_BUILD_CHUNK;
+    let [counted, cost] = [0, 0];
+    for (const next = rows[Symbol.iterator](); !next.next().done; ) {
+      if (program.steps.length - counted < chunk) continue;
+      for (; counted < program.steps.length; counted++) cost += stepCost(program.steps[counted]!);
+      if (cost > limits.maxCost) {
+        stats.refused++;
+        throw new ReadCostError(field(), cost, limits.maxCost, true);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** Builds the whole program (no Redis work), refuses it when over the bound, then runs it slice by slice. */
-  async function run(projectId: string, field: string, build: (b: ProgramBuilder) => void): Promise<Array<number | Buffer> & { dayRounded?: boolean }> {
+  async function run(projectId: string, fieldOf: string | (() => string), build: (b: ProgramBuilder) => void | Iterable<unknown>): Promise<Array<number | Buffer> & { dayRounded?: boolean }> {
+    const field = () => (typeof fieldOf === 'string' ? fieldOf : fieldOf());
     const builder = new ProgramBuilder(projectKeys(prefix, projectId), randomUUID());
-    build(builder);
     const program = builder.build();
+    const rows = build(builder);
+    if (rows) await buildInChunks(program, rows, field);
     const cost = programCost(program);
     if (cost > limits.maxCost) {
       stats.refused++;
-      throw new ReadCostError(field, cost, limits.maxCost);
+      throw new ReadCostError(field(), cost, limits.maxCost);
     }
     const results: Array<number | Buffer> & { dayRounded?: boolean } = [];
     try {
+      // Each script deletes the temps no later slice reads: a one-slice read is one round trip.
       for (const slice of sliceProgram(program, limits.sliceCost)) {
         stats.scriptCalls++;
         stats.maxSliceCost = Math.max(stats.maxSliceCost, slice.cost);
         stats.maxSliceKeys = Math.max(stats.maxSliceKeys, slice.keys.length);
-        const out = await scripts.query(slice.keys, [JSON.stringify(slice.steps)]);
+        const out = await scripts.query(slice.keys, [JSON.stringify(slice.steps), ...slice.drop]);
         for (const value of out) results.push(value);
       }
-    } finally {
+    } catch (err) {
+      // Temps of the slices that ran (they also expire in a minute).
       const temps = program.temps.map((i) => program.keys[i - 1]!);
-      for (let i = 0; i < temps.length; i += 500) await client.del(...temps.slice(i, i + 500));
+      for (let i = 0; i < temps.length; i += 500) await client.del(...temps.slice(i, i + 500)).catch(() => 0);
+      throw err;
     }
     if (builder.dayRounded) results.dayRounded = true;
     return results;
@@ -131,9 +164,12 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
     const { range, series } = pieces(q, settings);
     let total = -1;
     const points: number[] = [];
-    const results = await run(projectId, series ? 'interval' : field, (b) => {
+    const results = await run(projectId, series ? 'interval' : field, function* (b) {
       total = add(b, range);
-      for (const piece of series ?? []) points.push(add(b, piece.range));
+      for (const piece of series ?? []) {
+        points.push(add(b, piece.range));
+        yield;
+      }
     });
     const at = (i: number) => Number(results[i] ?? 0);
     return series ? { total: at(total), series: series.map((p, i) => ({ start: p.start, count: at(points[i]!) })), ...rounded(results) } : { total: at(total), ...rounded(results) };
@@ -158,10 +194,16 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       // Exit pages of open sessions have no totals; an exit page is a page viewed in the session.
       const [names, cappedDays] = await Promise.all([valuesIn(keys, range, dimPrefix, prefixDim === 'exitPage' ? [dimPrefix, 'page:'] : [dimPrefix]), client.smembers(keys.capped)]);
       let total = -1;
-      const results = await run(projectId, 'prefix', (b) => {
+      // Over the bound with the filter alone, the filter is what to narrow; else the values of the kind.
+      let costly = 'prefix';
+      const results = await run(projectId, () => costly, function* (b) {
         const among = b.expr(expr, range);
         total = b.countPeople(among);
-        for (const value of names) b.countPeople(b.and([b.union(dimPrefix + value, range), among]));
+        if (programCost(b.build()) > limits.maxCost) costly = 'expr';
+        for (const value of names) {
+          b.countPeople(b.and([b.union(dimPrefix + value, range), among]));
+          yield;
+        }
       });
       const rows = names
         .map((value, i) => ({ value, uniques: Number(results[total + 1 + i] ?? 0) }))
@@ -180,12 +222,13 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       const first = floorTo(toLocal(from.getTime(), settings.timeZone), cohortInterval);
       const bucket = (i: number): LocalRange => ({ fromMs: nextStart(first, cohortInterval, i), toMs: nextStart(first, cohortInterval, i + 1) });
       const cells: number[][] = [];
-      const results = await run(projectId, 'periods', (b) => {
+      const results = await run(projectId, 'periods', function* (b) {
         for (let i = 0; i < periods; i++) {
           const cohort = expr ? b.and([b.union(NEW, bucket(i)), b.expr(expr, bucket(i))]) : b.union(NEW, bucket(i));
           const row: number[] = [];
           for (let k = 0; i + k < periods; k++) row.push(b.countPeople(k === 0 ? cohort : b.and([cohort, b.union(ACTIVE, bucket(i + k))])));
           cells.push(row);
+          yield;
         }
       });
       return cells.map((row, i) => {

@@ -89,11 +89,22 @@ afterAll(async () => {
 
 describe('read cost bounds (finding 3)', () => {
   it('refuses an over-limit retention with a 400 naming the limit, its cost and the field, before any script runs', async () => {
-    const { reader, retention } = await serve({ maxCost: 5_000, sliceCost: 500 });
-    const cost = await refusedCost(await retention(400), 5_000, 'periods');
+    // Built in one go, the refusal reports the whole read's cost.
+    const whole = await serve({ maxCost: 5_000, sliceCost: 500, buildChunk: Number.MAX_SAFE_INTEGER });
+    const cost = await refusedCost(await whole.retention(400), 5_000, 'periods');
     // 400 daily periods = 80,200 cells: 400 cohort sizes (AND-NOT merged 4 + BITCOUNT 1) and 79,800 returns (AND 2 more).
     expect(cost).toBeGreaterThanOrEqual(400 * 5 + 79_800 * 7);
-    expect(reader.stats).toMatchObject({ scriptCalls: 0, refused: 1 });
+    expect(whole.reader.stats).toMatchObject({ scriptCalls: 0, refused: 1 });
+    // Built in chunks, the build stops at the first chunk over the bound: a cost just past it, said as a lower bound.
+    const chunked = await serve({ maxCost: 5_000, sliceCost: 500, buildChunk: 1_000 });
+    const res = await chunked.retention(400);
+    const { error } = (await res.clone().json()) as { error: { message: string } };
+    const partial = await refusedCost(res, 5_000, 'periods');
+    expect(error.message).toContain(`read cost ${partial}+ is over`);
+    // An early cohort row (≥ 334 cells of 3 steps) is a chunk of its own: the build stops at the end of the row that crosses the bound (≤ 400 cells of 7).
+    expect(partial).toBeGreaterThan(5_000);
+    expect(partial).toBeLessThanOrEqual(5_000 + 400 * 7);
+    expect(chunked.reader.stats).toMatchObject({ scriptCalls: 0, refused: 1 });
   });
 
   it('refuses an over-limit series with filter leaves on the interval field', async () => {
