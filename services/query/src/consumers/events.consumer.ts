@@ -1,5 +1,5 @@
 import type { EnrichedEventParsed, Erasure, TopicNames } from '@sightline/contracts';
-import { createBatchConsumer, dlq, ok, projectionDecoder, type BatchConsumer, type ConsumedItem, type DurableProducer, type HandlerResult, type ProjectionInput } from '@sightline/kafka';
+import { classifyError, createBatchConsumer, dlqResultOf, ok, projectionDecoder, type BatchConsumer, type ConsumedItem, type DurableProducer, type HandlerResult, type ProjectionInput } from '@sightline/kafka';
 import { counter, type Logger } from '@sightline/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { EventStore } from '../stores/event.store';
@@ -59,7 +59,8 @@ export function createEventsConsumer(options: EventsConsumerOptions): BatchConsu
         results.push(ok());
       } catch (err) {
         if (!isDataError(err)) throw err;
-        results.push(dlq(`store: ${(err as Error).message}`));
+        // Named (DatabaseError and its SQLSTATE) so `sightline dlq redrive --reason 22P02` can choose these.
+        results.push(dlqResultOf(classifyError(err)));
       }
     }
     return results;
