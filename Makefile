@@ -34,6 +34,7 @@ infra:
 	infra/up
 
 build: install
+	node scripts/run-ts.mjs scripts/topic-schemas.ts --check
 	node scripts/build.mjs
 	@if [ -f libs/tracker/build.mjs ]; then node libs/tracker/build.mjs; fi
 	node libs/cli/build.mjs
