@@ -235,8 +235,13 @@ def run(args):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            # Only now: the batch's effects are durable, so its offsets may be committed.
-            consumer.commit(asynchronous=False)
+            # Only now: the batch's effects are durable, so its offsets may be committed. A commit
+            # refused (a rebalance took the partition, the broker is away) only means that the
+            # batch comes again, to this member or another, and `seen` skips it.
+            try:
+                consumer.commit(asynchronous=False)
+            except KafkaException as err:
+                log("commit_failed", error=str(err))
     finally:
         consumer.close()
         db.close()

@@ -81,6 +81,9 @@ describe('issue #18 §5: the Python example consumer', () => {
     });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
+    // Ingest learns the write key from projects.v1: an empty event is a 400 (not a 401) once it has.
+    await waitFor(async () => (await api('POST', `${stack.services.ingest.url}/v1/track`, { auth: basic(writeKey), body: {} })).status === 400, { timeoutMs: 30_000, description: 'ingest knows the write key' });
+
     // The ledger: what each person sent, counted by the test itself.
     const sent = new Map<string, number>();
     const send = async (person: string, events: Array<Record<string, unknown>>) => {
