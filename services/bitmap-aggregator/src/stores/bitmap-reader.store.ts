@@ -45,7 +45,7 @@ export interface ReadLimits {
 }
 
 const DEFAULT_BUILD_CHUNK = 2000;
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxCost: 60_000, sliceCost: 500, buildChunk: DEFAULT_BUILD_CHUNK };
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxCost: 60_000, sliceCost: 200, buildChunk: DEFAULT_BUILD_CHUNK };
 
 /** A read whose cost is over READ_MAX_COST: the count API answers 400 naming `field`. */
 export class ReadCostError extends Error {
@@ -194,18 +194,25 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       // Exit pages of open sessions have no totals; an exit page is a page viewed in the session.
       const [names, cappedDays] = await Promise.all([valuesIn(keys, range, dimPrefix, prefixDim === 'exitPage' ? [dimPrefix, 'page:'] : [dimPrefix]), client.smembers(keys.capped)]);
       let total = -1;
-      // Over the bound with the filter alone, the filter is what to narrow; else the values of the kind.
+      // Over the bound with the filter alone, the filter is what to narrow.
       let costly = 'prefix';
+      // The values with the most events, as many as the bound leaves room for: each costs what the
+      // first did at most (the same cover; unions it shares are memoised), so a kind with thousands
+      // of values over a long range is read in part, said in `truncated`, rather than refused.
+      let read = names;
       const results = await run(projectId, () => costly, function* (b) {
         const among = b.expr(expr, range);
         total = b.countPeople(among);
-        if (programCost(b.build()) > limits.maxCost) costly = 'expr';
-        for (const value of names) {
+        const base = programCost(b.build());
+        if (base > limits.maxCost) costly = 'expr';
+        for (const [i, value] of names.entries()) {
           b.countPeople(b.and([b.union(dimPrefix + value, range), among]));
+          if (i === 0) read = names.slice(0, Math.max(1, Math.floor((limits.maxCost - base) / (programCost(b.build()) - base))));
+          if (i + 1 >= read.length) break;
           yield;
         }
       });
-      const rows = names
+      const rows = read
         .map((value, i) => ({ value, uniques: Number(results[total + 1 + i] ?? 0) }))
         .filter((v) => v.uniques > 0)
         .sort((a, b) => b.uniques - a.uniques || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
@@ -214,7 +221,8 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       // A day-only kind is read over whole days even when none of its values occur in the range.
       const wholeDays = floorTo(range.fromMs, 'day') === range.fromMs && ceilTo(range.toMs, 'day') === range.toMs;
       if (isDayOnly(dimPrefix) && !wholeDays) results.dayRounded = true;
-      return { values: rows, total: Number(results[total] ?? 0), ...(days > 0 ? { capped: { limit: settings.valueCap ?? DEFAULT_VALUE_CAP, days } } : {}), ...rounded(results) };
+      const truncated = read.length < names.length ? { truncated: { valuesRead: read.length, valuesInRange: names.length } } : {};
+      return { values: rows, total: Number(results[total] ?? 0), ...(days > 0 ? { capped: { limit: settings.valueCap ?? DEFAULT_VALUE_CAP, days } } : {}), ...truncated, ...rounded(results) };
     },
 
     /** Cohort i = new visitors of period i (matching `expr` in period i, when given); cell k = those of them active in period i + k. */
@@ -269,6 +277,8 @@ export interface Breakdown {
   total: number;
   /** Present when some local day of the range had more values of this kind than the cap: the rest are in `(other)`. */
   capped?: { limit: number; days: number };
+  /** Present when READ_MAX_COST left room for only the `valuesRead` values with the most events in the range. */
+  truncated?: { valuesRead: number; valuesInRange: number };
   dayRounded?: true;
 }
 

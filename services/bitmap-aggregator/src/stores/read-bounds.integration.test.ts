@@ -130,6 +130,24 @@ describe('read cost bounds (finding 3)', () => {
     expect(brute.flat().reduce((a, b) => a + b, 0)).toBeGreaterThan(90);
   });
 
+  it('reads a breakdown in part when its values would pass the bound: the values with the most events, exact, and says so', async () => {
+    // Day 40 (after the retention days): event e<k> by visitors 1001..1001+k, so k + 1 events and uniques each.
+    const day = START + 40 * DAY;
+    const events = [];
+    for (let k = 0; k < 40; k++) for (let v = 0; v <= k; v++) events.push(enrichedEvent({ projectId: project, visitorIndex: 1001 + v, timestamp: new Date(day + 60_000 * (k + 1)).toISOString(), name: `e${k}` }));
+    await writer.applyEvents(project, defaultSettings, 't:1', events.map((event, i) => ({ offset: BigInt(i), event })));
+    const query = `from=${new Date(day).toISOString()}&to=${new Date(day + DAY).toISOString()}&prefix=event&limit=1000`;
+    const brute = (k: number) => ({ value: `e${k}`, uniques: k + 1 });
+    const all = await (await fetch(`${(await serve({ maxCost: 100_000, sliceCost: 500 })).base}/breakdown?${query}`)).json();
+    expect(all).toEqual({ values: Array.from({ length: 40 }, (_, i) => brute(39 - i)), total: 40 });
+    // One day: the filter ($active, one key) costs 5 (AND-NOT merged, BITCOUNT), each value 7 more (AND, AND-NOT, BITCOUNT): 75 leaves room for 10.
+    const { reader, base } = await serve({ maxCost: 75, sliceCost: 500 });
+    const res = await fetch(`${base}/breakdown?${query}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ values: Array.from({ length: 10 }, (_, i) => brute(39 - i)), total: 40, truncated: { valuesRead: 10, valuesInRange: 40 } });
+    expect(reader.stats.refused).toBe(0);
+  });
+
   it('runs a heavy read as many script calls of bounded work, seen in MONITOR, and leaves no temp keys', async () => {
     const sliceCost = 64;
     const { reader, retention } = await serve({ maxCost: 250_000, sliceCost });

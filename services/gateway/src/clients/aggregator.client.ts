@@ -26,7 +26,7 @@ export function createAggregatorClient(baseUrl: string, timeoutMs: number) {
       http.get<{ count: number; bitmap: string; dayRounded?: true }>(at(projectId, 'segment'), { from: q.from, to: q.to, expr: exprParam(q.expr) }),
     totals: (projectId: string, q: RangeQuery & { dim?: string }) => http.get<Series>(at(projectId, 'totals'), { ...q }),
     breakdown: (projectId: string, q: { from: string; to: string; prefix: string; limit?: number; expr?: AggregatorExpr }) =>
-      http.get<{ values: Array<{ value: string; uniques: number }>; total: number; capped?: { limit: number; days: number }; dayRounded?: true }>(at(projectId, 'breakdown'), { from: q.from, to: q.to, prefix: q.prefix, limit: q.limit, expr: exprParam(q.expr) }),
+      http.get<{ values: Array<{ value: string; uniques: number }>; total: number; capped?: { limit: number; days: number }; truncated?: { valuesRead: number; valuesInRange: number }; dayRounded?: true }>(at(projectId, 'breakdown'), { from: q.from, to: q.to, prefix: q.prefix, limit: q.limit, expr: exprParam(q.expr) }),
     retention: (projectId: string, body: { cohortInterval: string; from: string; periods: number; expr?: AggregatorExpr }) =>
       http.post<{ cohorts: Array<{ start: string; size: number; retained: number[] }> }>(at(projectId, 'retention'), body),
     candidates: (projectId: string, body: { from: string; to: string; dims: string[] }) =>

@@ -22,6 +22,10 @@ const breakdownReply = z.object({
     .object({ limit: z.number().int(), days: z.number().int() })
     .optional()
     .describe('present when, on `days` local days of the range, this kind had more than `limit` distinct values: the rest are counted in the `(other)` row'),
+  truncated: z
+    .object({ valuesRead: z.number().int(), valuesInRange: z.number().int() })
+    .optional()
+    .describe('present when the read cost bound (READ_MAX_COST) left room for only the `valuesRead` values with the most events in the range, of `valuesInRange` (at most 2,000)'),
   dayRounded,
 });
 
