@@ -211,7 +211,10 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
       if (items.length === 1) return [dlqResultOf(classifyError(err))];
       log.warn({ err, size: items.length, partition: payload.batch.partition }, 'batch_failed_handling_one_by_one');
       const results: HandlerResult[] = [];
-      for (const item of items) results.push(...((await handleIsolating([item], payload)) ?? [{ kind: 'ok' as const }]));
+      for (const item of items) {
+        results.push(...((await handleIsolating([item], payload)) ?? [{ kind: 'ok' as const }]));
+        await payload.heartbeat(); // throttled by kafkajs; a long batch one by one must not lose the group
+      }
       return results;
     }
   }
@@ -302,6 +305,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         await inTransaction(payload, [], [...before, rejectOf(payload, item, error.reason, { name: error.name, code: error.code })], offset);
       }
       if (payload.isStale()) return;
+      await payload.heartbeat();
     }
   }
 
