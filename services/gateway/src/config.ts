@@ -39,6 +39,8 @@ export const config = defineConfig({
   /** Read keys, projects and roles are remembered this long; a revocation takes effect within it (keep < 2000). */
   LOOKUP_CACHE_MS: z.coerce.number().int().min(0).max(2000).default(1000),
   MAX_RANGE_DAYS: z.coerce.number().int().positive().default(800),
+  /** Most events The Eye's `GET /api/event/?offset=` may skip in one request (uncounted pages of 1,000); `next` links carry a cursor and skip nothing. */
+  EYE_MAX_OFFSET_WALK: z.coerce.number().int().min(1000).max(1_000_000).default(10_000),
   MAX_FUNNEL_STEPS: z.coerce.number().int().min(2).max(50).default(10),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   BODY_LIMIT: z.string().default('256kb'),

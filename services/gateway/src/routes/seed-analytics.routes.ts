@@ -11,7 +11,14 @@ const text = z.string().min(1).max(200);
 
 const eyeQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(0)
+    .describe('events to skip; without `cursor`, at most EYE_MAX_OFFSET_WALK (10,000) unless this gateway served that offset already'),
+  cursor: z.string().min(1).max(500).optional().describe("set by the reply's own `next` (and, when known, `previous`) links: the page starts there and nothing is skipped"),
   session_id: text.optional(),
   category: text.optional(),
   name: text.optional(),
@@ -36,7 +43,7 @@ function eyeRange(q: EyeQuery, now = Date.now()) {
 
 export function seedAnalyticsRoutes(deps: GatewayDeps) {
   const { aggregator, query, config } = deps;
-  const cursors = createCursorBook(10_000);
+  const cursors = createCursorBook(10_000, config.EYE_MAX_OFFSET_WALK);
   return [
     route({
       method: 'get',
@@ -83,15 +90,18 @@ export function seedAnalyticsRoutes(deps: GatewayDeps) {
               results: z.array(z.object({ session_id: z.string().nullable(), timestamp: z.string(), category: z.string().nullable(), name: z.string(), data: z.record(z.string(), z.unknown()) })),
             }),
           },
+          400: { description: 'invalid input, or an `offset` that would skip more than EYE_MAX_OFFSET_WALK events (the message names the limit; follow `next` links instead)' },
         },
         async handle({ query: q, access, req }) {
           const projectId = (access as ProjectAccess).project.id;
           // The Eye's session_id is the visitor's anonymousId at ingest, so it filters by visitor.
           const filters = { ...eyeRange(q), visitorId: q.session_id, category: q.category, name: q.name };
           const book = JSON.stringify([projectId, filters, q.limit]);
-          const page = await cursors.pageAt(book, q.offset, q.limit, (cursor, limit) => query.events(projectId, { ...filters, cursor, limit, withTotal: 'true' }));
+          const served = await cursors.pageAt(book, { offset: q.offset, cursor: q.cursor }, q.limit, (cursor, limit, withTotal) =>
+            query.events(projectId, { ...filters, cursor, limit, withTotal: withTotal ? 'true' : undefined }),
+          );
           const base = config.PUBLIC_URL ? `${config.PUBLIC_URL.replace(/\/$/, '')}${req.path}` : `${req.protocol}://${req.get('host')}${req.path}`;
-          return { body: eyeResult(page, q.offset, q.limit, base, new URLSearchParams(req.url.split('?')[1] ?? '')) };
+          return { body: eyeResult(served, q.offset, q.limit, base, new URLSearchParams(req.url.split('?')[1] ?? '')) };
         },
       }),
     ),
