@@ -277,6 +277,8 @@ async function consume(redisPort: number, count: number): Promise<void> {
     {
       TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: 'consumer:',
       LOG_LEVEL: 'warn', NODE_ENV: 'production', ...settings,
+      // Production refuses to start without the erased-id key (docs/identity.md, "Erasure").
+      ERASURE_ID_SECRET: 'bench-only erasure id secret, 32+ chars',
       // The OpenTelemetry packages are installed under libs/telemetry (see aggregator.e2e.test.ts).
       NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
     },

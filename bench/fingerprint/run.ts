@@ -192,6 +192,8 @@ async function main() {
     'session-fingerprint',
     {
       ...settings, NODE_ENV: 'production', DATABASE_URL: db.url, TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn',
+      // Production refuses to start without the erased-id key (docs/identity.md, "Erasure").
+      ERASURE_ID_SECRET: 'bench-only erasure id secret, 32+ chars',
       // The OpenTelemetry packages are installed under libs/telemetry (see the services' e2e tests).
       NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
     },
