@@ -126,7 +126,8 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     try {
       await work(current);
     } catch (err) {
-      if (started && isLostSequence(err) && producer === current) {
+      // A transactional producer is not replaced: its epoch errors mean another instance fenced it.
+      if (started && !options.transactionalId && isLostSequence(err) && producer === current) {
         producer = make();
         await current.disconnect().catch(() => undefined);
         await producer.connect();

@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { readToEnd } from '@sightline/kafka';
+import { waitFor } from '@sightline/testing';
+import { api, basic, bearer, createProject, startStack, type DemoProject, type Stack } from './stack';
+
+// Issue #17, a real cluster: the whole system on three KRaft nodes (replication 3,
+// min.insync.replicas 2), one node killed with SIGKILL while ingest is under steady load and
+// every consumer runs. A client that retries what was not acknowledged (as the Segment SDKs
+// do, same messageIds) loses nothing; unique visitors and the event store count every event
+// once; ingest answers only 2xx or 503 (the seconds of leader election); the killed node
+// rejoins and every partition is back to three in-sync replicas.
+// Not yet exact: the aggregator's event totals. Batches the fingerprint re-produces after the
+// failure are in events.enriched twice (even with EXACTLY_ONCE_OUTPUT), and the totals are
+// idempotent per enriched offset, not per messageId: measured 181 for 160 events. The test
+// holds them to "nothing lost" and prints the excess (docs/operations.md, issue #17).
+const root = join(__dirname, '..', '..');
+const run = promisify(execFile);
+const clusterEnv = { ...process.env, SIGHTLINE_KAFKA_CLUSTER_NAME: 'e2e', SIGHTLINE_KAFKA_CLUSTER_BASE: '28390' };
+const cluster = (command: 'start' | 'stop', ...args: string[]) =>
+  run(join(root, 'infra', 'kafka-cluster', command), args, { env: clusterEnv, timeout: 240_000 });
+const pidOf = (node: number) => Number(readFileSync(join(root, '.sightline', 'run', `kafka-e2e-node${node}.pid`), 'utf8').trim());
+const HOUR = 3_600_000;
+
+describe('a three-node Kafka cluster loses a broker under load', () => {
+  let brokers: string;
+  let stack: Stack;
+  let project: DemoProject;
+  const statuses = new Map<number, number>();
+  let sent = 0;
+  let retried = 0;
+
+  /** Sends events numbered from..to-1 in one batch, again and again until ingest acknowledges it. */
+  async function sendUntilAcknowledged(from: number, to: number) {
+    const batch = Array.from({ length: to - from }, (_, i) => ({
+      type: 'track',
+      event: (from + i) % 4 === 0 ? 'signup' : 'page_view',
+      userId: `cluster-user-${from + i}`,
+      messageId: `cluster-m-${from + i}`,
+      timestamp: new Date().toISOString(),
+    }));
+    for (let attempt = 0; ; attempt++) {
+      const res = await api('POST', `${stack.services.ingest.url}/v1/batch`, { auth: basic(project.writeKey), body: { batch } }).catch(() => ({ status: 0 }));
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status === 200) return;
+      if (attempt > 60) throw new Error(`batch ${from}-${to} never acknowledged (last status ${res.status})`);
+      retried++;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Steady load for `ms`: a batch of 10 every 50 ms, each new batch after the last one was acknowledged. */
+  async function load(ms: number) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      await sendUntilAcknowledged(sent, sent + 10);
+      sent += 10;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  beforeAll(async () => {
+    const started = await cluster('start');
+    brokers = started.stdout.trim().split('\n').pop()!;
+    const all = { KAFKA_BROKERS: brokers };
+    // Exactly-once output (docs/identity.md): without it a batch the fingerprint redelivers after
+    // the failure is in events.enriched twice, and the aggregator's event totals count it twice.
+    stack = await startStack('kcluster', { ingest: all, 'session-fingerprint': { ...all, EXACTLY_ONCE_OUTPUT: 'true' }, 'bitmap-aggregator': all, query: all, gateway: all });
+    project = await createProject(stack.services.gateway.url, 'kcluster');
+    await waitFor(async () => (await api('POST', `${stack.services.ingest.url}/v1/track`, { auth: basic(project.writeKey), body: {} })).status === 400, {
+      timeoutMs: 30_000,
+      description: 'write key known at ingest',
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await cluster('stop', '--wipe');
+  }, 120_000);
+
+  it('keeps every acknowledged event (exact uniques and event-store counts), and the killed node catches up', async () => {
+    await load(4_000);
+    const beforeKill = sent;
+    process.kill(pidOf(2), 'SIGKILL');
+    await load(12_000);
+    const duringOutage = sent - beforeKill;
+    await cluster('start'); // node 2 rejoins with its data
+    await load(3_000);
+
+    // Only acknowledgements and "try again" answers: no 5xx but 503, never a 4xx for a good batch.
+    expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    // Ingest went on acknowledging while the node was down.
+    expect(beforeKill).toBeGreaterThan(0);
+    expect(duringOutage).toBeGreaterThan(0);
+
+    const from = new Date(Date.now() - 24 * HOUR).toISOString();
+    const to = new Date(Date.now() + HOUR).toISOString();
+    const read = <T>(path: string) => api<T>('GET', `${stack.services.gateway.url}/v1/projects/${project.projectId}/${path}`, { auth: bearer(project.readKey) });
+    const signups = Math.ceil(sent / 4);
+    const want = { status: [200, 200, 200], uniques: sent, byName: { page_view: sent - signups, signup: signups } };
+    let last: unknown;
+    let totals = 0;
+    const got = await waitFor(async () => {
+      const [u, counts, byName] = await Promise.all([
+        read<{ total: number }>(`unique-visitors?from=${from}&to=${to}`),
+        read<{ total: number }>(`events/counts?from=${from}&to=${to}`),
+        read<{ breakdown: Array<{ value: string; count: number }> }>(`events/counts?from=${from}&to=${to}&breakdown=name`),
+      ]);
+      totals = counts.body.total;
+      const answer = {
+        status: [u.status, counts.status, byName.status],
+        uniques: u.body.total,
+        byName: Object.fromEntries((byName.body.breakdown ?? []).map((b) => [b.value, b.count])),
+      };
+      last = { answer, totals, retried, statuses: Object.fromEntries(statuses) };
+      return JSON.stringify(answer) === JSON.stringify(want) && totals >= sent ? answer : null;
+    }, { timeoutMs: 120_000, description: `every event counted once (want ${JSON.stringify(want)}; last ${JSON.stringify(last)})` }).catch(async (err: Error) => {
+      // Which messageIds are in a topic more than once, at which partition and offset.
+      const kafka = new Kafka({ clientId: 'kcluster-diag', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+      const copies = async (topic: string) => {
+        const seen = new Map<string, string[]>();
+        for (const { partition, message } of await readToEnd(kafka, `${stack.namespace}${topic}`, { timeoutMs: 60_000 })) {
+          const id = (JSON.parse(message.value!.toString()) as { messageId?: string; event?: { messageId?: string } }).messageId ?? 'unknown';
+          seen.set(id, [...(seen.get(id) ?? []), `${partition}@${message.offset}`]);
+        }
+        return Object.fromEntries([...seen].filter(([, at]) => at.length > 1).slice(0, 20));
+      };
+      const duplicates = { raw: await copies('events.raw.v1').catch((e) => String(e)), enriched: await copies('events.enriched.v1').catch((e) => String(e)) };
+      const logs = Object.values(stack.services).map((svc) => `--- ${svc.name}\n${svc.logs().slice(-2500)}`).join('\n');
+      throw new Error(`${err.message}; last ${JSON.stringify(last)}; duplicates ${JSON.stringify(duplicates)}\n${logs}`);
+    });
+    expect(got).toEqual(want);
+    expect(totals).toBeGreaterThanOrEqual(sent);
+    console.log(`kafka cluster: ${sent} events, ${retried} batches retried after a 503; aggregator event totals ${totals} (${totals - sent} over)`);
+
+    // The rejoined node is back in sync: every partition of every topic of this stack has three in-sync replicas.
+    const kafka = new Kafka({ clientId: 'kcluster-check', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(stack.namespace));
+      expect(topics.length).toBeGreaterThanOrEqual(3);
+      await waitFor(async () => {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        return meta.every((t) => t.partitions.every((p) => p.replicas.length === 3 && p.isr.length === 3)) ? true : null;
+      }, { timeoutMs: 120_000, description: 'three in-sync replicas for every partition' });
+    } finally {
+      await admin.disconnect();
+    }
+  }, 420_000);
+});
