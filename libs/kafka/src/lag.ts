@@ -166,10 +166,17 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
 
   const monitor: LagMonitor = {
     async start() {
-      await admin.connect();
-      connected = true;
+      // A broker that does not answer now must not stop the service: the next poll connects.
       await monitor.poll().catch((err) => log.warn({ err }, 'lag_read_failed'));
-      timer = setInterval(() => void monitor.poll().catch((err) => log.warn({ err }, 'lag_read_failed')), options.settings.intervalMs);
+      let polling = false; // a slow broker: skip a tick rather than pile requests up
+      timer = setInterval(() => {
+        if (polling) return;
+        polling = true;
+        monitor
+          .poll()
+          .catch((err) => log.warn({ err }, 'lag_read_failed'))
+          .finally(() => (polling = false));
+      }, options.settings.intervalMs);
       timer.unref();
     },
     async stop() {
@@ -179,6 +186,10 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       connected = false;
     },
     async poll() {
+      if (!connected) {
+        await admin.connect();
+        connected = true;
+      }
       const lags = await readGroupLag(admin, options.groupId, options.topics);
       const at = now();
       watch = observe(watch, lags, at);
