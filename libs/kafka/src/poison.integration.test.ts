@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { createLogger, metricsRegistry } from '@sightline/telemetry';
 import { committedCount, json, readAll, readCommitted, testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
-import { createBatchConsumer, jsonDecoder, type BatchConsumer, type ConsumedItem } from './batch-consumer';
+import { createBatchConsumer, jsonDecoder, type BatchConsumer, type BatchConsumerOptions, type ConsumedItem } from './batch-consumer';
 import { createKafka, ensureTopics } from './client';
 import { DLQ_HEADER } from './dlq';
-import { createProducer } from './producer';
+import { createProducer, type DurableProducer } from './producer';
 
 const logger = createLogger({ service: 'kafka-poison-test', level: 'silent' });
 const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'kafka-poison-test', logger });
@@ -18,6 +18,11 @@ function failOnPoison(items: Item[]): void {
   if (bad) throw new TypeError(`cannot handle n=${bad.value.n}`);
 }
 
+
+/** A consumer of `topic` whose in-place retries would show: 5 attempts, 1 s apart at least. */
+function poisonConsumer(where: { groupId: string; topic: string; dlqTopic: string; producer: DurableProducer }, rest: Pick<BatchConsumerOptions<z.infer<typeof schema>>, 'handleBatch' | 'transactionalOutput'>): BatchConsumer {
+  return createBatchConsumer<z.infer<typeof schema>>({ kafka, groupId: where.groupId, topics: [where.topic], dlqTopic: where.dlqTopic, producer: where.producer, logger, retry: { attempts: 5, backoffMs: 1000 }, decode: jsonDecoder(schema), ...rest });
+}
 
 async function retriesOf(groupId: string): Promise<number> {
   const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === 'sightline_consumer_batch_retries_total');
@@ -43,15 +48,7 @@ describe('a record that fails for good goes to the DLQ at once, with its error, 
     await producer.send(topic, values);
     const seen: number[] = [];
     const groupId = uniqueId('poison');
-    consumer = createBatchConsumer<z.infer<typeof schema>>({
-      kafka,
-      groupId,
-      topics: [topic],
-      dlqTopic,
-      producer,
-      logger,
-      retry: { attempts: 5, backoffMs: 1000 },
-      decode: jsonDecoder(schema),
+    consumer = poisonConsumer({ groupId, topic, dlqTopic, producer }, {
       async handleBatch(items) {
         failOnPoison(items);
         for (const item of items) seen.push(item.value.n);
@@ -82,16 +79,8 @@ describe('a record that fails for good goes to the DLQ at once, with its error, 
     await producer.start();
     await producer.send(topic, values);
     const groupId = uniqueId('poisontx');
-    consumer = createBatchConsumer<z.infer<typeof schema>>({
-      kafka,
-      groupId,
-      topics: [topic],
-      dlqTopic,
-      producer,
-      logger,
-      retry: { attempts: 5, backoffMs: 1000 },
+    consumer = poisonConsumer({ groupId, topic, dlqTopic, producer }, {
       transactionalOutput: { transactionalId: uniqueId('tx') },
-      decode: jsonDecoder(schema),
       async handleBatch(items, ctx) {
         // Output first, then the failure: the aborted transaction must hide it.
         await ctx.producer.send(output, items.map((i) => ({ key: i.key, value: { n: i.value.n } })));
