@@ -86,6 +86,7 @@ describe('Kubernetes manifests', () => {
     expect(parsed.PORT).toBe(Number(container.ports[0].containerPort));
     expect(parsed.HOST).toBe('0.0.0.0');
     expect(parsed.NODE_ENV).toBe('production');
+    expect(parsed.TOPIC_PARTITIONS).toBe(8);
     // Production refuses to start a service that publishes or applies erasures without the erased-id key (issue #16 finding 7c).
     if (['gateway', 'session-fingerprint', 'bitmap-aggregator', 'query'].includes(name)) expect(erasureIdSecret(parsed as { NODE_ENV: string; ERASURE_ID_SECRET?: string })).toBe(secretValue('erasure-id-secret'));
   });

@@ -41,6 +41,12 @@ export const kafkaPiece = {
   ENRICHED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   DLQ_RETENTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   /**
+   * Partitions of events.raw and events.enriched when a service creates them (an existing topic
+   * is left as it is: adding partitions moves keys, see docs/operations.md). Replication is the
+   * broker's own default.replication.factor: 1 on the single broker, 3 on the cluster.
+   */
+  TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(4),
+  /**
    * Key of the erased-id hashes in `erasures.v1` and in every store that remembers an erased id
    * (HMAC-SHA-256, `erasureIdHash` in @sightline/contracts). The same value in the gateway and
    * every erasure consumer; required in production (see `erasureIdSecret`).

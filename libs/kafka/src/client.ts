@@ -89,13 +89,15 @@ export interface TopicRetention {
   rawDays: number;
   enrichedDays: number;
   dlqDays: number;
+  /** Partitions of the two event topics when they are created (TOPIC_PARTITIONS). */
+  partitions?: number;
 }
 
 export const DEFAULT_TOPIC_RETENTION: TopicRetention = Object.freeze({ rawDays: 7, enrichedDays: 30, dlqDays: 7 });
 
-/** The retention settings of a service's config. */
-export function topicRetentionOf(env: { RAW_RETENTION_DAYS: number; ENRICHED_RETENTION_DAYS: number; DLQ_RETENTION_DAYS: number }): TopicRetention {
-  return { rawDays: env.RAW_RETENTION_DAYS, enrichedDays: env.ENRICHED_RETENTION_DAYS, dlqDays: env.DLQ_RETENTION_DAYS };
+/** The topic settings of a service's config: retention per topic and the event topics' partitions. */
+export function topicRetentionOf(env: { RAW_RETENTION_DAYS: number; ENRICHED_RETENTION_DAYS: number; DLQ_RETENTION_DAYS: number; TOPIC_PARTITIONS?: number }): TopicRetention {
+  return { rawDays: env.RAW_RETENTION_DAYS, enrichedDays: env.ENRICHED_RETENTION_DAYS, dlqDays: env.DLQ_RETENTION_DAYS, partitions: env.TOPIC_PARTITIONS };
 }
 
 const DAY_MS = 86_400_000;
@@ -118,7 +120,7 @@ function retained(days: number) {
  * `erasures` outlives `events.enriched` by a day (plus a segment), so every erasure is in the
  * log for as long as any event it erases and a replay of both still applies it.
  */
-export function standardTopicSpecs(names: { projects: string; eventsRaw: string; eventsEnriched: string; eventsDlq: string; erasures: string }, retention: TopicRetention = DEFAULT_TOPIC_RETENTION, partitions = 4): TopicSpec[] {
+export function standardTopicSpecs(names: { projects: string; eventsRaw: string; eventsEnriched: string; eventsDlq: string; erasures: string }, retention: TopicRetention = DEFAULT_TOPIC_RETENTION, partitions = retention.partitions ?? 4): TopicSpec[] {
   return [
     { topic: names.projects, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '0' }] },
     { topic: names.eventsRaw, numPartitions: partitions, configEntries: retained(retention.rawDays) },

@@ -2,7 +2,7 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { topicNames } from '@sightline/contracts';
 import { createLogger } from '@sightline/telemetry';
 import { testInfra, testNamespace } from '@sightline/testing';
-import { createKafka, ensureTopics, standardTopicSpecs } from './client';
+import { createKafka, ensureTopics, standardTopicSpecs, topicRetentionOf } from './client';
 
 const logger = createLogger({ service: 'kafka-lib-test', level: 'silent' });
 const kafka = createKafka({ brokers: testInfra.kafkaBrokers, clientId: 'kafka-lib-test', logger });
@@ -43,5 +43,20 @@ describe('issue #16 finding 7d: every topic holding personal data has a retentio
     expect(configs[topics.eventsRaw]!['retention.ms']).toBe(String(3 * DAY));
     expect(configs[topics.eventsDlq]!['retention.ms']).toBe(String(14 * DAY));
     expect(configs[topics.projects]!['cleanup.policy']).toBe('compact');
+  });
+
+  it('creates the event topics with TOPIC_PARTITIONS partitions, the others with one, and leaves an existing topic’s count alone', async () => {
+    const topics = topicNames(testNamespace('partitions'));
+    await ensureTopics(kafka, [{ topic: topics.eventsEnriched, numPartitions: 2 }]);
+    await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf({ RAW_RETENTION_DAYS: 7, ENRICHED_RETENTION_DAYS: 30, DLQ_RETENTION_DAYS: 7, TOPIC_PARTITIONS: 6 })));
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: Object.values(topics) });
+      const counts = Object.fromEntries(meta.map((t) => [t.name, t.partitions.length]));
+      expect(counts).toEqual({ [topics.eventsRaw]: 6, [topics.eventsEnriched]: 2, [topics.eventsDlq]: 1, [topics.erasures]: 1, [topics.projects]: 1 });
+    } finally {
+      await admin.disconnect();
+    }
   });
 });
