@@ -142,8 +142,8 @@ describe('aggregator (Kafka → Redis → HTTP)', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('readyz reports redis, projects and the consumer loop', async () => {
+  it('readyz reports redis, projects, the consumer loop and its lag (not stuck)', async () => {
     const res = await fetch(url('/readyz'));
-    expect(await res.json()).toEqual({ status: 'ready', checks: { redis: true, projects: true, consumer: true } });
+    expect(await res.json()).toEqual({ status: 'ready', checks: { redis: true, projects: true, consumer: true, lag: true } });
   });
 });
