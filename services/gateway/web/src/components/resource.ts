@@ -1,7 +1,7 @@
 // One request's life in a view: loading, data, or an error that says what failed. An upstream
 // that is unavailable (503) or too slow (504) — or a dropped connection — is retried with backoff
 // while the panel says so; nothing ever shows a blank panel or a zero it did not receive.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 
 export interface Resource<T> {
@@ -23,30 +23,34 @@ function asApiError(err: unknown): ApiError {
 
 /**
  * Loads `load()` whenever `key` changes (null: not yet, e.g. a filter still resolving). Earlier
- * replies that arrive late are ignored, so a quick filter change never shows the older answer.
+ * replies that arrive late are ignored, so a quick filter change never shows the older answer;
+ * and a new key reads as loading in the very render that brings it (the previous data kept, shown
+ * as stale), not one effect later: no frame shows the old figures as the answer to the new key.
  */
 export function useResource<T>(key: string | null, load: () => Promise<T>): Resource<T> {
-  const [state, setState] = useState<Omit<Resource<T>, 'retry'>>({ status: 'loading' });
+  const [state, setState] = useState<Omit<Resource<T>, 'retry'> & { key: string | null }>({ key, status: 'loading' });
   const [nonce, setNonce] = useState(0);
   const attempt = useRef(0);
   const loader = useRef(load);
   loader.current = load;
-  useEffect(() => {
+  // Layout effects: the request leaves as the render that brought its key is committed, not after
+  // the next frame is painted (where a plain effect runs), which a filter change would wait for.
+  useLayoutEffect(() => {
     attempt.current = 0;
   }, [key]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (key === null) {
-      setState((s) => ({ status: 'loading', data: s.data }));
+      setState((s) => ({ key, status: 'loading', data: s.data }));
       return;
     }
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    setState((s) => ({ status: 'loading', data: s.data }));
+    setState((s) => ({ key, status: 'loading', data: s.data }));
     loader.current().then(
       (data) => {
         if (!live) return;
         attempt.current = 0;
-        setState({ status: 'ok', data });
+        setState({ key, status: 'ok', data });
       },
       (err: unknown) => {
         if (!live) return;
@@ -54,8 +58,8 @@ export function useResource<T>(key: string | null, load: () => Promise<T>): Reso
         if (isTransient(error)) {
           const wait = backoffMs(attempt.current++, error.retryAfterSeconds);
           timer = setTimeout(() => setNonce((n) => n + 1), wait);
-          setState({ status: 'error', error, retryAt: Date.now() + wait });
-        } else setState({ status: 'error', error });
+          setState({ key, status: 'error', error, retryAt: Date.now() + wait });
+        } else setState({ key, status: 'error', error });
       },
     );
     return () => {
@@ -63,5 +67,6 @@ export function useResource<T>(key: string | null, load: () => Promise<T>): Reso
       if (timer) clearTimeout(timer);
     };
   }, [key, nonce]);
-  return { ...state, retry: () => setNonce((n) => n + 1) };
+  const { key: shown, ...current } = state;
+  return { ...(shown === key ? current : { status: 'loading' as const, data: current.data }), retry: () => setNonce((n) => n + 1) };
 }

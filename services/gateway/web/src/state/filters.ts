@@ -5,7 +5,7 @@ import { computed, effect, signal } from '@preact/signals';
 import { api, unwrap } from '../api/client';
 import { addFilterValue, containsMatches, parseFilters, serializeFilters, toFilterExpression, type Filter, type FilterOp } from './filter-expr';
 import { range } from './range';
-import { location, route, setParams } from './url';
+import { location, route, routeProjectId, setParams } from './url';
 
 export type { Filter, FilterOp };
 
@@ -37,10 +37,11 @@ const containsKey = computed(() => {
 
 effect(() => {
   const key = containsKey.value;
-  const projectId = route.value.projectId;
+  const projectId = routeProjectId.value;
   if (!key || !projectId) return;
-  const { from, to } = range.value;
-  const list = filters.value;
+  // Peeked: the key already names the range and the "contains" filters, so other URL changes do not list the values again.
+  const { from, to } = range.peek();
+  const list = filters.peek();
   void Promise.all(
     list.map(async (f, i) => {
       if (f.op !== 'contains') return [i, []] as const;

@@ -5,7 +5,7 @@ import { api, ApiError, unwrap, type paths } from '../api/client';
 import { expectNoContent } from '../components/form-action';
 import { filters, setFilters } from './filters';
 import { currentRole } from './session';
-import { route } from './url';
+import { route, routeProjectId } from './url';
 
 export type Segment = paths['/v1/projects/{projectId}/segments']['get']['responses'][200]['content']['application/json']['segments'][number];
 
@@ -24,8 +24,9 @@ export async function loadSegments(projectId: string): Promise<void> {
   }
 }
 
+// Once per project, not on every filter change.
 effect(() => {
-  const projectId = route.value.projectId;
+  const projectId = routeProjectId.value;
   segments.value = [];
   segmentError.value = null;
   if (projectId) void loadSegments(projectId);

@@ -45,3 +45,9 @@ export const route = computed(() => {
   if (parts[0] === 'p' && parts[1]) return { projectId: decodeURIComponent(parts[1]), view: parts[2] ?? 'overview', rest: parts.slice(3).map(decodeURIComponent) };
   return { projectId: null, view: parts[0] ?? 'home', rest: parts.slice(1).map(decodeURIComponent) };
 });
+
+/**
+ * The project of the URL alone: an effect that reads it runs again when the project changes, not
+ * on every change of the URL (a filter, a tab) as one reading `route` would.
+ */
+export const routeProjectId = computed(() => route.value.projectId);
