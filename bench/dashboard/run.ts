@@ -3,22 +3,26 @@
  *   - first-load JS + CSS, gzipped (what index.html pulls before the first render; lazy chunks apart),
  *   - on a project of N events / V visitors / D days sent through ingest: the time until every
  *     overview panel has rendered (p50 over runs, warm cache) and after a filter change (a row click),
+ *     with where a filter change's time goes (requests, replies, rendering; the server alone),
  *   - API requests per overview load.
- * Figures only; nothing here passes or fails.
+ * --before=<git rev> measures the dashboard at that revision too, runs interleaved with the current
+ * one's, against the same services and data: a before/after ratio from one run of a noisy machine.
+ * --hold keeps the stack up afterwards and writes bench/dashboard/.run-target/target.json, which
+ * --against=<that file> measures again (say after a change to the dashboard) without sending
+ * the events anew. Figures only; nothing here passes or fails.
  *
- *   node scripts/run-ts.mjs bench/dashboard/run.ts [--events=1000000] [--visitors=100000] [--days=90] [--runs=7]
+ *   node scripts/run-ts.mjs bench/dashboard/run.ts [--events=1000000] [--visitors=100000] [--days=90] [--runs=7] [--before=HEAD] [--hold | --against=FILE]
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
 import { repoRoot, waitFor } from '@sightline/testing';
 import { launchChromium } from '../../libs/tracker/test/browser';
-import { startStack } from '../../test/e2e/stack';
+import { startStack, type Stack } from '../../test/e2e/stack';
 import { createTenant } from '../../services/gateway/src/test-support/fixtures';
 import { apiClient } from '../../services/gateway/src/test-support/gateway-harness';
+import { buildDashboard, printBundleSize, type Build } from './builds';
+import { measure, type Target } from './measure';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
 const EVENTS = Number(args.events ?? 1_000_000);
@@ -30,23 +34,8 @@ const CONCURRENCY = 6;
 const DAY = 86_400_000;
 const END = Math.floor(Date.now() / DAY) * DAY;
 const START = END - DAYS * DAY;
-const web = join(repoRoot, 'services', 'gateway', 'dist', 'web');
 const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-
-/** Builds the dashboard and weighs what index.html loads before the first render, and the lazy chunks. */
-function bundleSize(): void {
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--config', join(repoRoot, 'services', 'gateway', 'web', 'vite.config.mts'), '--logLevel', 'error'], { stdio: 'inherit' });
-  const html = readFileSync(join(web, 'index.html'), 'utf8');
-  const first = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
-  const gz = (file: string) => gzipSync(readFileSync(join(web, file)), { level: 9 }).length;
-  const firstBytes = first.reduce((n, f) => n + gz(f), 0);
-  const lazy = readdirSync(join(web, 'assets')).filter((f) => /\.(js|css)$/.test(f) && !first.includes(`assets/${f}`));
-  console.log(`first-load JS + CSS gzipped: ${kb(firstBytes)} (${first.join(', ')}); target ≤ 60 KB`);
-  console.log(`lazy chunks gzipped: ${lazy.map((f) => `${f} ${kb(gz(`assets/${f}`))}`).join(', ')}`);
-}
 
 /** A deterministic stream of sessions: a visitor, a start in the range, 1–5 pageviews a minute apart. */
 function* sessions(): Generator<object[]> {
@@ -107,25 +96,53 @@ async function send(ingestUrl: string, writeKey: string): Promise<void> {
   console.log(`sent ${done.toLocaleString('en')} events (${rejected} rejected) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** Every overview panel element rendered with its data (no panel loading or failed). */
-const allRendered = () => {
-  const panels = Array.from(document.querySelectorAll('[data-panel]'));
-  return panels.length >= 7 && panels.every((p) => p.getAttribute('data-state') === 'ok') && !document.querySelector('.state-loading, .state-error');
-};
+/** The current dashboard, and the one at --before when asked. */
+function builds(): Build[] {
+  const now = buildDashboard();
+  printBundleSize(now);
+  return args.before ? [buildDashboard(args.before), now] : [now];
+}
 
-async function timeLoad(page: Page, url: string, requests: string[]): Promise<number> {
-  requests.length = 0;
-  const t = Date.now();
-  await page.goto(url);
-  await page.waitForFunction(allRendered, undefined, { polling: 'raf', timeout: 120_000 });
-  return Date.now() - t;
+const targetFile = join(repoRoot, 'bench', 'dashboard', '.run-target', 'target.json');
+
+/** --hold: keeps the stack up (Ctrl-C ends) for --against runs and profiling by hand. */
+async function hold(target: Target): Promise<void> {
+  mkdirSync(join(targetFile, '..'), { recursive: true });
+  writeFileSync(targetFile, JSON.stringify(target, null, 2));
+  console.log(`holding: ${target.gateway} (${target.admin.email} / ${target.admin.password}, project ${target.projectId}); measure it again with --against=${targetFile}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
+/** On a loaded machine a service may miss its 60 s to get ready (joining its consumer group): try again. */
+async function startStackRetrying(attempts = 3): Promise<Stack> {
+  for (let i = 1; ; i++) {
+    try {
+      return await startStack('benchdash');
+    } catch (err) {
+      if (i >= attempts) throw err;
+      console.log(`the stack did not start (${String(err).split('\n')[0]}); again`);
+    }
+  }
 }
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, shared with other work`);
-  bundleSize();
-  const stack = await startStack('benchdash');
+  const toMeasure = builds();
   const browser = await launchChromium();
+  if (args.against) {
+    try {
+      const target = JSON.parse(readFileSync(args.against, 'utf8')) as Target;
+      console.log(`against the project of a held run: ${target.gateway}, ${Math.round((target.end - target.start) / DAY)} days`);
+      await measure(browser, target, toMeasure, RUNS);
+    } finally {
+      await browser.close();
+    }
+    return;
+  }
+  const stack = await startStackRetrying();
   try {
     const gateway = stack.services.gateway.url;
     const api = apiClient(gateway);
@@ -137,62 +154,32 @@ async function main(): Promise<void> {
     const want = Math.min(VISITORS, EVENTS);
     const range = `from=${new Date(START).toISOString()}&to=${new Date(END).toISOString()}`;
     const waitStart = performance.now();
-    let seen = 0;
+    // Until both projections have every event; or, if one stops short (events lost: see its DLQ),
+    // until neither has moved for two minutes, saying so: the figures are then of what it holds.
+    let seen = { visitors: 0, pageviews: 0 };
+    let moved = performance.now();
     await waitFor(
       async () => {
         const r = await api('GET', `/v1/projects/${t.projectId}/overview?${range}`, { bearer: t.readKey });
-        seen = r.body?.current?.visitors ?? 0;
-        return r.status === 200 && seen >= want && r.body.current.pageviews >= EVENTS;
+        if (r.status !== 200) return false;
+        const now = { visitors: r.body.current.visitors as number, pageviews: r.body.current.pageviews as number };
+        if (now.visitors !== seen.visitors || now.pageviews !== seen.pageviews) moved = performance.now();
+        seen = now;
+        return (seen.visitors >= want && seen.pageviews >= EVENTS) || performance.now() - moved > 120_000;
       },
       { timeoutMs: 1_800_000, intervalMs: 5000 },
     );
-    console.log(`every event counted by both projections ${((performance.now() - waitStart) / 1000).toFixed(1)} s after the last was sent (${seen.toLocaleString('en')} visitors)`);
-
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const requests: string[] = [];
-    page.on('request', (r) => {
-      if (new URL(r.url()).pathname.startsWith('/v1/')) requests.push(new URL(r.url()).pathname);
-    });
-    await page.goto(`${gateway}/sign-in`);
-    await page.fill('input[name=email]', t.admin.email);
-    await page.fill('input[name=password]', t.admin.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/overview/);
-    const url = `${gateway}/p/${t.projectId}/overview?period=custom&from=${new Date(START).toISOString().slice(0, 10)}&to=${new Date(END - DAY).toISOString().slice(0, 10)}`;
-    const loads: number[] = [];
-    let perLoad: string[] = [];
-    for (let i = 0; i < RUNS + 1; i++) {
-      const ms = await timeLoad(page, url, requests);
-      if (i === 0) console.log(`first load (cold cache): ${ms} ms`);
-      else loads.push(ms);
-      perLoad = [...requests];
-    }
-    console.log(`overview of ${DAYS} days, every panel rendered: p50 ${median(loads)} ms over ${RUNS} loads (min ${Math.min(...loads)}, max ${Math.max(...loads)}); target < 1000 ms`);
-    const byPath = perLoad.reduce<Record<string, number>>((m, p) => ((m[p.replace(/\/v1\/projects\/[^/]+/, '…')] = (m[p.replace(/\/v1\/projects\/[^/]+/, '…')] ?? 0) + 1), m), {});
-    console.log(`API requests per overview load: ${perLoad.length} (${Object.entries(byPath).map(([p, n]) => `${p} ×${n}`).join(', ')})`);
-
-    const filters: number[] = [];
-    // Which request a filter change waits for: each API reply's time, by endpoint.
-    const replyMs: Record<string, number[]> = {};
-    page.on('requestfinished', (r) => {
-      const path = new URL(r.url()).pathname;
-      if (!path.startsWith('/v1/projects/')) return;
-      const by = new URL(r.url()).searchParams.get('by');
-      const name = path.replace(/\/v1\/projects\/[^/]+/, '…') + (by ? `?by=${by}` : '');
-      (replyMs[name] ??= []).push(r.timing().responseEnd);
-    });
-    for (let i = 0; i < RUNS; i++) {
-      await timeLoad(page, url, requests);
-      const row = page.locator('[data-panel="panel-pages"] tbody tr button').nth(i % 5);
-      const t0 = Date.now();
-      await row.click();
-      await page.waitForURL(/filters=/);
-      await page.waitForFunction(allRendered, undefined, { polling: 'raf', timeout: 60_000 });
-      filters.push(Date.now() - t0);
-    }
-    console.log(`after a filter change (a click on a page row), every panel rendered again: p50 ${median(filters)} ms over ${RUNS} (min ${Math.min(...filters)}, max ${Math.max(...filters)}); target < 500 ms`);
-    console.log(`API reply times during those runs (p50, loads and filter changes): ${Object.entries(replyMs).map(([n, xs]) => `${n} ${median(xs).toFixed(0)} ms`).join(', ')}`);
+    const complete = seen.visitors >= want && seen.pageviews >= EVENTS;
+    console.log(
+      complete
+        ? `every event counted by both projections ${((performance.now() - waitStart) / 1000).toFixed(1)} s after the last was sent (${seen.visitors.toLocaleString('en')} visitors)`
+        : `NOT every event counted: the overview stopped at ${seen.visitors.toLocaleString('en')} of ${want.toLocaleString('en')} visitors and ${seen.pageviews.toLocaleString('en')} of ${EVENTS.toLocaleString('en')} pageviews (see the DLQ); measuring what is there`,
+    );
+    const target: Target = { gateway, admin: t.admin, projectId: t.projectId, readKey: t.readKey, aggregator: stack.services['bitmap-aggregator'].url, query: stack.services.query.url, start: START, end: END };
+    if (args.hold) {
+      await measure(browser, target, toMeasure, RUNS).catch((err) => console.error(err));
+      await hold(target);
+    } else await measure(browser, target, toMeasure, RUNS);
   } finally {
     await browser.close();
     await stack.stop();
