@@ -5,6 +5,9 @@ import { classifyError, isTransient } from './errors';
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { name: 'DatabaseError', code });
 /** An ioredis ReplyError: the reply's first word is its kind. */
 const redisReply = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
+/** A broker error exactly as kafkajs builds it from the protocol's error table (its retriable flag included). */
+const { errorCodes, createErrorFromCode } = jest.requireActual('kafkajs/src/protocol/error');
+const kafkaProtocolError = (type: string) => createErrorFromCode(errorCodes.find((e: { type: string }) => e.type === type).code);
 const systemError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5433`), { code, errno: -111, syscall: 'connect' });
 
 describe('classifyError', () => {
@@ -34,6 +37,11 @@ describe('classifyError', () => {
     ['AbortSignal.timeout', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError', code: 23 })],
     ['transient cause wrapped', new Error('store write failed', { cause: systemError('ECONNRESET') })],
     ['one transient error of an AggregateError', new AggregateError([new TypeError('x'), systemError('ECONNREFUSED')], 'all failed')],
+    // kafkajs's own table marks these not retriable (its request retry cannot heal them), but they are the group's or producer's state:
+    ...(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'TOPIC_AUTHORIZATION_FAILED'] as const).map(
+      (code) => [`kafka ${code}, as kafkajs builds it`, kafkaProtocolError(code)] as [string, unknown],
+    ),
+    ['a rebalance behind a give-up', new Error('batch failed', { cause: kafkaProtocolError('REBALANCE_IN_PROGRESS') })],
   ])('%s is transient', (_name, err) => {
     expect(classifyError(err).transient).toBe(true);
   });
@@ -48,6 +56,7 @@ describe('classifyError', () => {
     ['redis script error', redisReply('ERR Error running script: attempt to index a nil value')],
     ['kafkajs non-retriable', new KafkaJSNonRetriableError('Invalid message')],
     ['kafkajs protocol error not retriable', Object.assign(new KafkaJSProtocolError('record too large'), { retriable: false, type: 'MESSAGE_TOO_LARGE' })],
+    ['kafka INVALID_RECORD, as kafkajs builds it', kafkaProtocolError('INVALID_RECORD')],
     ['a thrown string', 'boom'],
     ['null', null],
   ])('%s is not transient', (_name, err) => {

@@ -29,6 +29,17 @@ const KAFKAJS_TRANSIENT = new Set([
   'KafkaJSNoBrokerAvailableError',
 ]);
 
+/**
+ * Kafka's own error codes (kafkajs protocol errors carry them as `type`) name the state of the
+ * cluster, the group or the producer, not the record: a rebalance, a moved coordinator or
+ * leader, a producer that must start a new sequence (libs/kafka's producer replaces itself),
+ * missing replicas, an ACL not yet granted. kafkajs marks many of them not retriable because
+ * its own request retry cannot heal them, but the next attempt of the batch does; sending the
+ * records to the DLQ for them would drop every record in flight during a rebalance. Only these
+ * are about the record itself, the same on every attempt.
+ */
+const KAFKA_RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
+
 /** Node system errors of a socket or name lookup. */
 const NODE_TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'ENOTFOUND']);
 
@@ -70,6 +81,7 @@ function isTransientOne(e: Cause): boolean {
   const message = typeof e.message === 'string' ? e.message : '';
   const code = codeOf(e);
   if (e.retriable === true || KAFKAJS_TRANSIENT.has(name) || REDIS_ERRORS.has(name)) return true;
+  if (name === 'KafkaJSProtocolError' && typeof e.type === 'string' && !KAFKA_RECORD_ERRORS.has(e.type)) return true;
   if (name === 'TimeoutError' || name === 'AbortError') return true;
   if (code && NODE_TRANSIENT.has(code)) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code) && (PG_TRANSIENT_CLASSES.includes(code.slice(0, 2)) || PG_TRANSIENT_CODES.has(code))) return true;
