@@ -248,12 +248,17 @@ async function main() {
     let last = { aggregator: -1, query: -1 };
     await waitFor(
       async () => {
+        if (interrupted) return true;
         last = await totals();
         return last.aggregator >= acknowledged && last.query >= acknowledged && (await readLags()).every((lag) => lag === 0);
       },
       { timeoutMs: 15 * MINUTE, intervalMs: 1000, description: `both projections at ${acknowledged} events and no lag` },
     ).catch(() => undefined);
     clearInterval(lagTimer);
+    if (interrupted) {
+      console.log('interrupted while draining: no verdicts');
+      return;
+    }
     // A moment more: anything beyond what was acknowledged (a 503 that reached Kafka anyway) shows too.
     await new Promise((r) => setTimeout(r, 3000));
     last = await totals();
