@@ -1,5 +1,5 @@
 import { currentTraceIds, initTelemetry, withSpan } from '@sightline/telemetry';
-import { isLostSequence, splitBatchesBySize, toKafkaMessages, type OutgoingMessage } from './producer';
+import { asDeliveryFailure, DeliveryFailedError, isLostSequence, splitBatchesBySize, toKafkaMessages, type OutgoingMessage } from './producer';
 
 describe('toKafkaMessages', () => {
   beforeAll(() => initTelemetry({ serviceName: 'producer-test' }));
@@ -72,5 +72,25 @@ describe('isLostSequence', () => {
     expect(isLostSequence(createErrorFromCode(19))).toBe(false); // NOT_ENOUGH_REPLICAS_AFTER_APPEND
     expect(isLostSequence(new Error('connect ECONNREFUSED'))).toBe(false);
     expect(isLostSequence(undefined)).toBe(false);
+  });
+});
+
+describe('asDeliveryFailure', () => {
+  const { createErrorFromCode } = jest.requireActual('kafkajs/src/protocol/error');
+  const { classifyError } = jest.requireActual('./errors');
+
+  it('makes a failed send transient for every consumer, whatever kafkajs threw (a TypeError from its partitioner included)', () => {
+    for (const thrown of [new TypeError("Cannot read properties of undefined (reading '0')"), createErrorFromCode(27), createErrorFromCode(6), new Error('x')]) {
+      const failure = asDeliveryFailure(thrown);
+      expect(failure).toBeInstanceOf(DeliveryFailedError);
+      expect((failure as Error).cause).toBe(thrown);
+      expect(classifyError(failure).transient).toBe(true);
+    }
+  });
+
+  it('leaves the broker’s refusals of the record itself as they are, so that record goes to the DLQ', () => {
+    const tooLarge = createErrorFromCode(10); // MESSAGE_TOO_LARGE
+    expect(asDeliveryFailure(tooLarge)).toBe(tooLarge);
+    expect(classifyError(tooLarge).transient).toBe(false);
   });
 });

@@ -21,6 +21,32 @@ export interface DurableProducer {
 }
 
 /**
+ * A send that did not reach Kafka: the records were fine, the cluster was not (a leader moving,
+ * a broker gone; kafkajs even throws a TypeError from its partitioner while a topic's metadata is
+ * being replaced). `retriable` makes every consumer retry the batch instead of sending its records
+ * to the DLQ (libs/kafka/src/errors.ts), which would lose them from every projection.
+ */
+export class DeliveryFailedError extends Error {
+  readonly retriable = true;
+  /** The broker's error code, when it answered with one (kafkajs's `type`). */
+  readonly type: string | undefined;
+  constructor(cause: unknown) {
+    super(`could not produce to Kafka: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DeliveryFailedError';
+    const type = (cause as { type?: unknown } | null)?.type;
+    this.type = typeof type === 'string' ? type : undefined;
+  }
+}
+
+/** Broker answers about the record itself (the same on every attempt): left as they are. */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
+
+export function asDeliveryFailure(err: unknown): unknown {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && RECORD_REFUSALS.has(type) ? err : new DeliveryFailedError(err);
+}
+
+/**
  * The broker refused a batch of an idempotent producer as out of sequence. kafkajs cannot
  * recover that producer (its sequence numbers stay ahead of the broker's, so every later send
  * fails the same way: seen when a partition leader was killed under load, tulios/kafkajs#598);
@@ -125,9 +151,13 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     const current = producer;
     try {
       await work(current);
-    } catch (err) {
+    } catch (caught) {
+      const err = asDeliveryFailure(caught);
       // A transactional producer is not replaced: its epoch errors mean another instance fenced it.
-      if (started && !options.transactionalId && isLostSequence(err) && producer === current) {
+      // A TypeError from inside kafkajs (its partitioner reading metadata that a leader change
+      // replaced) is its state gone wrong, not the record's: a new producer starts clean too.
+      const broken = isLostSequence(err) || caught instanceof TypeError;
+      if (started && !options.transactionalId && broken && producer === current) {
         producer = make();
         await current.disconnect().catch(() => undefined);
         await producer.connect();
