@@ -98,8 +98,12 @@ describe('a consumer service wires lag, readiness and the DLQ error headers', ()
     }, { timeoutMs: 60_000, description: '/readyz 503 with a lag reason' });
     expect(stuck.checks.lag).toBe(false);
     expect(stuck.reasons!.lag).toMatch(new RegExp(`^consumer stuck: ${ns.replace(/\./g, '\\.')}events\\.enriched\\.v1\\[\\d\\] lag \\d+, no commit for \\d+ s`));
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    expect(sample(metrics, 'sightline_consumer_stuck_partitions', { group: `${ns}query` })).toBeGreaterThanOrEqual(1);
+    // The gauge follows on the monitor's next poll (it is not read at the same instant as /readyz).
+    const stuckPartitions = await waitFor(async () => {
+      const value = sample(await (await fetch(`${service!.url}/metrics`)).text(), 'sightline_consumer_stuck_partitions', { group: `${ns}query` });
+      return value !== undefined && value >= 1 ? value : null;
+    }, { timeoutMs: 30_000, description: 'sightline_consumer_stuck_partitions ≥ 1 while the table is locked' });
+    expect(stuckPartitions).toBeGreaterThanOrEqual(1);
 
     await pg.query('COMMIT');
     await waitFor(async () => (await readiness(service!)).status === 200, { timeoutMs: 60_000, description: 'ready again after the release' });
