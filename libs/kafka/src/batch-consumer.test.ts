@@ -1,4 +1,6 @@
-import { backoffMs, checkResults, dlqResultOf, HandlerContractError, isPoisonFailure } from './batch-consumer';
+import { backoffMs, checkResults, dlqResultOf, HandlerContractError, isPoisonFailure, itemsFrom, needsOwnRestart, restartDelayMs } from './batch-consumer';
+import { asDeliveryFailure } from './producer';
+import { CommitOutcomeUnknownError } from './transactional';
 import { classifyError } from './errors';
 import { dlq, ok } from './results';
 
@@ -22,5 +24,27 @@ describe('the batch consumer pure parts', () => {
 
   it('doubles the backoff up to 10 s', () => {
     expect([0, 1, 2, 3, 10].map((a) => backoffMs(a, 200))).toEqual([200, 400, 800, 1600, 10_000]);
+  });
+
+  it('after a commit in doubt, handles only the records past the offset the group committed', () => {
+    const items = ['10', '11', '12', '13'].map((offset) => ({ offset }));
+    expect(itemsFrom(items, null)).toEqual(items);
+    expect(itemsFrom(items, '12')).toEqual([{ offset: '12' }, { offset: '13' }]);
+    expect(itemsFrom(items, '14')).toEqual([]);
+    expect(itemsFrom(items, '3')).toEqual(items);
+  });
+
+  it("restarts the consumer itself only when kafkajs will not and the consumer was not stopped", () => {
+    expect(needsOwnRestart({ restart: false }, true)).toBe(true);
+    expect(needsOwnRestart({ restart: true }, true)).toBe(false);
+    expect(needsOwnRestart({ restart: false }, false)).toBe(false);
+    expect([0, 1, 2, 5, 9].map(restartDelayMs)).toEqual([1000, 2000, 4000, 30_000, 30_000]);
+  });
+
+  it('retries a commit in doubt and every failed send instead of dead-lettering the batch', () => {
+    const lost = Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
+    expect(isPoisonFailure(new CommitOutcomeUnknownError(lost))).toBe(false);
+    // kafkajs throws these when a transaction is in a state it cannot leave (a failed EndTxn)
+    expect(isPoisonFailure(asDeliveryFailure(Object.assign(new Error('Transaction state exception: Cannot call "beginTransaction" in state "COMMITTING"'), { name: 'KafkaJSNonRetriableError', retriable: false })))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { createTransactionalSenders, type BatchSender } from './transactional';
+import { CommitOutcomeUnknownError, createTransactionalSenders, type BatchSender } from './transactional';
 import { counter, extractTraceContext, withSpan, type Context, type Logger } from '@sightline/telemetry';
 import type { DurableProducer } from './producer';
 import type { HandlerResult } from './results';
@@ -117,6 +117,31 @@ export function dlqResultOf(error: ErrorClass): HandlerResult {
 }
 
 /**
+ * The items of a batch still to handle when the group's committed offset for its partition is
+ * `committed` (the next offset to read; null when the group has none): those at or past it.
+ */
+export function itemsFrom<I extends { offset: string }>(items: I[], committed: string | null): I[] {
+  if (committed === null) return items;
+  const next = BigInt(committed);
+  return items.filter((item) => BigInt(item.offset) >= next);
+}
+
+/**
+ * Whether the batch consumer restarts kafkajs's consumer itself after a crash: kafkajs restarts
+ * only when the crash's innermost cause is retriable, so a batch that failed for good on a
+ * protocol error kafkajs calls not retriable (a transaction state, a coordinator moving) would
+ * leave the partition unconsumed, the process alive and every record behind it waiting.
+ */
+export function needsOwnRestart(crash: { restart: boolean }, running: boolean): boolean {
+  return running && !crash.restart;
+}
+
+/** Delay before the batch consumer's own restart number `attempt` (0-based) after a crash: 1 s doubling, at most 30 s. */
+export function restartDelayMs(attempt: number): number {
+  return Math.min(1000 * 2 ** attempt, 30_000);
+}
+
+/**
  * The batch's span continues the trace of its first message (a span has one parent; records a
  * handler makes from later messages carry those messages' own headers, see traceHeadersOf).
  * Read once per batch, not per message.
@@ -168,6 +193,39 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     : null;
 
   let assigned: Record<string, number[]> = {};
+  /**
+   * Partitions whose last transaction's commit got no answer, with the offset it would have
+   * committed: it may have committed, and its output must not be produced a second time.
+   */
+  const uncertain = new Map<string, string>();
+
+  /** The group's committed offset (the next to read) of one partition, null when none. */
+  async function committedOffset(topic: string, partition: number): Promise<string | null> {
+    const admin = options.kafka.admin();
+    await admin.connect();
+    try {
+      const [found] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
+      const offset = found?.partitions.find((p) => p.partition === partition)?.offset;
+      return offset === undefined || offset === '-1' ? null : offset;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * After a commit without an answer: once the transactional producers settled (the broker
+   * finished that transaction either way), the group's committed offset of the partition
+   * (null: none). Undefined when no commit of the partition is in doubt.
+   */
+  async function settleUncertain(topic: string, partition: number): Promise<string | null | undefined> {
+    const key = `${topic}:${partition}`;
+    if (!uncertain.has(key)) return undefined;
+    await transactional!.settle();
+    const committed = await committedOffset(topic, partition);
+    log.warn({ topic, partition, committed, wouldHaveCommitted: uncertain.get(key) }, 'uncertain_commit_settled');
+    uncertain.delete(key);
+    return committed;
+  }
 
   async function sendToDlq(rejects: Reject[], sender: BatchSender = options.producer) {
     if (rejects.length === 0) return;
@@ -256,6 +314,22 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
   async function inTransaction(payload: EachBatchPayload, items: ConsumedItem<T>[], rejectsIn: Reject[], nextOffset: string): Promise<void> {
     const { batch } = payload;
     for (let attempt = 0; ; attempt++) {
+      try {
+        // A previous attempt's commit got no answer: what it committed is not done again.
+        const committed = await settleUncertain(batch.topic, batch.partition);
+        if (committed !== undefined) {
+          items = itemsFrom(items, committed);
+          rejectsIn = rejectsIn.filter((r) => committed === null || BigInt(r.message.offset) >= BigInt(committed));
+          if (committed !== null && BigInt(committed) >= BigInt(nextOffset)) {
+            if (!payload.isStale()) payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
+            lastLoopAt = Date.now();
+            return;
+          }
+        }
+      } catch (err) {
+        await retryOrThrow(err, attempt, payload);
+        continue;
+      }
       const rejects = [...rejectsIn];
       try {
         const committed = await transactional!.run(async (tx) => {
@@ -274,6 +348,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         lastLoopAt = Date.now();
         return;
       } catch (err) {
+        if (err instanceof CommitOutcomeUnknownError) uncertain.set(`${batch.topic}:${batch.partition}`, nextOffset);
         await retryOrThrow(err, attempt, payload);
       }
     }
@@ -356,6 +431,28 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     lastLoopAt = Date.now();
   }
 
+  const runConfig = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
+    eachBatch,
+  };
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /** Connects and runs kafkajs's consumer again after a crash it will not restart from (needsOwnRestart). */
+  function restartLater(error: unknown): void {
+    const delay = restartDelayMs(restarts++);
+    log.error({ err: error, delay }, 'consumer_crashed_restarting');
+    restartTimer = setTimeout(() => {
+      if (!running) return;
+      consumer
+        .connect()
+        .then(() => consumer.run(runConfig))
+        .then(() => (restarts = 0))
+        .catch((err: unknown) => running && restartLater(err));
+    }, delay);
+  }
+
   return {
     consumer,
     async start() {
@@ -369,19 +466,18 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         assigned = payload.memberAssignment;
         idle = Object.values(payload.memberAssignment).every((partitions) => partitions.length === 0);
       });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (needsOwnRestart(payload, running)) restartLater(payload.error);
+      });
       await transactional?.start();
       running = true;
       lastLoopAt = Date.now();
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
-        eachBatch,
-      });
+      await consumer.run(runConfig);
     },
     async stop() {
       if (!running) return;
       running = false;
+      clearTimeout(restartTimer);
       await consumer.disconnect();
       await transactional?.stop();
     },

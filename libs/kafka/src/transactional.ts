@@ -1,5 +1,5 @@
 import { CompressionTypes, Partitioners, type Kafka, type Offsets, type Producer } from 'kafkajs';
-import { splitBatchesBySize, type DurableProducer } from './producer';
+import { asDeliveryFailure, DeliveryFailedError, splitBatchesBySize, type DurableProducer } from './producer';
 
 /** What a batch handler produces through: a DurableProducer, or the batch's transaction. */
 export type BatchSender = Pick<DurableProducer, 'send' | 'sendBatch'>;
@@ -13,6 +13,30 @@ export interface TransactionalSenders {
   stop(): Promise<void>;
   /** Runs `fn` in a new transaction; commits when it returns a value, aborts on null or a throw. */
   run<R>(fn: (tx: TransactionSender) => Promise<R | null>): Promise<R | null>;
+  /**
+   * Resolves once every slot has a connected producer: a replaced slot's new producer id is only
+   * handed out after the broker finished the transaction its predecessor left (committed or
+   * aborted), so the group's committed offsets are final by then.
+   */
+  settle(): Promise<void>;
+}
+
+/**
+ * The commit of a transaction failed without an answer (a coordinator lost mid-request): it may
+ * have committed. Retrying the batch blindly would put its output in the topic twice, so the
+ * consumer first reads the group's committed offset (see batch-consumer, `settleUncertain`).
+ */
+export class CommitOutcomeUnknownError extends DeliveryFailedError {
+  constructor(cause: unknown) {
+    super(cause);
+    this.name = 'CommitOutcomeUnknownError';
+  }
+}
+
+interface Slot {
+  producer: Producer;
+  /** The connect of a replacement producer, owed until it succeeds. */
+  connecting: Promise<void> | null;
 }
 
 /**
@@ -20,9 +44,15 @@ export interface TransactionalSenders {
  * partitions at once: one transactional producer per concurrent slot, `<id>-<slot>`. A restart
  * with the same ids fences the previous incarnation and aborts what it left open; new ids leave
  * its open transactions to the broker's timeout (read-committed consumers wait until then).
+ *
+ * A transaction whose commit or abort failed (its coordinator killed, say) leaves kafkajs's
+ * producer in COMMITTING or ABORTING for good: every later `transaction()` throws, and the
+ * partitions of that slot would wait forever. Such a slot gets a new producer with the same
+ * transactional id; its InitProducerId bumps the epoch once the broker has finished the old
+ * transaction, as the Java client's recovery does.
  */
 export function createTransactionalSenders(kafka: Kafka, options: { transactionalId: string; transactionTimeoutMs?: number; slots: number }): TransactionalSenders {
-  const producers: Producer[] = Array.from({ length: Math.max(1, options.slots) }, (_, slot) =>
+  const make = (slot: number) =>
     kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -30,52 +60,100 @@ export function createTransactionalSenders(kafka: Kafka, options: { transactiona
       transactionTimeout: options.transactionTimeoutMs ?? 60_000,
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
-    }),
-  );
-  const free = [...producers];
-  const waiting: Array<(p: Producer) => void> = [];
+    });
+  const slots: Slot[] = Array.from({ length: Math.max(1, options.slots) }, (_, i) => ({ producer: make(i), connecting: null }));
+  const free = [...slots.keys()];
+  const waiting: Array<(slot: number) => void> = [];
+  let stopped = false;
 
-  async function acquire(): Promise<Producer> {
-    const producer = free.pop();
-    return producer ?? new Promise((resolve) => waiting.push(resolve));
+  async function acquire(): Promise<number> {
+    const slot = free.pop();
+    return slot ?? new Promise((resolve) => waiting.push(resolve));
   }
-  function release(producer: Producer): void {
+  function release(slot: number): void {
     const next = waiting.shift();
-    if (next) next(producer);
-    else free.push(producer);
+    if (next) next(slot);
+    else free.push(slot);
   }
+  /** The slot's producer, connected (a replacement's connect is retried here until it succeeds). */
+  async function ready(slot: Slot): Promise<Producer> {
+    if (slot.connecting) {
+      try {
+        await slot.connecting;
+        slot.connecting = null;
+      } catch (err) {
+        slot.connecting = slot.producer.connect();
+        slot.connecting.catch(() => undefined);
+        throw asDeliveryFailure(err);
+      }
+    }
+    return slot.producer;
+  }
+  /** Throws the old producer away and starts connecting a new one with the same transactional id. */
+  async function replace(index: number): Promise<void> {
+    const slot = slots[index]!;
+    const old = slot.producer;
+    slot.producer = make(index);
+    await old.disconnect().catch(() => undefined);
+    if (stopped) return;
+    slot.connecting = slot.producer.connect();
+    await ready(slot).catch(() => undefined);
+  }
+  const kafkaCall = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      throw asDeliveryFailure(err);
+    }
+  };
 
   return {
     async start() {
-      await Promise.all(producers.map((p) => p.connect()));
+      stopped = false;
+      await Promise.all(slots.map((s) => s.producer.connect()));
     },
     async stop() {
-      await Promise.all(producers.map((p) => p.disconnect()));
+      stopped = true;
+      await Promise.all(slots.map((s) => s.producer.disconnect()));
+    },
+    async settle() {
+      for (const slot of slots) await ready(slot);
     },
     async run(fn) {
-      const producer = await acquire();
+      const index = await acquire();
       try {
-        const tx = await producer.transaction();
+        const producer = await ready(slots[index]!);
+        const tx = await kafkaCall(() => producer.transaction());
         const sender: TransactionSender = {
           async send(topic, messages) {
-            for (const [run] of splitBatchesBySize([{ topic, messages }])) await tx.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: run!.messages });
+            for (const [run] of splitBatchesBySize([{ topic, messages }])) await kafkaCall(() => tx.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: run!.messages }));
           },
           async sendBatch(batches) {
-            for (const topicMessages of splitBatchesBySize(batches)) await tx.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
+            for (const topicMessages of splitBatchesBySize(batches)) await kafkaCall(() => tx.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages }));
           },
-          sendOffsets: (offsets) => tx.sendOffsets(offsets),
+          sendOffsets: (offsets) => kafkaCall(() => tx.sendOffsets(offsets)),
         };
+        let result: Awaited<ReturnType<typeof fn>>;
         try {
-          const result = await fn(sender);
-          if (result === null) await tx.abort();
-          else await tx.commit();
-          return result;
+          result = await fn(sender);
         } catch (err) {
-          if (tx.isActive()) await tx.abort().catch(() => undefined);
+          // A failed abort leaves the producer in ABORTING: replaced, and the broker aborts on the new epoch.
+          if (tx.isActive() && !(await tx.abort().then(() => true, () => false))) await replace(index);
           throw err;
         }
+        if (result === null) {
+          if (!(await tx.abort().then(() => true, () => false))) await replace(index);
+          return null;
+        }
+        try {
+          await tx.commit();
+        } catch (err) {
+          await replace(index);
+          throw new CommitOutcomeUnknownError(err);
+        }
+        return result;
       } finally {
-        release(producer);
+        release(index);
       }
     },
   };
