@@ -79,3 +79,10 @@ export function panelRows(page: Page, panel: string): Promise<Record<string, num
 export function cardTexts(page: Page, attribute: 'data-metric' | 'data-compare-metric' = 'data-metric'): Promise<Record<string, string>> {
   return page.$$eval(`[${attribute}]`, (els, attr) => Object.fromEntries(els.map((e) => [e.getAttribute(attr as string) ?? '', (e.textContent ?? '').trim()])), attribute);
 }
+
+/** A download's text (a CSV). */
+export async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}

@@ -5,7 +5,7 @@ import { startStack, type Stack } from '../../../../test/e2e/stack';
 import { createTenant, type Tenant } from '../../src/test-support/fixtures';
 import { apiClient } from '../../src/test-support/gateway-harness';
 import { formatDuration, formatInt, formatPercent } from '../src/components/format';
-import { accessibilityProblems, buildDashboard, cardTexts, panelRows, screenshots, settle } from './dashboard-browser';
+import { accessibilityProblems, buildDashboard, cardTexts, panelRows, screenshots, settle, streamText } from './dashboard-browser';
 import { breakdownOf, DAY, dateOf, history, iso, periods, segmentBatch, summaryOf, viewersOf, type Period, type Sent } from './dashboard-data';
 
 /**
@@ -26,12 +26,6 @@ function cardsOf(s: ReturnType<typeof summaryOf>): Record<string, string> {
     bounceRate: formatPercent(s.bounceRate, 0),
     visitDurationSeconds: formatDuration(s.visitDurationSeconds),
   };
-}
-
-async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) text += chunk.toString();
-  return text;
 }
 
 describe('dashboard in Chromium through the real services', () => {

@@ -1,3 +1,4 @@
+import { breakdownCsv } from '../src/components/breakdown-notes';
 import { buildCurl, shellQuote } from '../src/components/curl';
 import { csvFileName, escapeCell, toCsv } from '../src/components/csv';
 
@@ -11,6 +12,15 @@ describe('CSV export', () => {
 
   it('quotes commas, quotes and new lines (RFC 4180)', () => {
     expect(toCsv(['Page', 'Visitors'], [['/a,b', 3], ['say "hi"', 1], ['line\nbreak', 2], ['=1+1', 4]])).toBe('Page,Visitors\r\n"/a,b",3\r\n"say ""hi""",1\r\n"line\nbreak",2\r\n\'=1+1,4\r\n');
+  });
+
+  it("a breakdown's CSV ends with the notes its panel shows: read in part, values over the daily cap", () => {
+    const csv = breakdownCsv('Page', { values: [{ value: '/a', uniques: 3 }], total: 4, truncated: { valuesRead: 140, valuesInRange: 1303 }, capped: { limit: 100, days: 2 } });
+    expect(csv.rows.slice(-2)).toEqual([
+      ['Note: Only the 140 values with the most events, of the 1,303 in this range, were read (the server\'s read cost limit): any other has no row here, though its visitors are in the total. Narrow the range to read them all.', '', ''],
+      ['Note: On 2 days of this range there were more than 100 distinct values: the rest are counted in the “(other)” row.', '', ''],
+    ]);
+    expect(breakdownCsv('Page', { values: [], total: 0 }).rows).toEqual([['Total (unique visitors, not the sum of the rows)', 0, 1]]);
   });
 
   it('names files safely', () => {

@@ -212,6 +212,32 @@ describe('every view: accessible, usable at 360 px, screenshotted (Chromium, rea
     await page.context().close();
   });
 
+  it("the funnel's conversion table reads whole at 360 px: each step's figures under their column names, nothing clipped", async () => {
+    const page = await signedIn(t.admin);
+    await page.goto(url('funnels', `&steps=${segment([['$pageview'], ['signup'], ['purchase']])}`));
+    await page.waitForSelector('[data-funnel-result] tbody tr');
+    const cells = () =>
+      page.$$eval('[data-funnel-result] tbody tr', (rows) =>
+        rows.map((r) => {
+          const inside = [r.querySelector('th')!, ...Array.from(r.querySelectorAll('td'))].every((c) => {
+            const box = c.getBoundingClientRect();
+            return box.left >= 0 && box.right <= document.documentElement.clientWidth;
+          });
+          const labels = Array.from(r.querySelectorAll('td .cell-label')).filter((l) => getComputedStyle(l).display !== 'none').map((l) => (l.textContent ?? '').trim());
+          return { inside, labels };
+        }),
+      );
+    const columns = ['Visitors', 'From previous', 'Overall', 'Dropped', 'Median time', 'p90 time'];
+    const rows = (await page.$$('[data-funnel-result] tbody tr')).length;
+    expect(rows).toBe(3);
+    // Wide: a plain table, the column names in its header only.
+    expect(await cells()).toEqual(Array.from({ length: rows }, () => ({ inside: true, labels: [] })));
+    await page.setViewportSize({ width: 360, height: 900 });
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-funnel-result] .cell-label')!).display !== 'none');
+    expect(await cells()).toEqual(Array.from({ length: rows }, () => ({ inside: true, labels: columns })));
+    await page.context().close();
+  });
+
   it('settings by role: an admin changes everything, an analyst and a viewer read it', async () => {
     for (const [role, who] of [
       ['admin', t.admin],

@@ -1,12 +1,32 @@
 // A breakdown as a table of exact unique visitors with a share bar; a click (or Enter) on a row
 // filters every panel by it. The total is the exact uniques of the whole range, which is less
 // than the sum of the rows because a visitor who has several values counts once.
+import { breakdownWarnings, type BreakdownData, type Truncated } from './breakdown-notes';
 import { formatInt, formatPercent } from './format';
 
-export interface BreakdownData {
-  values: { value: string; uniques: number }[];
-  total: number;
-  capped?: { limit: number; days: number };
+export type { BreakdownData };
+
+/** Under a list of values taken from a breakdown (a select, suggestions): which ones it left out. */
+export function ListedValuesNote({ truncated, what = 'values', canType = false }: { truncated?: Truncated; what?: string; canType?: boolean }) {
+  if (!truncated) return null;
+  return (
+    <p class="note note-warn" data-warning="truncated">
+      Listing only the {formatInt(truncated.valuesRead)} {what} with the most events, of the {formatInt(truncated.valuesInRange)} in this range (the server's read cost limit)
+      {canType ? `: type any other ${what === 'values' ? 'value' : what.replace(/s$/, '')} by hand, or narrow the range to list them all.` : '. Narrow the range to list them all.'}
+    </p>
+  );
+}
+
+function Warnings({ id, data }: { id: string; data: BreakdownData }) {
+  return (
+    <>
+      {breakdownWarnings(data).map((w) => (
+        <p key={w.kind} class="note note-warn" id={`${id}-${w.kind}`} data-warning={w.kind}>
+          {w.text}
+        </p>
+      ))}
+    </>
+  );
 }
 
 export interface BreakdownTableProps {
@@ -23,12 +43,18 @@ export interface BreakdownTableProps {
 
 export function BreakdownTable({ id, label, data, totalNote, onSelect }: BreakdownTableProps) {
   if (data.values.length === 0) {
-    return <p class="empty">{data.total ? `None of the ${formatInt(data.total)} visitors of this range has a ${label.toLowerCase()} recorded.` : 'No visitors in this range and filter.'}</p>;
+    return (
+      <>
+        <p class="empty">{data.total ? `None of the ${formatInt(data.total)} visitors of this range has a ${label.toLowerCase()} recorded.` : 'No visitors in this range and filter.'}</p>
+        <Warnings id={id} data={data} />
+      </>
+    );
   }
   const sum = data.values.reduce((s, v) => s + v.uniques, 0);
+  const described = [`${id}-note`, ...breakdownWarnings(data).map((w) => `${id}-${w.kind}`)].join(' ');
   return (
     <div class="breakdown">
-      <table class="breakdown-table" aria-describedby={`${id}-note`}>
+      <table class="breakdown-table" aria-describedby={described}>
         <thead>
           <tr>
             <th scope="col">{label}</th>
@@ -71,16 +97,7 @@ export function BreakdownTable({ id, label, data, totalNote, onSelect }: Breakdo
       <p class="note" id={`${id}-note`}>
         {sum > data.total ? `The rows add up to ${formatInt(sum)}, more than the total ${formatInt(data.total)}: ${totalNote.charAt(0).toLowerCase()}${totalNote.slice(1)}` : totalNote}
       </p>
-      {data.capped && (
-        <p class="note note-warn">
-          On {data.capped.days} day{data.capped.days === 1 ? '' : 's'} of this range there were more than {formatInt(data.capped.limit)} distinct values: the rest are counted in the “(other)” row.
-        </p>
-      )}
+      <Warnings id={id} data={data} />
     </div>
   );
 }
-
-export const breakdownCsv = (label: string, data: BreakdownData) => ({
-  header: [label, 'Unique visitors', 'Share of total'],
-  rows: [...data.values.map((v) => [v.value, v.uniques, data.total ? +(v.uniques / data.total).toFixed(4) : 0]), ['Total (unique visitors, not the sum of the rows)', data.total, 1]],
-});

@@ -3,7 +3,8 @@
 import { signal } from '@preact/signals';
 import { useState } from 'preact/hooks';
 import { DIMENSIONS, OP_LABELS, dimensionLabel, serializeFilters, type FilterOp } from '../state/filter-expr';
-import { addFilter, clearFilters, filters, removeFilter } from '../state/filters';
+import { formatInt } from '../components/format';
+import { addFilter, clearFilters, containsGaps, filters, removeFilter } from '../state/filters';
 import { applySegment, canEditSegments, deleteSegment, saveSegment, segmentError, segments } from '../state/segments';
 
 export const FILTER_INPUT_ID = 'filter-value';
@@ -92,8 +93,32 @@ export function FilterBar() {
           )}
         </ul>
       )}
+      <ContainsNotes />
       <SegmentControls />
     </div>
+  );
+}
+
+/** A "contains" filter is the values it matched: say when some were left out, so a figure is never silently partial. */
+function ContainsNotes() {
+  const gaps = Object.entries(containsGaps.value);
+  if (!gaps.length) return null;
+  const list = filters.value;
+  return (
+    <ul class="contains-notes">
+      {gaps.map(([i, g]) => {
+        const f = list[Number(i)];
+        if (!f) return null;
+        const parts = [`“${dimensionLabel(f.dim)} contains ${f.values.join(' or ')}” matched ${formatInt(g.matched)} value${g.matched === 1 ? '' : 's'}`];
+        if (g.used < g.matched) parts.push(`only the ${formatInt(g.used)} with the most visitors apply (a filter takes at most ${formatInt(g.used)})`);
+        if (g.truncated) parts.push(`looked for among only the ${formatInt(g.truncated.valuesRead)} values with the most events, of the ${formatInt(g.truncated.valuesInRange)} in this range (the server's read cost limit): narrow the range to match them all`);
+        return (
+          <li key={i} class="note note-warn" data-warning="contains">
+            {parts.join('; ')}.
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 

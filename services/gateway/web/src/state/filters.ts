@@ -3,7 +3,8 @@
 // (one breakdown request) and becomes the OR of those that match.
 import { computed, effect, signal } from '@preact/signals';
 import { api, unwrap } from '../api/client';
-import { addFilterValue, containsMatches, parseFilters, serializeFilters, toFilterExpression, type Filter, type FilterOp } from './filter-expr';
+import type { Truncated } from '../components/breakdown-notes';
+import { addFilterValue, containsMatches, MAX_CONTAINS_VALUES, parseFilters, serializeFilters, toFilterExpression, type Filter, type FilterOp } from './filter-expr';
 import { range } from './range';
 import { location, route, routeProjectId, setParams } from './url';
 
@@ -27,8 +28,8 @@ export function clearFilters(): void {
   setFilters([]);
 }
 
-/** The values each "contains" filter expanded to, keyed by the request that listed them. */
-const matches = signal<{ key: string; values: Record<number, string[]> } | null>(null);
+/** The values each "contains" filter expanded to, keyed by the request that listed them, and whether that list was cut by the read cost bound. */
+const matches = signal<{ key: string; values: Record<number, string[]>; truncated: Record<number, Truncated> } | null>(null);
 
 const containsKey = computed(() => {
   const c = filters.value.map((f, i) => (f.op === 'contains' ? [i, f.dim, f.values] : null)).filter(Boolean);
@@ -44,16 +45,18 @@ effect(() => {
   const list = filters.peek();
   void Promise.all(
     list.map(async (f, i) => {
-      if (f.op !== 'contains') return [i, []] as const;
+      if (f.op !== 'contains') return [i, [] as string[], undefined] as const;
       const reply = await unwrap(api.GET('/v1/projects/{projectId}/breakdown', { params: { path: { projectId }, query: { from, to, by: f.dim, limit: 1000 } } }));
-      return [i, containsMatches(reply.values.map((v) => v.value), f.values)] as const;
+      return [i, containsMatches(reply.values.map((v) => v.value), f.values), reply.truncated] as const;
     }),
   ).then(
-    (pairs) => {
-      if (containsKey.value === key) matches.value = { key, values: Object.fromEntries(pairs) };
+    (found) => {
+      if (containsKey.value !== key) return;
+      const truncated = Object.fromEntries(found.flatMap(([i, , t]) => (t ? [[i, t]] : [])));
+      matches.value = { key, values: Object.fromEntries(found.map(([i, values]) => [i, values])), truncated };
     },
     () => {
-      if (containsKey.value === key) matches.value = { key, values: {} };
+      if (containsKey.value === key) matches.value = { key, values: {}, truncated: {} };
     },
   );
 });
@@ -66,4 +69,16 @@ export const apiFilter = computed<string | undefined | null>(() => {
   if (key && matches.value?.key !== key) return null;
   const expr = toFilterExpression(list, key ? matches.value!.values : {});
   return expr ? JSON.stringify(expr) : undefined;
+});
+
+/** What each "contains" filter left out, by filter index: values past the first MAX_CONTAINS_VALUES, or not listed at all (the breakdown was cut by the read cost bound). */
+export const containsGaps = computed<Record<number, { matched: number; used: number; truncated?: Truncated }>>(() => {
+  const m = matches.value;
+  if (!m || m.key !== containsKey.value) return {};
+  const out: Record<number, { matched: number; used: number; truncated?: Truncated }> = {};
+  for (const [i, values] of Object.entries(m.values)) {
+    const truncated = m.truncated[Number(i)];
+    if (values.length > MAX_CONTAINS_VALUES || truncated) out[Number(i)] = { matched: values.length, used: Math.min(values.length, MAX_CONTAINS_VALUES), truncated };
+  }
+  return out;
 });

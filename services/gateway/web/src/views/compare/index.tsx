@@ -3,6 +3,7 @@
 // a page at a time, linking to their profiles. The global filters narrow both populations.
 import { useState } from 'preact/hooks';
 import { api, unwrap } from '../../api/client';
+import { ListedValuesNote } from '../../components/breakdown-table';
 import { ExportActions } from '../../components/export-actions';
 import { formatInt, formatPercent } from '../../components/format';
 import { Panel } from '../../components/panel';
@@ -111,6 +112,7 @@ function SegmentEditor({ projectId, side }: { projectId: string; side: 'a' | 'b'
           Add
         </button>
       </form>
+      <ListedValuesNote truncated={values.data?.truncated} canType />
     </fieldset>
   );
 }
@@ -141,6 +143,7 @@ function ValuesEditor({ projectId }: { projectId: string }) {
       <DimSelect name="dim" value={dim} onChange={(d) => setParams({ dim: d, va: null, vb: null })} />
       {pick('va', 'Value A')}
       {pick('vb', 'Value B')}
+      <ListedValuesNote truncated={values.data?.truncated} />
     </div>
   );
 }

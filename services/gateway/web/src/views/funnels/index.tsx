@@ -5,15 +5,16 @@
 // The global filters narrow the run to the visitors who match them in the range (the API's
 // `filter`); a saved funnel keeps only its definition, so it runs under whatever filters are set.
 import { api, unwrap } from '../../api/client';
+import { ListedValuesNote } from '../../components/breakdown-table';
 import { ExportActions } from '../../components/export-actions';
 import { formatDuration, formatInt, formatPercent } from '../../components/format';
 import { Panel } from '../../components/panel';
+import { StackCell, StackHead, StackTable } from '../../components/stack-table';
 import { useResource } from '../../components/resource';
 import { Async } from '../../components/states';
 import { apiFilter } from '../../state/filters';
 import { range } from '../../state/range';
 import { location, setParams } from '../../state/url';
-import { ScrollTable, TableHead } from '../events/table-head';
 import { FiltersApplied } from '../retention/filter-note';
 import { DraftInput } from './draft-input';
 import { SavedFunnels } from './saved';
@@ -171,32 +172,34 @@ const windowLabel = (seconds: number) => {
 };
 const timeText = (s: number | null) => (s === null ? '—' : formatDuration(s));
 
+const STEP_COLUMNS = ['Visitors', 'From previous', 'Overall', 'Dropped', 'Median time', 'p90 time'];
+
 function Bars({ steps, onList }: { steps: StepResult[]; onList: (step: number, kind: 'converted' | 'dropped') => void }) {
   const top = steps[0]?.count || 0;
+  const [visitors, fromPrevious, overall, droppedLabel, median, p90] = STEP_COLUMNS;
   return (
-    <ScrollTable label="Funnel steps">
-    <table class="data-table funnel-table" data-funnel-result>
+    <StackTable class="funnel-table" data-funnel-result>
       <caption class="visually-hidden">Visitors at each step of the funnel</caption>
-      <TableHead first="Step" nums={['Visitors', 'From previous', 'Overall', 'Dropped', 'Median time', 'p90 time']} />
-      <tbody>
+      <StackHead first="Step" nums={STEP_COLUMNS} />
+      <tbody role="rowgroup">
         {steps.map((s, i) => {
           const dropped = i === 0 ? 0 : s.entered - s.count;
           return (
-            <tr key={i} data-step={i + 1} data-count={s.count} data-dropped={dropped}>
-              <th scope="row" class="bar-cell funnel-bar-cell">
+            <tr role="row" key={i} data-step={i + 1} data-count={s.count} data-dropped={dropped}>
+              <th scope="row" role="rowheader" class="bar-cell funnel-bar-cell">
                 <span class="bar" style={{ width: `${top ? (s.count / top) * 100 : 0}%` }} aria-hidden="true" />
                 <span class="row-text">
                   {i + 1}. {s.event}
                 </span>
               </th>
-              <td class="num">
+              <StackCell label={visitors}>
                 <button type="button" class="link-button" aria-label={`List the ${formatInt(s.count)} visitors who reached step ${i + 1}`} onClick={() => onList(i + 1, 'converted')}>
                   {formatInt(s.count)}
                 </button>
-              </td>
-              <td class="num">{i === 0 ? '—' : formatPercent(s.conversionRate)}</td>
-              <td class="num">{formatPercent(s.overallConversionRate)}</td>
-              <td class="num">
+              </StackCell>
+              <StackCell label={fromPrevious}>{i === 0 ? '—' : formatPercent(s.conversionRate)}</StackCell>
+              <StackCell label={overall}>{formatPercent(s.overallConversionRate)}</StackCell>
+              <StackCell label={droppedLabel}>
                 {i === 0 ? (
                   '—'
                 ) : (
@@ -204,40 +207,40 @@ function Bars({ steps, onList }: { steps: StepResult[]; onList: (step: number, k
                     {formatInt(dropped)}
                   </button>
                 )}
-              </td>
-              <td class="num">{i === 0 ? '—' : timeText(s.medianSecondsToConvert)}</td>
-              <td class="num">{i === 0 ? '—' : timeText(s.p90SecondsToConvert)}</td>
+              </StackCell>
+              <StackCell label={median}>{i === 0 ? '—' : timeText(s.medianSecondsToConvert)}</StackCell>
+              <StackCell label={p90}>{i === 0 ? '—' : timeText(s.p90SecondsToConvert)}</StackCell>
             </tr>
           );
         })}
       </tbody>
-    </table>
-    </ScrollTable>
+    </StackTable>
   );
 }
 
 function BreakdownResult({ rows, label }: { rows: NonNullable<Result['breakdown']>; label: string }) {
   const n = rows[0]?.steps.length ?? 0;
+  const columns = [...Array.from({ length: n }, (_, i) => `Step ${i + 1}`), 'Overall'];
   return (
-    <ScrollTable label="Funnel by breakdown">
-      <table class="data-table" data-funnel-breakdown>
-        <caption class="visually-hidden">Visitors at each step by {label}</caption>
-        <TableHead first={label} nums={[...Array.from({ length: n }, (_, i) => `Step ${i + 1}`), 'Overall']} />
-        <tbody>
-          {rows.map((r) => (
-            <tr key={String(r.value)} data-value={r.value ?? ''}>
-              <th scope="row">{r.value ?? '(none)'}</th>
-              {r.steps.map((s, i) => (
-                <td class="num" key={i}>
-                  {formatInt(s.count)}
-                </td>
-              ))}
-              <td class="num">{formatPercent(r.steps[r.steps.length - 1]?.overallConversionRate ?? 0)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollTable>
+    <StackTable data-funnel-breakdown>
+      <caption class="visually-hidden">Visitors at each step by {label}</caption>
+      <StackHead first={label} nums={columns} />
+      <tbody role="rowgroup">
+        {rows.map((r) => (
+          <tr role="row" key={String(r.value)} data-value={r.value ?? ''}>
+            <th scope="row" role="rowheader">
+              {r.value ?? '(none)'}
+            </th>
+            {r.steps.map((s, i) => (
+              <StackCell key={i} label={columns[i]}>
+                {formatInt(s.count)}
+              </StackCell>
+            ))}
+            <StackCell label="Overall">{formatPercent(r.steps[r.steps.length - 1]?.overallConversionRate ?? 0)}</StackCell>
+          </tr>
+        ))}
+      </tbody>
+    </StackTable>
   );
 }
 
@@ -263,6 +266,7 @@ export function FunnelsView({ projectId }: { projectId: string }) {
       <div class="funnels-layout">
         <Panel id="funnel-builder" title="Steps">
           <Builder state={state} events={(events.data?.values ?? []).map((v) => v.value).filter((v) => v !== '(other)')} />
+          <ListedValuesNote truncated={events.data?.truncated} what="events" canType />
           <SavedFunnels projectId={projectId} state={state} />
         </Panel>
         <Panel

@@ -3,7 +3,8 @@
 // breakdown panel (its open tab); a click on a row filters every panel.
 import { useEffect, useState } from 'preact/hooks';
 import { api, unwrap } from '../../api/client';
-import { BreakdownTable, breakdownCsv, type BreakdownData } from '../../components/breakdown-table';
+import { breakdownCsv } from '../../components/breakdown-notes';
+import { BreakdownTable, type BreakdownData } from '../../components/breakdown-table';
 import { ExportActions } from '../../components/export-actions';
 import { formatInt } from '../../components/format';
 import { Panel } from '../../components/panel';
