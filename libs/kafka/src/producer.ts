@@ -142,14 +142,36 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
   let producer = make();
   const compression = options.compression === false ? CompressionTypes.None : CompressionTypes.GZIP;
   let started = false;
+  /** The connect of a replacement producer: every send waits for it, and a failed one is tried again by the next send. */
+  let connecting: Promise<void> | null = null;
+  async function connected(): Promise<Producer> {
+    while (connecting) {
+      const pending = connecting;
+      try {
+        await pending;
+        if (connecting === pending) connecting = null;
+      } catch (err) {
+        if (connecting === pending) connecting = null;
+        if (started) {
+          connecting = producer.connect();
+          connecting.catch(() => undefined);
+        }
+        throw err;
+      }
+    }
+    return producer;
+  }
   /**
    * Runs a send; when the broker says the producer lost its sequence, replaces the producer
    * (new producer id, sequences from 0) and rethrows, so the caller's retry — a 503 to the
-   * client, a redelivered batch — goes out on a producer that can succeed.
+   * client, a redelivered batch — goes out on a producer that can succeed. The replacement
+   * connects in the background: sends wait for it, and a connect that failed (the cluster still
+   * electing) is tried again by the next send instead of leaving an unconnected producer in use.
    */
   async function guarded(work: (p: Producer) => Promise<unknown>) {
-    const current = producer;
+    let current: Producer | undefined;
     try {
+      current = await connected();
       await work(current);
     } catch (caught) {
       const err = asDeliveryFailure(caught);
@@ -157,10 +179,13 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
       // A TypeError from inside kafkajs (its partitioner reading metadata that a leader change
       // replaced) is its state gone wrong, not the record's: a new producer starts clean too.
       const broken = isLostSequence(err) || caught instanceof TypeError;
-      if (started && !options.transactionalId && broken && producer === current) {
+      if (current && started && !options.transactionalId && broken && producer === current) {
         producer = make();
-        await current.disconnect().catch(() => undefined);
-        await producer.connect();
+        connecting = current
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => producer.connect());
+        connecting.catch(() => undefined);
       }
       throw err;
     }
