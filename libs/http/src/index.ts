@@ -5,3 +5,5 @@ export * from './lifecycle';
 export * from './workers';
 export * from './request-spans';
 export * from './client-ip';
+export * from './service';
+export * from './periodic';

@@ -6,7 +6,7 @@ import { createLogger } from '@sightline/telemetry';
 import { deleteKeys, testInfra, testKafka, testNamespace, testRedis, uniqueId, waitFor } from '@sightline/testing';
 import { enrichedEvent } from '../test/events';
 import { caughtUp, sendEvents, workload } from '../test/harness';
-import { createAggregator, type Aggregator } from './aggregator';
+import { createBitmapAggregator, type Aggregator } from './service';
 import { config } from './config';
 
 const namespace = testNamespace('agg');
@@ -31,7 +31,7 @@ beforeAll(async () => {
   // A project with its own zone and no bot filtering, known before the aggregator starts.
   const tzProject: ProjectConfigInput = { projectId: 'tz', accountId: 'a', name: 'tz', accountSlug: 'a', slug: 'tz', writeKeys: [], timeZone: 'America/New_York', botFiltering: false, updatedAt: new Date().toISOString() };
   await producer.send(topics.projects, [{ key: 'tz', value: tzProject }]);
-  aggregator = createAggregator(env(), logger);
+  aggregator = createBitmapAggregator(env(), logger);
   await aggregator.start();
   server = await listen(aggregator.app, 0);
 });
@@ -132,7 +132,7 @@ describe('aggregator (Kafka → Redis → HTTP)', () => {
     expect((before[0] as { total: number }).total).toBeGreaterThan(100);
 
     const replayGroup = `${namespace}replay`;
-    const replay = createAggregator(env({ CONSUMER_GROUP_ID: replayGroup }), logger);
+    const replay = createBitmapAggregator(env({ CONSUMER_GROUP_ID: replayGroup }), logger);
     await replay.start();
     try {
       await waitFor(() => caughtUp(kafka, replayGroup, topics.eventsEnriched), { timeoutMs: 60_000, description: 'replay caught up' });

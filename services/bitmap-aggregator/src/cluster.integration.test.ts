@@ -8,7 +8,7 @@ import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kaf
 import { createLogger } from '@sightline/telemetry';
 import { deleteKeys, repoRoot, testInfra, testKafka, testNamespace, testRedis, uniqueId, waitFor } from '@sightline/testing';
 import { caughtUp, sendEvents, workload } from '../test/harness';
-import { createAggregator, type Aggregator } from './aggregator';
+import { createBitmapAggregator, type Aggregator } from './service';
 import { config } from './config';
 import { defaultSettings } from './handlers/range.handler';
 import { createBitmapReader } from './stores/bitmap-reader.store';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   await ensureTopics(kafka, standardTopicSpecs(topics));
   await producer.start();
   const env = parseConfig(config.schema, { KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), TOPIC_NAMESPACE: namespace, REDIS_CLUSTER_NODES: NODES.join(','), REDIS_KEY_PREFIX: prefix });
-  aggregator = createAggregator(env, logger);
+  aggregator = createBitmapAggregator(env, logger);
   await aggregator.start();
   server = await listen(aggregator.app, 0);
 }, 120_000);

@@ -33,8 +33,8 @@ describe('bitmap-aggregator in two cluster workers (WORKERS=2)', () => {
       // Small fetches: many batches in flight, so the kill lands mid-stream.
       MAX_BYTES_PER_PARTITION: '65536',
     }));
-    const listening = () => new Set([...service.logs().matchAll(/"pid":(\d+)[^\n]*"msg":"aggregator_listening"/g)].map((m) => Number(m[1])));
-    await waitFor(() => listening().size === 2, { description: 'two aggregator_listening lines' });
+    const listening = () => new Set([...service.logs().matchAll(/"pid":(\d+)[^\n]*"msg":"bitmap_aggregator_listening"/g)].map((m) => Number(m[1])));
+    await waitFor(() => listening().size === 2, { description: 'two bitmap_aggregator_listening lines' });
     const workers = workerPids(service.pid);
     expect([...listening()].sort()).toEqual(workers.sort());
     await waitFor(async () => (await groupMembers()) === 2, { timeoutMs: 60_000, description: 'both workers in the consumer group' });

@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { projectConfigValue, topicNames, type ProjectConfig } from '@sightline/contracts';
 import { createKafka, createLagMonitor, createProducer, createTopicTable, ensureTopics, lagSettingsFromEnv, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import { erasureIdSecret } from '@sightline/config';
+import type { Service } from '@sightline/http';
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -22,7 +23,7 @@ export const serviceName = 'session-fingerprint';
  * identity consumer and the janitor. `start` resolves once the consumer runs; `stop` drains
  * in the order the style guide asks (consumer, producer, tables, database).
  */
-export function createSessionFingerprint(config: Readonly<SessionFingerprintConfig>, logger: Logger, options: { migrationsDir?: string } = {}) {
+export function createSessionFingerprint(config: Readonly<SessionFingerprintConfig>, logger: Logger, options: { migrationsDir?: string } = {}): Service & { pool: Pool } {
   const topics = topicNames(config.TOPIC_NAMESPACE);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? serviceName, logger });
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE });
@@ -60,16 +61,15 @@ export function createSessionFingerprint(config: Readonly<SessionFingerprintConf
   // Lag per partition in /metrics; /readyz says when this process's partitions are stuck.
   const lag = createLagMonitor({ kafka, groupId, topics: [topics.eventsRaw, topics.erasures], settings: lagSettingsFromEnv(), logger, assignment: () => consumer.assignment() });
   const janitor = createJanitor({ pool, salts, ledgerRetentionDays: config.LEDGER_RETENTION_DAYS, intervalMs: config.JANITOR_INTERVAL_MS, logger });
-  const app = createApp({
-    logger,
-    checks: {
-      postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
-      consumer: () => consumer.isHealthy(),
-      lag: () => lag.readiness(),
-    },
-  });
+  const health = {
+    postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
+    consumer: () => consumer.isHealthy(),
+    lag: () => lag.readiness(),
+  };
+  const app = createApp({ logger, checks: health });
   return {
     app,
+    health,
     pool,
     async start() {
       await ensureDatabase(config.DATABASE_URL);

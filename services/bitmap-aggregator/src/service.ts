@@ -1,6 +1,6 @@
-import type { Express } from 'express';
 import { erasureIdSecret } from '@sightline/config';
 import { topicNames } from '@sightline/contracts';
+import type { Service } from '@sightline/http';
 import { assignmentOf, createKafka, createLagMonitor, createProducer, ensureTopics, lagSettingsFromEnv, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
@@ -11,24 +11,23 @@ import { createBitmapReader, type BitmapReader } from './stores/bitmap-reader.st
 import { createBitmapWriter } from './stores/bitmap-writer.store';
 import { bitmapScripts, createRedisClient } from './stores/redis-client.store';
 
-export interface Aggregator {
-  app: Express;
+export const serviceName = 'bitmap-aggregator';
+
+/** `stop` ends consuming (the current batch finishes and commits), then closes Kafka and Redis. */
+export interface Aggregator extends Service {
   reader: BitmapReader;
-  start(): Promise<void>;
-  /** Stops consuming (the current batch finishes and commits), then closes Kafka and Redis. */
-  stop(): Promise<void>;
 }
 
 /** Wires the whole service; `main.ts` runs it, integration tests run it in-process. */
-export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger): Aggregator {
+export function createBitmapAggregator(env: Readonly<AggregatorConfig>, logger: Logger): Aggregator {
   if (/[{}]/.test(env.REDIS_KEY_PREFIX)) throw new Error('REDIS_KEY_PREFIX must not contain { or } (it would break the per-project hash tag)');
   const topics = topicNames(env.TOPIC_NAMESPACE);
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? 'bitmap-aggregator', logger });
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? serviceName, logger });
   const redis = createRedisClient(env);
   const scripts = bitmapScripts(redis);
   const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX, { traitKeys: env.BITMAP_TRAIT_KEYS ? new Set(env.BITMAP_TRAIT_KEYS) : null, erasureIdSecret: erasureIdSecret(env) });
   const reader = createBitmapReader(redis, scripts, env.REDIS_KEY_PREFIX, Date.now, { maxCost: env.READ_MAX_COST, sliceCost: env.READ_SLICE_COST });
-  const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}bitmap-aggregator`;
+  const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}${serviceName}`;
   const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);
   const producer = createProducer(kafka);
   const consumers = Array.from({ length: env.CONSUMER_INSTANCES }, () =>
@@ -48,20 +47,17 @@ export function createAggregator(env: Readonly<AggregatorConfig>, logger: Logger
   );
   // Lag per partition in /metrics; /readyz says when this process's partitions are stuck.
   const lag = createLagMonitor({ kafka, groupId, topics: [topics.eventsEnriched, topics.erasures], settings: lagSettingsFromEnv(), logger, assignment: () => assignmentOf(consumers) });
-  const app = createApp({
-    reader,
-    settingsOf: (projectId) => projects.get(projectId),
-    logger,
-    checks: {
-      redis: async () => (await redis.ping()) === 'PONG',
-      projects: () => projects.isLoaded(),
-      consumer: () => consumers.every((c) => c.isHealthy()),
-      lag: () => lag.readiness(),
-    },
-  });
+  const health = {
+    redis: async () => (await redis.ping()) === 'PONG',
+    projects: () => projects.isLoaded(),
+    consumer: () => consumers.every((c) => c.isHealthy()),
+    lag: () => lag.readiness(),
+  };
+  const app = createApp({ reader, settingsOf: (projectId) => projects.get(projectId), logger, checks: health });
 
   return {
     app,
+    health,
     reader,
     async start() {
       await ensureTopics(kafka, standardTopicSpecs(topics, topicRetentionOf(env)));
