@@ -285,6 +285,49 @@ describe('dashboard in Chromium through the real services', () => {
     expect(await page.getAttribute('html', 'data-theme')).toBe('light');
   });
 
+  it('custom dates from the native inputs, the chart as an image with a summary and as a table of the figures sent', async () => {
+    const own = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await own.newPage();
+    expect((await page.request.post(`${gateway}/v1/session`, { data: t.admin })).status()).toBe(200);
+    await page.goto(overviewUrl());
+    await page.waitForSelector('[data-metric="visitors"]');
+    // Narrow the custom range to its second day with the From date input, as a person would pick it.
+    const second: Period = { from: p.current.from + DAY, to: p.current.to };
+    await page.fill('.range-picker input[type="date"] >> nth=0', dateOf(second.from));
+    await page.waitForURL((u) => u.searchParams.get('from') === dateOf(second.from));
+    expect(await settle(() => cardTexts(page), cardsOf(summaryOf(sent, second)))).toEqual(cardsOf(summaryOf(sent, second)));
+    // Back to both days, by day: one point per day, each that day's exact unique visitors.
+    await page.goto(`${overviewUrl()}&interval=day`);
+    const days = [p.current.from, p.current.from + DAY].map((d) => summaryOf(sent, { from: d, to: d + DAY }).visitors);
+    const chart = page.locator('[data-panel="chart"] [role="img"]');
+    await chart.waitFor();
+    const label = (await chart.getAttribute('aria-label')) ?? '';
+    expect(label).toMatch(new RegExp(`^Unique visitors, 2 days from .+: highest ${formatInt(Math.max(...days))} on .+, per-day sum ${formatInt(days[0]! + days[1]!)}\\.$`));
+    await page.click('[data-panel="chart"] button:has-text("Show as table")');
+    const table = () => page.$$eval('#overview-chart-table tbody tr td', (tds) => tds.map((td) => Number((td.textContent ?? '').replace(/,/g, ''))));
+    expect(await settle(table, days)).toEqual(days);
+    expect(await page.getAttribute('[data-panel="chart"] button:has-text("Show as chart")', 'aria-pressed')).toBe('true');
+    await own.close();
+  });
+
+  it('dark mode follows the system until the toggle picks one', async () => {
+    const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+    const dp = await dark.newPage();
+    expect((await dp.request.post(`${gateway}/v1/session`, { data: t.admin })).status()).toBe(200);
+    await dp.goto(overviewUrl());
+    await dp.waitForSelector('[data-metric="visitors"]');
+    expect(await dp.getAttribute('html', 'data-theme')).toBe('dark');
+    // The system turning light turns the page light, with no reload.
+    await dp.emulateMedia({ colorScheme: 'light' });
+    await dp.waitForFunction(() => document.documentElement.getAttribute('data-theme') === 'light');
+    // A pick is kept over the system's and across a reload.
+    await dp.click('button[aria-label="Switch to dark mode"]');
+    await dp.reload();
+    await dp.waitForSelector('[data-metric="visitors"]');
+    expect(await dp.getAttribute('html', 'data-theme')).toBe('dark');
+    await dark.close();
+  });
+
   it('visitors now counts the visitors of the last five minutes', async () => {
     const ingest = apiClient(stack.services.ingest.url);
     const now = Date.now();
