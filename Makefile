@@ -47,7 +47,7 @@ typecheck: install
 
 up: install infra build
 	scripts/services.sh start $(SERVICES)
-	node services/gateway/dist/cli/bootstrap-demo.js
+	scripts/services.sh run-as gateway node services/gateway/dist/cli/bootstrap-demo.js
 
 down:
 	scripts/services.sh stop $(SERVICES)

@@ -13,7 +13,9 @@
 if [[ -z "${ROOT:-}" ]]; then
   ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 fi
-SL_HOME="$ROOT/.sightline"
+# SIGHTLINE_HOME moves the runtime tree (a second broker of the same checkout, e.g. for development
+# beside a running one); the Kafka jars stay in the checkout's .sightline either way.
+SL_HOME="${SIGHTLINE_HOME:-$ROOT/.sightline}"
 SL_DATA="$SL_HOME/data"
 SL_LOGS="$SL_HOME/logs"
 SL_RUN="$SL_HOME/run"
@@ -248,8 +250,18 @@ sl_disable_system_service() {
 # ---------------------------------------------------------------------------------------------
 # Kafka helpers (also handy for people: `. infra/lib.sh; sl_kafka_tool org.apache.kafka.tools.TopicCommand ...`)
 
-SL_KAFKA_LIBS="$SL_HOME/kafka-libs"
-SL_KAFKA_BOOTSTRAP=127.0.0.1:9092
+SL_KAFKA_LIBS="$ROOT/.sightline/kafka-libs"
+# Ports of the single broker: client (SASL_PLAINTEXT) and controller listener.
+SL_KAFKA_PORT=${SIGHTLINE_KAFKA_PORT:-9092}
+SL_KAFKA_CONTROLLER_PORT=${SIGHTLINE_KAFKA_CONTROLLER_PORT:-9093}
+SL_KAFKA_BOOTSTRAP=127.0.0.1:$SL_KAFKA_PORT
+# SASL/SCRAM credentials of the broker's principals (docs/security.md "Kafka credentials and
+# ACLs"): <principal>.env (KAFKA_SASL_MECHANISM/USERNAME/PASSWORD) per principal, admin.properties
+# for the Java tools. Generated on the first start, mode 600 in a mode-700 directory.
+SL_KAFKA_CREDS="$SL_HOME/kafka-credentials"
+SL_KAFKA_MECHANISM=SCRAM-SHA-512
+# The super user (topic creation, ACLs, the CLI, tests) and one principal per service.
+SL_KAFKA_PRINCIPALS=(admin ingest session-fingerprint bitmap-aggregator query gateway)
 
 # Run a Kafka command-line class from the jars fetched by infra/kafka/start, quietly logged.
 # Java, and the Kafka jars from Maven Central (infra/kafka/pom.xml) in $SL_KAFKA_LIBS: fetched
@@ -316,6 +328,40 @@ sl_kafka_pid() {
   sl_find_pids kafka.Kafka "$SL_KAFKA_PROPS" | head -n1
 }
 
+# A password of 32 letters and digits (safe inside JAAS quotes and .env files).
+sl_kafka_password() {
+  local p=""
+  while ((${#p} < 32)); do p+=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9'); done
+  printf '%s\n' "${p:0:32}"
+}
+
+# Value of KEY in a principal's credentials file.
+sl_kafka_cred() { # principal key
+  sed -n "s/^$2=//p" "$SL_KAFKA_CREDS/$1.env" | head -n1
+}
+
+# Write the credentials files that are missing (an existing password is kept), and the Java
+# tools' client properties of the admin.
+sl_kafka_credentials() {
+  local p
+  (umask 077 && mkdir -p "$SL_KAFKA_CREDS")
+  chmod 700 "$SL_KAFKA_CREDS"
+  for p in "${SL_KAFKA_PRINCIPALS[@]}"; do
+    [[ -s "$SL_KAFKA_CREDS/$p.env" ]] && continue
+    (umask 077 && printf 'KAFKA_SASL_MECHANISM=%s\nKAFKA_SASL_USERNAME=%s\nKAFKA_SASL_PASSWORD=%s\n' \
+      "$SL_KAFKA_MECHANISM" "$p" "$(sl_kafka_password)" >"$SL_KAFKA_CREDS/$p.env.tmp")
+    mv "$SL_KAFKA_CREDS/$p.env.tmp" "$SL_KAFKA_CREDS/$p.env"
+  done
+  (umask 077 && sl_kafka_client_properties admin >"$SL_KAFKA_CREDS/admin.properties.tmp")
+  mv "$SL_KAFKA_CREDS/admin.properties.tmp" "$SL_KAFKA_CREDS/admin.properties"
+}
+
+# Java client properties of a principal (SASL_PLAINTEXT, SCRAM) on stdout.
+sl_kafka_client_properties() { # principal
+  printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=%s\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";\nrequest.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' \
+    "$SL_KAFKA_MECHANISM" "$(sl_kafka_cred "$1" KAFKA_SASL_USERNAME)" "$(sl_kafka_cred "$1" KAFKA_SASL_PASSWORD)"
+}
+
 # Healthy = our broker process is alive, 9092 accepts connections and a metadata request
 # (TopicCommand --list) answers.
 sl_kafka_healthy() {
@@ -324,16 +370,30 @@ sl_kafka_healthy() {
   sl_kafka_answers
 }
 
-# The broker on 9092 answers a metadata request (whoever started it).
+# The broker on the client port answers a metadata request as our admin (whoever started it).
 sl_kafka_answers() {
-  sl_port_open 127.0.0.1 9092 || return 1
+  sl_port_open 127.0.0.1 "$SL_KAFKA_PORT" || return 1
   [[ -f "$SL_KAFKA_LIBS/.complete" ]] || return 1
-  mkdir -p "$SL_CONF/kafka"
-  [[ -f "$SL_CONF/kafka/admin.properties" ]] ||
-    printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' >"$SL_CONF/kafka/admin.properties"
+  local props="$SL_KAFKA_CREDS/admin.properties"
+  if [[ ! -f "$props" ]]; then # a broker started before SASL (PLAINTEXT)
+    props="$SL_CONF/kafka/plaintext-admin.properties"
+    mkdir -p "$SL_CONF/kafka"
+    printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' >"$props"
+  fi
   SL_TOOL_TIMEOUT=40 sl_kafka_tool org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "$SL_KAFKA_BOOTSTRAP" --command-config "$SL_CONF/kafka/admin.properties" --list \
-    >/dev/null 2>&1
+    --bootstrap-server "$SL_KAFKA_BOOTSTRAP" --command-config "$props" --list >/dev/null 2>&1
+}
+
+# The runtime tree (.sightline) of the checkout whose broker listens on the client port, when
+# that broker was started from another checkout (its config path names it); nothing otherwise.
+sl_kafka_serving_home() {
+  local pid conf
+  for pid in $(sl_find_pids kafka.Kafka server.properties); do
+    conf=$(tr '\0' '\n' <"/proc/$pid/cmdline" | grep 'server.properties$' | tail -n1) || continue
+    [[ -f "$conf" ]] && grep -q "^listeners=.*127.0.0.1:$SL_KAFKA_PORT[,]*" "$conf" || continue
+    printf '%s\n' "${conf%/conf/kafka/server.properties}"
+    return 0
+  done
 }
 
 # ---------------------------------------------------------------------------------------------

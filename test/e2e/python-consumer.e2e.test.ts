@@ -76,7 +76,7 @@ describe('issue #18 §5: the Python example consumer', () => {
 
     const groupId = `${stack.namespace}consumer.${uniqueId('example-python')}`;
     child = spawn(python, [join(example, 'consumer.py'), 'run', '--db', db], {
-      env: { PATH: process.env.PATH ?? '', KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), TOPIC_NAMESPACE: stack.namespace, GROUP_ID: groupId, ERASURE_ID_SECRET: SECRET },
+      env: { PATH: process.env.PATH ?? '', ...testInfra.kafkaSaslEnv, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), TOPIC_NAMESPACE: stack.namespace, GROUP_ID: groupId, ERASURE_ID_SECRET: SECRET },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -12,9 +12,12 @@ export interface Stack {
 
 export type ServiceName = 'ingest' | 'session-fingerprint' | 'bitmap-aggregator' | 'query' | 'gateway';
 
-/** `overrides`: extra variables per service (a test's limits, say), on top of the stack's own. */
-export async function startStack(prefix: string, overrides: Partial<Record<ServiceName, Record<string, string>>> = {}): Promise<Stack> {
-  const namespace = testNamespace(prefix);
+/**
+ * `overrides`: extra variables per service (a test's limits, say, or its own Kafka principal), on
+ * top of the stack's own; `options.namespace`: topics a test prepared (ACLs given before the start).
+ */
+export async function startStack(prefix: string, overrides: Partial<Record<ServiceName, Record<string, string>>> = {}, options: { namespace?: string } = {}): Promise<Stack> {
+  const namespace = options.namespace ?? testNamespace(prefix);
   const databases: TestDatabase[] = await Promise.all(['identity', 'events', 'gateway'].map((name) => createTestDatabase(`${prefix}_${name}`)));
   const [identity, events, gateway] = databases as [TestDatabase, TestDatabase, TestDatabase];
   const ports = { aggregator: await freePort(), query: await freePort() };
@@ -77,6 +80,8 @@ export interface DemoProject {
   projectId: string;
   writeKey: string;
   readKey: string;
+  /** The account owner's Basic credentials (admin of the project). */
+  auth: string;
 }
 
 /** Signs up an account, creates a project and a read key through the public API. */
@@ -90,5 +95,5 @@ export async function createProject(gatewayUrl: string, name: string): Promise<D
   if (project.status !== 201) throw new Error(`project: ${project.status} ${JSON.stringify(project.body)}`);
   const key = await api<{ key: { secret: string } }>('POST', `${gatewayUrl}/v1/projects/${project.body.project.id}/keys`, { auth, body: { name: 'e2e' } });
   if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.body)}`);
-  return { projectId: project.body.project.id, writeKey: project.body.project.writeKey, readKey: key.body.key.secret };
+  return { projectId: project.body.project.id, writeKey: project.body.project.writeKey, readKey: key.body.key.secret, auth };
 }

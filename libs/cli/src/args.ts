@@ -60,7 +60,7 @@ export function time(args: ParsedArgs, name: string): number | undefined {
 
 /** Refuses options the command does not know (a typo must not silently widen a redrive). */
 export function allowOnly(args: ParsedArgs, names: string[]): void {
-  const known = new Set([...names, 'brokers', 'namespace', 'json', 'help']);
+  const known = new Set([...names, 'brokers', 'namespace', 'credentials', 'json', 'help']);
   const unknown = Object.keys(args.options).filter((name) => !known.has(name));
   if (unknown.length) throw new UsageError(`unknown option ${unknown.map((n) => `--${n}`).join(', ')}`);
 }

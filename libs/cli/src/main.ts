@@ -1,5 +1,6 @@
 import { parseArgs, UsageError } from './args';
 import { openContext } from './context';
+import { aclsCommand } from './acls.command';
 import { dlqCommand } from './dlq.command';
 import { lagCommand } from './lag.command';
 import { replayCommand } from './replay.command';
@@ -15,9 +16,14 @@ const USAGE = `sightline <command> [options]
                                                   send them back to their topic (once)
   replay <aggregator|query> [--from-offset N | --from-time ISO] [--wait]
                                                   rewind a projection (its service stopped)
+  acls apply                                      give each service's principal its Kafka ACLs
+                                                  in the namespace (idempotent)
+  acls list [--principal P]                       the ACLs the broker holds
 
   --brokers host:port,...  (KAFKA_BROKERS, default 127.0.0.1:9092)
   --namespace prefix       (TOPIC_NAMESPACE, default sightline.)
+  --credentials file       KAFKA_SASL_MECHANISM/USERNAME/PASSWORD lines (default: the
+                           KAFKA_SASL_* environment, else .sightline/kafka-credentials/admin.env)
   --json                   machine-readable output on stdout
 --reason chooses by the error's name (DecodeError, TypeError, DatabaseError, Rejected …) or code.`;
 
@@ -27,7 +33,7 @@ process.on('warning', (warning) => {
   if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 
-const COMMANDS = { lag: lagCommand, topics: topicsCommand, dlq: dlqCommand, replay: replayCommand };
+const COMMANDS = { lag: lagCommand, topics: topicsCommand, dlq: dlqCommand, replay: replayCommand, acls: aclsCommand };
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);

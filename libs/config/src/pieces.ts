@@ -27,6 +27,16 @@ export const runtimePiece = {
 export const kafkaPiece = {
   KAFKA_BROKERS: csv.default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /**
+   * The service's own Kafka principal (docs/security.md "Kafka credentials and ACLs"): SASL
+   * mechanism, user and password. Unset: no SASL (a PLAINTEXT broker). createKafka of
+   * @sightline/kafka reads them and refuses a user without a password or the reverse.
+   */
+  KAFKA_SASL_MECHANISM: z.string().regex(/^(scram-sha-512|scram-sha-256|plain)$/i, 'SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN').optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** TLS to the brokers (production: SASL_SSL). */
+  KAFKA_SSL: bool.default(false),
   TOPIC_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/).default('sightline.'),
   /** How often a failing batch is retried before the process gives up and lets the group rebalance. */
   KAFKA_RETRY_ATTEMPTS: z.coerce.number().int().min(0).default(5),

@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { enrichedEventKeyOf, erasureIdHash, topicNames, type EnrichedEventParsed } from '@sightline/contracts';
-import { createProducer, ensureTopics, standardTopicSpecs } from '@sightline/kafka';
+import { createProducer, ensureTopics, kafkaSaslFrom, standardTopicSpecs, toKafkajsSasl } from '@sightline/kafka';
 import { testInfra, testKafka, testNamespace, uniqueId } from '@sightline/testing';
 
 /*
@@ -90,11 +90,14 @@ describe('libs/consumer as a package', () => {
     await producer.send(topics.eventsEnriched, [{ key: enrichedEventKeyOf(event), value: event }, { key: enrichedEventKeyOf(event), value: { ...event, visitorIndex: -1 } }]);
     await producer.stop();
 
+    // the broker's credentials (admin, on the SASL broker of infra/kafka/start), as a user of the kit passes its own
+    const settings = kafkaSaslFrom(testInfra.kafkaSaslEnv);
+    const sasl = settings ? toKafkajsSasl(settings) : undefined;
     writeFileSync(join(app, 'consume.js'), `
       const { createEventConsumer, erasureIdHash } = require('@sightline/consumer');
       const out = { events: [], invalid: [], hash: erasureIdHash('s'.repeat(32), 'p', 'ann') };
       const c = createEventConsumer({
-        kafka: { brokers: ${JSON.stringify(testInfra.kafkaBrokers)}, clientId: 'pack-test', logLevel: 0 },
+        kafka: { brokers: ${JSON.stringify(testInfra.kafkaBrokers)}, clientId: 'pack-test', logLevel: 0, ...${JSON.stringify(sasl ? { sasl } : {})} },
         groupId: ${JSON.stringify(uniqueId('pack-group'))}, namespace: ${JSON.stringify(namespace)},
         handleEvent: async (e) => { out.events.push(e.dedupeKey); await done(); },
         handleErasure: async () => {},

@@ -1,11 +1,19 @@
 import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@sightline/telemetry';
 import { isTransient } from './errors';
+import { kafkaSaslFrom, toKafkajsSasl, type KafkaSasl } from './sasl';
 
 export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /**
+   * The principal to authenticate as (SASL). Absent: KAFKA_SASL_MECHANISM / KAFKA_SASL_USERNAME /
+   * KAFKA_SASL_PASSWORD of the process (services validate them in their config schema); null: none.
+   */
+  sasl?: KafkaSasl | null;
+  /** TLS to the brokers (KAFKA_SSL=true when absent). */
+  ssl?: boolean;
 }
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -18,9 +26,12 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 /** A kafkajs client whose logs go through pino. */
 export function createKafka(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
+  const sasl = options.sasl === undefined ? kafkaSaslFrom(process.env) : options.sasl;
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(sasl ? { sasl: toKafkajsSasl(sasl) } : {}),
+    ssl: options.ssl ?? /^(true|1|yes)$/.test(process.env.KAFKA_SSL ?? ''),
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },

@@ -1,4 +1,6 @@
 export * from './client';
+export * from './sasl';
+export * from './acls';
 export * from './producer';
 export * from './results';
 export * from './by-key';

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { testKafkaSaslEnv } from './kafka-credentials';
+
+const kafkaSaslEnv = testKafkaSaslEnv();
 
 /** Where the infrastructure that `make test` starts listens (overridable for other machines). */
 export const testInfra = {
   kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  /** KAFKA_SASL_* of the admin principal (empty for a broker without SASL): give them to every process that talks to Kafka. */
+  kafkaSaslEnv,
   postgresUrl: process.env.TEST_POSTGRES_URL ?? 'postgresql://sightline:sightline@127.0.0.1:5433/postgres',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6380',
 };

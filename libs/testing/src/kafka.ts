@@ -1,9 +1,10 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { fetchTopicOffsets, readToEnd } from '@sightline/kafka';
+import { fetchTopicOffsets, kafkaSaslFrom, readToEnd, toKafkajsSasl } from '@sightline/kafka';
 import { testInfra, uniqueId } from './env';
 
 export function testKafka(clientId = 'sightline-test'): Kafka {
-  return new Kafka({ clientId, brokers: testInfra.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const sasl = kafkaSaslFrom(testInfra.kafkaSaslEnv);
+  return new Kafka({ clientId, brokers: testInfra.kafkaBrokers, ...(sasl ? { sasl: toKafkajsSasl(sasl) } : {}), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 }
 
 /** A namespace of its own for one test, so topics never collide across tests or runs. */

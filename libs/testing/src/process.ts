@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { waitFor } from './env';
+import { testInfra, waitFor } from './env';
 
 /** The repository root, found upwards from this file (works from source, jest and bundles). */
 export const repoRoot = findRepoRoot(__dirname);
@@ -55,7 +55,9 @@ export async function startService(name: string, env: Record<string, string>, op
   const entry = join(repoRoot, 'services', name, 'dist', 'main.js');
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', ...(options.nodeArgs ?? []), entry], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    // The admin's Kafka credentials unless the test gives the service its own (KAFKA_SASL_*) or
+    // other brokers (a cluster of its own, without SASL).
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...(!env.KAFKA_BROKERS || env.KAFKA_BROKERS === testInfra.kafkaBrokers.join(',') ? testInfra.kafkaSaslEnv : {}), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

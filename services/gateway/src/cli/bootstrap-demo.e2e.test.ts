@@ -21,7 +21,7 @@ describe('bootstrap-demo', () => {
 
   const bootstrap = () =>
     run(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'bootstrap-demo.js')], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), TOPIC_NAMESPACE: namespace, DEMO_ENV_FILE: envFile, SCRYPT_COST: '1024', LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH ?? '', ...testInfra.kafkaSaslEnv, DATABASE_URL: database.url, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), TOPIC_NAMESPACE: namespace, DEMO_ENV_FILE: envFile, SCRYPT_COST: '1024', LOG_LEVEL: 'warn' },
     });
   const namespace = testNamespace('boot');
 
