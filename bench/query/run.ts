@@ -74,7 +74,7 @@ async function benchStore(): Promise<void> {
       kafka, topics, groupId: `${ns}query`, producer, logger,
       events: createEventStore(pool, createPartitionStore(pool)), erasures: createErasureStore(pool),
       retry: { attempts: 5, backoffMs: 200 },
-      partitionsConcurrently: Math.max(1, Math.floor(6 / instances)),
+      partitionsConsumedConcurrently: Math.max(1, Math.floor(6 / instances)),
       maxBytesPerPartition: process.env.MAX_BYTES_PER_PARTITION ? Number(process.env.MAX_BYTES_PER_PARTITION) : undefined,
     }),
   );

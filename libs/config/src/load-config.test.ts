@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, defineConfig, env, httpPiece, kafkaPiece, parseConfig, postgresPiece } from './index';
+import { ConfigError, consumerPiece, defineConfig, env, httpPiece, kafkaPiece, parseConfig, postgresPiece } from './index';
 
 describe('parseConfig', () => {
   const { schema, variables } = defineConfig({ ...kafkaPiece, ...postgresPiece, ...httpPiece(8081), FLAG: env.bool.default(false) });
@@ -39,5 +39,21 @@ describe('parseConfig', () => {
     expect(parseConfig(schema, { WORKERS: '3' }).WORKERS).toBe(3);
     expect(() => parseConfig(schema, { WORKERS: '0' })).toThrow(ConfigError);
     expect(() => parseConfig(schema, { WORKERS: 'many' })).toThrow(ConfigError);
+  });
+
+  it('refuses the old concurrency names, naming what replaced them', () => {
+    const schema = z.object(consumerPiece);
+    expect(parseConfig(schema, {}).PARTITIONS_CONSUMED_CONCURRENTLY).toBe('auto');
+    expect(parseConfig(schema, { PARTITIONS_CONSUMED_CONCURRENTLY: '6' }).PARTITIONS_CONSUMED_CONCURRENTLY).toBe(6);
+    const issues = (source: Record<string, string>) => {
+      try {
+        parseConfig(schema, source);
+      } catch (err) {
+        return (err as ConfigError).issues;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(issues({ CONSUMER_CONCURRENCY: '16' })).toEqual([{ variable: 'CONSUMER_CONCURRENCY', reason: expect.stringMatching(/PARTITIONS_CONSUMED_CONCURRENTLY.*PROJECTS_WRITTEN_CONCURRENTLY/) }]);
+    expect(issues({ PARTITIONS_CONCURRENTLY: '4' })).toEqual([{ variable: 'PARTITIONS_CONCURRENTLY', reason: 'renamed: PARTITIONS_CONSUMED_CONCURRENTLY' }]);
   });
 });

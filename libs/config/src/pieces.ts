@@ -78,9 +78,20 @@ export function erasureIdSecret(config: { NODE_ENV: string; ERASURE_ID_SECRET?: 
   return DEVELOPMENT_ERASURE_ID_SECRET;
 }
 
+/** A variable that no longer exists: still set, it fails start-up with `message` (what replaced it). */
+const removed = (message: string) => z.undefined({ error: message }).optional();
+
 export const consumerPiece = {
-  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   CONSUMER_GROUP_ID: z.string().min(1).optional(),
+  /**
+   * Partitions one process handles at once (kafkajs's partitionsConsumedConcurrently, shared
+   * among the process's CONSUMER_INSTANCES). `auto`: each service's own choice (docs/operations.md).
+   */
+  PARTITIONS_CONSUMED_CONCURRENTLY: autoCount.default('auto'),
+  // Old spellings: CONSUMER_CONCURRENCY meant partitions at once in the query service and
+  // projects of one batch at once in the aggregator; PARTITIONS_CONCURRENTLY was the aggregator's.
+  CONSUMER_CONCURRENCY: removed('renamed: PARTITIONS_CONSUMED_CONCURRENTLY (partitions handled at once; was its meaning in query) or PROJECTS_WRITTEN_CONCURRENTLY (projects of one batch written at once; its meaning in bitmap-aggregator)'),
+  PARTITIONS_CONCURRENTLY: removed('renamed: PARTITIONS_CONSUMED_CONCURRENTLY'),
 };
 
 export const redisPiece = {

@@ -15,8 +15,8 @@ export const config = defineConfig({
    * products send high-cardinality traits (email, name, ids), which would cost keys per visitor.
    */
   BITMAP_TRAIT_KEYS: env.csv.optional(),
-  /** How many partitions are projected at once (shared among CONSUMER_INSTANCES). */
-  PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Projects of one batch (one partition) written to Redis at once, each as its own Lua script. */
+  PROJECTS_WRITTEN_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(16),
   /**
    * kafkajs consumers of the group in this process. One hands over every partition's batch of
    * a fetch at once, so decoding (Node) and projecting (Redis) take turns; two run out of step

@@ -30,6 +30,8 @@ export function createBitmapAggregator(env: Readonly<AggregatorConfig>, logger: 
   const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}${serviceName}`;
   const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);
   const producer = createProducer(kafka);
+  // `auto`: 4 partitions projected at once per process, shared among its consumer instances.
+  const partitionsAtOnce = env.PARTITIONS_CONSUMED_CONCURRENTLY === 'auto' ? 4 : env.PARTITIONS_CONSUMED_CONCURRENTLY;
   const consumers = Array.from({ length: env.CONSUMER_INSTANCES }, () =>
     createProjectionConsumer({
       kafka,
@@ -39,8 +41,8 @@ export function createBitmapAggregator(env: Readonly<AggregatorConfig>, logger: 
       writer,
       projects,
       logger,
-      concurrency: env.CONSUMER_CONCURRENCY,
-      partitionsConcurrently: Math.max(1, Math.ceil(env.PARTITIONS_CONCURRENTLY / env.CONSUMER_INSTANCES)),
+      projectsWrittenConcurrently: env.PROJECTS_WRITTEN_CONCURRENTLY,
+      partitionsConsumedConcurrently: Math.ceil(partitionsAtOnce / env.CONSUMER_INSTANCES),
       maxBytesPerPartition: env.MAX_BYTES_PER_PARTITION,
       retry: { attempts: env.KAFKA_RETRY_ATTEMPTS, backoffMs: env.KAFKA_RETRY_BACKOFF_MS },
     }),

@@ -37,8 +37,10 @@ export function createQueryService(config: Readonly<QueryConfig>, logger: Logger
     parse: (value) => projectConfigValue.safeParse(value).data ?? null,
   });
   const producer = createProducer(kafka);
-  // Stay below the pool size so that API queries always find a connection.
-  const storing = Math.max(1, Math.min(config.CONSUMER_CONCURRENCY, config.DATABASE_POOL_SIZE - 2));
+  // Each partition in flight holds a connection: stay below the pool size so that API queries
+  // always find one (`auto`: as many as that leaves, 8 with the default pool).
+  const connectionsLeft = Math.max(1, config.DATABASE_POOL_SIZE - 2);
+  const storing = Math.min(connectionsLeft, config.PARTITIONS_CONSUMED_CONCURRENTLY === 'auto' ? connectionsLeft : config.PARTITIONS_CONSUMED_CONCURRENTLY);
   const groupId = config.CONSUMER_GROUP_ID ?? `${config.TOPIC_NAMESPACE}${serviceName}`;
   const consumers = Array.from({ length: config.CONSUMER_INSTANCES }, () =>
     createEventsConsumer({
@@ -51,7 +53,7 @@ export function createQueryService(config: Readonly<QueryConfig>, logger: Logger
       erasures: createErasureStore(pool, { erasureIdSecret }),
       retry: { attempts: config.KAFKA_RETRY_ATTEMPTS, backoffMs: config.KAFKA_RETRY_BACKOFF_MS },
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-      partitionsConcurrently: Math.max(1, Math.floor(storing / config.CONSUMER_INSTANCES)),
+      partitionsConsumedConcurrently: Math.max(1, Math.floor(storing / config.CONSUMER_INSTANCES)),
     }),
   );
   // Lag per partition in /metrics; /readyz says when this process's partitions are stuck.

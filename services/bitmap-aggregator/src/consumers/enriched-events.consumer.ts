@@ -16,8 +16,10 @@ export interface ProjectionConsumerOptions {
   writer: BitmapWriter;
   projects: ProjectSettingsTable;
   logger: Logger;
-  concurrency: number;
-  partitionsConcurrently: number;
+  /** Projects of one batch written at once (config PROJECTS_WRITTEN_CONCURRENTLY). */
+  projectsWrittenConcurrently: number;
+  /** Partitions this consumer handles at once (its share of PARTITIONS_CONSUMED_CONCURRENTLY). */
+  partitionsConsumedConcurrently: number;
   maxBytesPerPartition: number;
   retry: { attempts: number; backoffMs: number };
 }
@@ -36,7 +38,7 @@ export function createProjectionConsumer(options: ProjectionConsumerOptions): Ba
     producer: options.producer,
     logger: options.logger,
     retry: options.retry,
-    partitionsConsumedConcurrently: options.partitionsConcurrently,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     maxBytesPerPartition: options.maxBytesPerPartition,
     decode: projectionDecoder(options.topics.erasures),
     async handleBatch(items, ctx) {
@@ -56,7 +58,7 @@ export function createProjectionConsumer(options: ProjectionConsumerOptions): Ba
       await runByKey(
         events,
         (e) => e.event.projectId,
-        options.concurrency,
+        options.projectsWrittenConcurrently,
         (projectId, group) => options.writer.applyEvents(projectId, options.projects.get(projectId), source, group),
         ctx.heartbeat,
       );

@@ -24,7 +24,7 @@ export interface EventsConsumerOptions {
   retry: { attempts: number; backoffMs: number };
   sessionTimeoutMs?: number;
   /** Partitions whose batches are stored at once (each holds one Postgres connection). */
-  partitionsConcurrently?: number;
+  partitionsConsumedConcurrently?: number;
   /** Fetch size per partition, which bounds one insert transaction (see config MAX_BYTES_PER_PARTITION). */
   maxBytesPerPartition?: number;
 }
@@ -75,7 +75,7 @@ export function createEventsConsumer(options: EventsConsumerOptions): BatchConsu
     logger: options.logger,
     retry: options.retry,
     sessionTimeoutMs: options.sessionTimeoutMs,
-    partitionsConsumedConcurrently: options.partitionsConcurrently,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     maxBytesPerPartition: options.maxBytesPerPartition,
     decode: projectionDecoder(options.topics.erasures),
     async handleBatch(items) {
