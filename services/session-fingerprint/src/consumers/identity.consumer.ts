@@ -8,7 +8,8 @@ import { saltDayOf } from '../handlers/fingerprint.handler';
 import { aliasIdsOf } from '../handlers/identity.handler';
 import { needsFingerprint, prepareEvent, projectOrDefaults, type PreparedEvent } from '../handlers/prepare.handler';
 import { eraseVisitors } from '../stores/erasure.store';
-import { inProjectTransaction, loadBatch, saveBatch } from '../stores/identity.store';
+import { rebase, splitWrites, type ProjectWrites } from '../handlers/index-allocation.handler';
+import { allocateIndexes, IdentityConflict, inBatchTransaction, inProjectTransaction, loadBatch, lockVisitors, saveEarly, saveLate, unlockedVisitors, visitorKey } from '../stores/identity.store';
 import type { SaltStore } from '../stores/salt.store';
 
 type Incoming = { kind: 'raw'; value: RawEvent } | { kind: 'erasure'; value: Erasure };
@@ -36,20 +37,34 @@ export interface IdentityConsumerOptions {
 const outcomes = counter<'result'>({ name: 'sightline_identity_events_total', help: 'Raw events by outcome (enriched, replayed, or the drop reason).', labelNames: ['result'] });
 const newVisitors = counter<'project'>({ name: 'sightline_identity_new_visitors_total', help: 'Visitor indexes assigned.', labelNames: ['project'] });
 const duplicates = counter<'project'>({ name: 'sightline_identity_duplicate_messages_total', help: 'Client duplicates dropped: a messageId the ledger knows from another events.raw offset.', labelNames: ['project'] });
+const retries = counter<'reason'>({ name: 'sightline_identity_batch_retries_total', help: 'Identity transactions run again after a race with another batch of the project (conflict, deadlock).', labelNames: ['reason'] });
 const batchSeconds = histogram<'step'>({ name: 'sightline_identity_batch_seconds', help: 'Time per batch step.', labelNames: ['step'], buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
 const decodeRaw = jsonDecoder(rawEventValue, isPlainRawEvent);
 const decodeErasure = jsonDecoder(erasureValue);
+
+/** Every existing visitor a batch writes must be one it locked (else two batches could write it at once). */
+function assertLocked(writes: ProjectWrites[], locked: Set<string>): void {
+  for (const w of writes) {
+    for (const set of [w.early, w.late]) {
+      for (const v of [...set.visitors, ...set.sessions]) {
+        if (v.index < w.provisionalBase && !locked.has(visitorKey(w.projectId, v.index))) throw new Error(`visitor ${w.projectId}:${v.index} is written but was not locked`);
+      }
+    }
+  }
+}
 
 function uniqueBy<T>(items: T[], keyOf: (item: T) => string): T[] {
   return [...new Map(items.map((item) => [keyOf(item), item])).values()];
 }
 
 /**
- * One consumer group over `events.raw` and `erasures`: both touch the same identity rows under
- * the same project locks. Per raw batch: salts (outside the lock), then one transaction that
- * locks the batch's projects, loads, resolves, and writes; then the enriched records are
- * produced and acknowledged; the wrapper commits the offsets last.
+ * One consumer group over `events.raw` and `erasures`: both touch the same identity rows. Per
+ * raw batch: salts (outside any lock), then one transaction that takes the batch's projects
+ * shared (an erasure takes them exclusively), locks the visitor rows its ids point to, loads,
+ * resolves, writes what names no new index, takes the project's counter for the new visitors
+ * and writes them; then the enriched records are produced and acknowledged; the wrapper
+ * commits the offsets last (docs/identity.md, "Durable dense index").
  */
 export function createIdentityConsumer(options: IdentityConsumerOptions): BatchConsumer {
   const { pool, topics, logger } = options;
@@ -77,20 +92,56 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       (k) => `${k.projectId}\n${k.messageId}`,
     );
     const stopDb = batchSeconds.startTimer({ step: 'identity_tx' });
-    const result = await inProjectTransaction(pool, projectIds, async (client) => {
-      const stopLoad = batchSeconds.startTimer({ step: 'load' });
-      const loaded = await loadBatch(client, projectIds, { aliases, messages }, options.erasureIdSecret);
-      stopLoad();
-      const before = new Map([...loaded.projects].map(([p, s]) => [p, s.nextIndex]));
-      const stopResolve = batchSeconds.startTimer({ step: 'resolve' });
-      const enriched = enrichBatch(prepared, items.map((i) => i.source), loaded.projects, loaded.ledger);
-      stopResolve();
-      const stopSave = batchSeconds.startTimer({ step: 'save' });
-      await saveBatch(client, loaded.projects.values(), enriched.newLedger);
-      stopSave();
-      for (const [p, s] of loaded.projects) if (s.nextIndex > before.get(p)!) newVisitors.inc({ project: p }, s.nextIndex - before.get(p)!);
-      return enriched;
-    });
+    let stopExclusive: (() => number) | null = null;
+    const result = await inBatchTransaction(
+      pool,
+      projectIds,
+      async (client) => {
+        stopExclusive = null;
+        const keys = { aliases, messages };
+        const stopLock = batchSeconds.startTimer({ step: 'lock' });
+        const locked = await lockVisitors(client, keys);
+        stopLock();
+        const stopLoad = batchSeconds.startTimer({ step: 'load' });
+        let loaded = await loadBatch(client, projectIds, keys, options.erasureIdSecret);
+        // An alias moved by a merge (or created) between the lock and the load: lock its visitor too.
+        for (let round = 0, missing = unlockedVisitors(loaded, locked); missing.length > 0; round++, missing = unlockedVisitors(loaded, locked)) {
+          if (round === 5) throw new IdentityConflict('aliases kept moving while their visitors were locked');
+          for (const key of await lockVisitors(client, { aliases: [], messages: [] }, missing)) locked.add(key);
+          loaded = await loadBatch(client, projectIds, keys, options.erasureIdSecret);
+        }
+        stopLoad();
+        const heldFrom = Date.now();
+        const before = new Map([...loaded.projects].map(([p, s]) => [p, s.nextIndex]));
+        const stopResolve = batchSeconds.startTimer({ step: 'resolve' });
+        const enriched = enrichBatch(prepared, items.map((i) => i.source), loaded.projects, loaded.ledger);
+        const writes = [...loaded.projects.values()].map((state) => splitWrites(state, enriched.newLedger, enriched.startedSessions)).sort((a, b) => (a.projectId < b.projectId ? -1 : 1));
+        assertLocked(writes, locked);
+        stopResolve();
+        const stopSave = batchSeconds.startTimer({ step: 'save' });
+        for (const w of writes) await saveEarly(client, w);
+        const earlyTo = Date.now();
+        // From the first counter taken to COMMIT this batch excludes the project's other batches
+        // that have new visitors too: only the new visitors' rows are written in that section.
+        const moved = new Map<ProjectWrites, boolean>();
+        for (const w of writes) {
+          if (w.count === 0) continue;
+          stopExclusive ??= batchSeconds.startTimer({ step: 'exclusive' });
+          const base = await allocateIndexes(client, w.projectId, w.count);
+          moved.set(w, base !== w.provisionalBase);
+          rebase(w, base);
+        }
+        for (const w of writes) await saveLate(client, w, moved.get(w) ?? false);
+        stopSave();
+        // When this batch held its visitors: resolving and the early writes run beside the project's
+        // other batches; only from the counter to COMMIT do batches with new visitors take turns.
+        logger.debug({ partition: items[0]?.source.partition, events: items.length, heldFrom, earlyTo, heldTo: Date.now() }, 'identity_batch');
+        for (const [p, s] of loaded.projects) if (s.nextIndex > before.get(p)!) newVisitors.inc({ project: p }, s.nextIndex - before.get(p)!);
+        return enriched;
+      },
+      { onRetry: (reason) => retries.inc({ reason }) },
+    );
+    (stopExclusive as (() => number) | null)?.();
     stopDb();
     const stopProduce = batchSeconds.startTimer({ step: 'produce' });
     // Each record carries on the trace of the raw event it was made from.

@@ -1,6 +1,7 @@
 import { eventNameOf, type EnrichedEvent, type RawEvent } from '@sightline/contracts';
 import { userAgentFacts, type Attribution } from './enrich.handler';
 import { markIdentityChanged, resolveVisitor, type ProjectIdentity } from './identity.handler';
+import type { StartedSession } from './index-allocation.handler';
 import type { PreparedEvent } from './prepare.handler';
 import { placeInSession } from './session.handler';
 
@@ -42,6 +43,8 @@ export interface EnrichBatchResult {
   decisions: Decision[];
   /** Ledger rows to write for events enriched for the first time. */
   newLedger: LedgerEntry[];
+  /** Sessions started by the batch (their ids follow the index when new indexes are rebased). */
+  startedSessions: StartedSession[];
 }
 
 /**
@@ -110,6 +113,7 @@ export function isClientDuplicate(known: LedgerEntry, source: RawSource): boolea
  */
 export function enrichBatch(prepared: PreparedEvent[], sources: RawSource[], projects: Map<string, ProjectIdentity>, ledger: Map<string, LedgerEntry>): EnrichBatchResult {
   const newLedger: LedgerEntry[] = [];
+  const startedSessions: StartedSession[] = [];
   const decisions = prepared.map((item, i): Decision => {
     if (item.kind === 'drop' || item.kind === 'dlq') return item;
     const from = sources[i]!;
@@ -132,6 +136,7 @@ export function enrichBatch(prepared: PreparedEvent[], sources: RawSource[], pro
       { timeoutMinutes: item.project.sessionTimeoutMinutes, splitAtMidnight: item.project.sessionSplitAtMidnight, timeZone: item.project.timeZone },
     );
     visitor.session = session.next;
+    if (session.isNewSession) startedSessions.push({ projectId: item.event.projectId, visitorIndex: resolved.index, at: item.at, sessionId: session.sessionId });
     const entry: LedgerEntry = {
       projectId: item.event.projectId,
       messageId: item.event.messageId,
@@ -151,5 +156,5 @@ export function enrichBatch(prepared: PreparedEvent[], sources: RawSource[], pro
     newLedger.push(entry);
     return { kind: 'enriched', event: item.event, entry, traits: visitor.traits, attribution: source.attribution, replayed: false };
   });
-  return { decisions, newLedger };
+  return { decisions, newLedger, startedSessions };
 }

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { erasureIdHash } from '@sightline/contracts';
 import { emptyProjectIdentity, type ProjectIdentity, type VisitorRecord } from '../handlers/identity.handler';
 import { ledgerKey, type LedgerEntry } from '../handlers/enrich-batch.handler';
+import type { ProjectWrites, WriteSet } from '../handlers/index-allocation.handler';
 
 export interface BatchKeys {
   /** projectId → alias ids and message ids the batch needs. */
@@ -71,9 +72,9 @@ function toVisitor(row: VisitorRow): VisitorRecord {
 }
 
 /**
- * Serialises every writer of the given projects until the transaction ends. Taken in sorted
- * order so two batches that share projects cannot deadlock. This lock is what makes the dense
- * index and the merge decisions race-free across partitions and instances.
+ * Serialises every writer of the given projects until the transaction ends (erasures; batches
+ * take the same lock shared). Taken in sorted order so two transactions that share projects
+ * cannot deadlock.
  */
 export async function lockProjects(client: PoolClient, projectIds: string[]): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended(p, 7299)) FROM unnest($1::text[]) AS p ORDER BY p', [[...projectIds].sort()]);
@@ -183,10 +184,11 @@ async function saveSessions(client: PoolClient, visitors: Array<{ projectId: str
   );
 }
 
-async function saveLedger(client: PoolClient, entries: LedgerEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** Inserts the ledger rows; returns how many were new (a messageId already there is left as it is). */
+async function saveLedger(client: PoolClient, entries: LedgerEntry[]): Promise<number> {
+  if (entries.length === 0) return 0;
   const col = <T>(f: (e: LedgerEntry) => T) => entries.map(f);
-  await client.query(
+  const { rowCount } = await client.query(
     `INSERT INTO event_ledger (project_id, message_id, visitor_index, visitor_id, session_id, is_new_visitor, is_new_session,
        merged_indexes, entry_page, previous_exit_page, received_at, source_partition, source_offset)
      SELECT p, m, i, vid, sid, nv, ns, mi::int[], ep, xp, ra, sp, so
@@ -210,45 +212,125 @@ async function saveLedger(client: PoolClient, entries: LedgerEntry[]): Promise<v
       col((e) => e.sourceOffset),
     ],
   );
+  return rowCount ?? 0;
+}
+
+/** A concurrent batch of the project wrote a row this one was about to insert: the batch is run again. */
+export class IdentityConflict extends Error {
+  constructor(what: string) {
+    super(`identity conflict: ${what}`);
+    this.name = 'IdentityConflict';
+  }
 }
 
 /**
- * Writes what the batch changed, inside the caller's transaction: counters, visitors, new
- * aliases, re-pointed aliases of merged visitors, and the ledger.
+ * Locks the visitor rows the batch's alias ids point to, in (project, index) order, so two
+ * batches that share visitors take turns on those rows only and cannot deadlock on them. Rows
+ * locked here are read after the lock (a fresh snapshot), so they hold what the last writer
+ * committed. Returns the locked rows as `project\nindex`.
  */
-export async function saveBatch(client: PoolClient, projects: Iterable<ProjectIdentity>, ledger: LedgerEntry[]): Promise<void> {
-  const all = [...projects];
-  const counters = all.filter((p) => p.dirtyVisitors.size > 0);
-  if (counters.length) {
-    await client.query(
-      `INSERT INTO visitor_counters (project_id, next_index) SELECT * FROM unnest($1::text[], $2::int[])
-       ON CONFLICT (project_id) DO UPDATE SET next_index = EXCLUDED.next_index`,
-      [counters.map((p) => p.projectId), counters.map((p) => p.nextIndex)],
-    );
-  }
-  const merges = all.flatMap((p) => p.merges.map((m) => ({ projectId: p.projectId, ...m })));
-  if (merges.length) {
-    // In merge order, so that a chain (3 into 5, then 5 into 9) ends at the last survivor.
-    for (const m of merges) {
-      await client.query('UPDATE visitor_aliases SET visitor_index = $3 WHERE project_id = $1 AND visitor_index = $2', [m.projectId, m.absorbed, m.canonical]);
-      await client.query('UPDATE visitors SET merged_into = $3 WHERE project_id = $1 AND merged_into = $2', [m.projectId, m.absorbed, m.canonical]);
-    }
-  }
-  const rowsOf = (p: ProjectIdentity, indexes: Iterable<number>) => [...indexes].map((i) => ({ projectId: p.projectId, v: p.visitors.get(i)! }));
-  await saveVisitors(client, all.flatMap((p) => rowsOf(p, p.identityChanged)));
-  await saveSessions(client, all.flatMap((p) => rowsOf(p, [...p.dirtyVisitors].filter((i) => !p.identityChanged.has(i)))));
-  const aliases = all.flatMap((p) => [...p.newAliases].map(([aliasId, index]) => ({ projectId: p.projectId, aliasId, index })));
-  if (aliases.length) {
-    await client.query(
-      `INSERT INTO visitor_aliases (project_id, alias_id, visitor_index) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
-       ON CONFLICT (project_id, alias_id) DO UPDATE SET visitor_index = EXCLUDED.visitor_index`,
-      [aliases.map((a) => a.projectId), aliases.map((a) => a.aliasId), aliases.map((a) => a.index)],
-    );
-  }
-  await saveLedger(client, ledger);
+export async function lockVisitors(client: PoolClient, keys: BatchKeys, extra: Array<{ projectId: string; index: number }> = []): Promise<Set<string>> {
+  const { rows } = await client.query<{ project_id: string; visitor_index: number }>(
+    `WITH keys AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(project_id, alias_id)),
+     idx AS (SELECT a.project_id, a.visitor_index FROM visitor_aliases a JOIN keys USING (project_id, alias_id)
+             UNION SELECT * FROM unnest($3::text[], $4::int[]))
+     SELECT v.project_id, v.visitor_index FROM visitors v JOIN idx USING (project_id, visitor_index)
+     ORDER BY v.project_id, v.visitor_index FOR UPDATE OF v`,
+    [keys.aliases.map((k) => k.projectId), keys.aliases.map((k) => k.aliasId), extra.map((e) => e.projectId), extra.map((e) => e.index)],
+  );
+  return new Set(rows.map((r) => visitorKey(r.project_id, r.visitor_index)));
 }
 
-/** Runs `fn` in a transaction holding the projects' locks; commits only if it resolves. */
+export const visitorKey = (projectId: string, index: number) => `${projectId}\n${index}`;
+
+/** Visitors the loaded aliases point to that `locked` does not hold (an alias moved by a merge, or created, since the lock). */
+export function unlockedVisitors(loaded: LoadedBatch, locked: Set<string>): Array<{ projectId: string; index: number }> {
+  const missing = new Map<string, { projectId: string; index: number }>();
+  for (const state of loaded.projects.values()) {
+    for (const index of state.aliases.values()) {
+      const key = visitorKey(state.projectId, index);
+      if (!locked.has(key)) missing.set(key, { projectId: state.projectId, index });
+    }
+  }
+  return [...missing.values()];
+}
+
+async function insertAliases(client: PoolClient, projectId: string, aliases: WriteSet['aliases']): Promise<void> {
+  if (aliases.length === 0) return;
+  const { rowCount } = await client.query(
+    `INSERT INTO visitor_aliases (project_id, alias_id, visitor_index) SELECT $1, a, i FROM unnest($2::text[], $3::int[]) AS u(a, i)
+     ON CONFLICT (project_id, alias_id) DO NOTHING`,
+    [projectId, aliases.map((a) => a.aliasId), aliases.map((a) => a.index)],
+  );
+  if (rowCount !== aliases.length) throw new IdentityConflict(`${aliases.length - (rowCount ?? 0)} alias ids of project ${projectId} were created meanwhile`);
+}
+
+async function applyMerges(client: PoolClient, projectId: string, merges: WriteSet['merges']): Promise<void> {
+  // In merge order, so that a chain (3 into 5, then 5 into 9) ends at the last survivor.
+  for (const m of merges) {
+    await client.query('UPDATE visitor_aliases SET visitor_index = $3 WHERE project_id = $1 AND visitor_index = $2', [projectId, m.absorbed, m.canonical]);
+    await client.query('UPDATE visitors SET merged_into = $3 WHERE project_id = $1 AND merged_into = $2', [projectId, m.absorbed, m.canonical]);
+  }
+}
+
+/**
+ * The rows that need no final index: merges and visitors of existing indexes, and every new
+ * alias and ledger row (those naming a new index with its provisional value, fixed by
+ * `fixProvisional` once the counter is held). Inserting them here, before the counter, means a
+ * batch that holds the counter never waits on another one.
+ */
+export async function saveEarly(client: PoolClient, writes: ProjectWrites): Promise<void> {
+  const { projectId, early, late } = writes;
+  await applyMerges(client, projectId, early.merges);
+  await saveVisitors(client, early.visitors.map((v) => ({ projectId, v })));
+  await saveSessions(client, early.sessions.map((v) => ({ projectId, v })));
+  await insertAliases(client, projectId, [...early.aliases, ...late.aliases]);
+  const ledger = [...early.ledger, ...late.ledger];
+  const inserted = await saveLedger(client, ledger);
+  if (inserted !== ledger.length) throw new IdentityConflict(`${ledger.length - inserted} messages of project ${projectId} were enriched meanwhile`);
+}
+
+/**
+ * Takes `count` indexes from the project's counter and returns the first. The counter row stays
+ * locked until the transaction ends: this and what follows up to COMMIT is the only section of
+ * a batch that excludes the project's other batches, and only batches with new visitors enter it.
+ */
+export async function allocateIndexes(client: PoolClient, projectId: string, count: number): Promise<number> {
+  const { rows } = await client.query<{ base: number }>(
+    `INSERT INTO visitor_counters (project_id, next_index) VALUES ($1, $2)
+     ON CONFLICT (project_id) DO UPDATE SET next_index = visitor_counters.next_index + EXCLUDED.next_index
+     RETURNING next_index - $2 AS base`,
+    [projectId, count],
+  );
+  return rows[0]!.base;
+}
+
+/**
+ * After `rebase`: points the aliases and ledger rows written early with provisional indexes at
+ * the final ones (nothing to do when the provisional base was right), then writes the new
+ * visitors and the rows that name them.
+ */
+export async function saveLate(client: PoolClient, writes: ProjectWrites, moved: boolean): Promise<void> {
+  const { projectId, late } = writes;
+  if (moved && late.aliases.length) {
+    await client.query(
+      `UPDATE visitor_aliases a SET visitor_index = u.i FROM unnest($2::text[], $3::int[]) AS u(a, i) WHERE a.project_id = $1 AND a.alias_id = u.a`,
+      [projectId, late.aliases.map((a) => a.aliasId), late.aliases.map((a) => a.index)],
+    );
+  }
+  if (moved && late.ledger.length) {
+    await client.query(
+      `UPDATE event_ledger l SET visitor_index = u.i, merged_indexes = u.mi::int[], session_id = u.sid
+       FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS u(m, i, mi, sid) WHERE l.project_id = $1 AND l.message_id = u.m`,
+      [projectId, late.ledger.map((e) => e.messageId), late.ledger.map((e) => e.visitorIndex), late.ledger.map((e) => `{${e.mergedIndexes.join(',')}}`), late.ledger.map((e) => e.sessionId)],
+    );
+  }
+  await applyMerges(client, projectId, late.merges);
+  await saveVisitors(client, late.visitors.map((v) => ({ projectId, v })));
+  await saveSessions(client, late.sessions.map((v) => ({ projectId, v })));
+}
+
+/** Runs `fn` in a transaction holding the projects' locks exclusively (erasures); commits only if it resolves. */
 export async function inProjectTransaction<T>(pool: Pool, projectIds: string[], fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
@@ -262,5 +344,47 @@ export async function inProjectTransaction<T>(pool: Pool, projectIds: string[], 
     throw err;
   } finally {
     client.release();
+  }
+}
+
+/** Why a batch transaction is run again, or null when the error is not a race with another batch. */
+export function retryReason(err: unknown): string | null {
+  if (err instanceof IdentityConflict) return 'conflict';
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === '40P01') return 'deadlock';
+  if (code === '40001') return 'serialization';
+  return null;
+}
+
+export interface BatchTransactionOptions {
+  attempts?: number;
+  onRetry?: (reason: string) => void;
+}
+
+/**
+ * Runs `fn` in a transaction that holds the projects' locks in shared mode (batches of one
+ * project run side by side; an erasure, which takes them exclusively, waits for them and they
+ * for it). A race with another batch (`IdentityConflict`, a deadlock Postgres broke) rolls back
+ * and runs `fn` again from its load, up to `attempts` times.
+ */
+export async function inBatchTransaction<T>(pool: Pool, projectIds: string[], fn: (client: PoolClient) => Promise<T>, options: BatchTransactionOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 20;
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock_shared(hashtextextended(p, 7299)) FROM unnest($1::text[]) AS p ORDER BY p', [[...projectIds].sort()]);
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const reason = retryReason(err);
+      if (reason === null || attempt >= attempts) throw err;
+      options.onRetry?.(reason);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * attempt)));
+    } finally {
+      client.release();
+    }
   }
 }
