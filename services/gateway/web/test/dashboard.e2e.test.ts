@@ -273,6 +273,28 @@ describe('dashboard in Chromium through the real services', () => {
     expect(await settle(() => cardTexts(page), want, 60_000)).toEqual(want);
   });
 
+  it('the aggregator down while a "contains" filter lists its values: the filter bar says so and the panels wait, never a zero; then the right figures', async () => {
+    const within = (e: Sent) => e.at >= p.current.from && e.at < p.current.to;
+    const blog = new Set(sent.filter((e) => within(e) && e.path?.includes('blog')).map((e) => e.visitor));
+    const own = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const cp = await own.newPage();
+    expect((await cp.request.post(`${gateway}/v1/session`, { data: t.admin })).status()).toBe(200);
+    await stack.services['bitmap-aggregator'].kill9();
+    try {
+      await cp.goto(`${overviewUrl()}&filters=${encodeURIComponent(JSON.stringify([['page', 'contains', 'blog']]))}`);
+      const alert = await cp.waitForSelector('.filter-bar [data-warning="contains-failed"][role=alert]', { timeout: 30_000 });
+      expect(await alert.textContent()).toMatch(/could not be listed \(.+\); trying again in a few seconds\. The panels wait for them\./);
+      // Nothing shows a figure it did not get: no card and no breakdown row while the values are unknown.
+      expect({ cards: await cp.locator('[data-metric]').count(), rows: await cp.locator('[data-panel="panel-pages"] tbody tr').count() }).toEqual({ cards: 0, rows: 0 });
+    } finally {
+      await stack.restart('bitmap-aggregator', 'SIGKILL');
+    }
+    const want = { cards: cardsOf(summaryOf(sent, p.current, blog)), pages: breakdownOf(sent, p.current, 'page', blog) };
+    expect(await settle(async () => ({ cards: await cardTexts(cp), pages: await panelRows(cp, 'panel-pages') }), want, 60_000)).toEqual(want);
+    expect(await cp.locator('[data-warning="contains-failed"]').count()).toBe(0);
+    await own.close();
+  });
+
   it('dark mode: the toggle, and no serious contrast problem', async () => {
     await page.goto(overviewUrl());
     await page.waitForSelector('[data-metric="visitors"]');

@@ -4,7 +4,7 @@ import { signal } from '@preact/signals';
 import { useState } from 'preact/hooks';
 import { DIMENSIONS, OP_LABELS, dimensionLabel, serializeFilters, type FilterOp } from '../state/filter-expr';
 import { formatInt } from '../components/format';
-import { addFilter, clearFilters, containsGaps, filters, removeFilter } from '../state/filters';
+import { addFilter, clearFilters, containsFailure, containsGaps, filters, removeFilter } from '../state/filters';
 import { applySegment, canEditSegments, deleteSegment, saveSegment, segmentError, segments } from '../state/segments';
 
 export const FILTER_INPUT_ID = 'filter-value';
@@ -102,6 +102,14 @@ export function FilterBar() {
 /** A "contains" filter is the values it matched: say when some were left out, so a figure is never silently partial. */
 function ContainsNotes() {
   const gaps = Object.entries(containsGaps.value);
+  const failure = containsFailure.value;
+  if (failure) {
+    return (
+      <p class="note note-warn contains-notes" role="alert" data-warning="contains-failed">
+        The values a “contains” filter matches could not be listed ({failure.message}){failure.retryAt ? '; trying again in a few seconds' : ''}. The panels wait for them.
+      </p>
+    );
+  }
   if (!gaps.length) return null;
   const list = filters.value;
   return (

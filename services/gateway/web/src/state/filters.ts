@@ -2,7 +2,8 @@
 // API takes as `filter`; a "contains" filter first lists its dimension's values in the range
 // (one breakdown request) and becomes the OR of those that match.
 import { computed, effect, signal } from '@preact/signals';
-import { api, unwrap } from '../api/client';
+import { api, ApiError, unwrap } from '../api/client';
+import { isTransient } from '../components/resource';
 import type { Truncated } from '../components/breakdown-notes';
 import { addFilterValue, containsMatches, MAX_CONTAINS_VALUES, parseFilters, serializeFilters, toFilterExpression, type Filter, type FilterOp } from './filter-expr';
 import { range } from './range';
@@ -31,14 +32,22 @@ export function clearFilters(): void {
 /** The values each "contains" filter expanded to, keyed by the request that listed them, and whether that list was cut by the read cost bound. */
 const matches = signal<{ key: string; values: Record<number, string[]>; truncated: Record<number, Truncated> } | null>(null);
 
+const RETRY_MS = 5000;
+
 const containsKey = computed(() => {
   const c = filters.value.map((f, i) => (f.op === 'contains' ? [i, f.dim, f.values] : null)).filter(Boolean);
   return c.length ? JSON.stringify([route.value.projectId, range.value.from, range.value.to, c]) : '';
 });
 
+/** Why a "contains" filter's values could not be listed (the panels wait for them, never showing a zero they did not get), and when the next try runs. */
+export const containsFailure = signal<{ key: string; message: string; retryAt?: number } | null>(null);
+const containsRetry = signal(0);
+
 effect(() => {
   const key = containsKey.value;
   const projectId = routeProjectId.value;
+  void containsRetry.value;
+  if (containsFailure.peek()?.key !== key) containsFailure.value = null;
   if (!key || !projectId) return;
   // Peeked: the key already names the range and the "contains" filters, so other URL changes do not list the values again.
   const { from, to } = range.peek();
@@ -53,10 +62,16 @@ effect(() => {
     (found) => {
       if (containsKey.value !== key) return;
       const truncated = Object.fromEntries(found.flatMap(([i, , t]) => (t ? [[i, t]] : [])));
+      containsFailure.value = null;
       matches.value = { key, values: Object.fromEntries(found.map(([i, values]) => [i, values])), truncated };
     },
-    () => {
-      if (containsKey.value === key) matches.value = { key, values: {}, truncated: {} };
+    (err: unknown) => {
+      if (containsKey.value !== key) return;
+      // Matching nothing here would show every panel a zero it never received: wait and say why instead.
+      const error = err instanceof ApiError ? err : new ApiError(0, 'network', 'the server could not be reached');
+      const retryAt = isTransient(error) ? Date.now() + RETRY_MS : undefined;
+      containsFailure.value = { key, message: error.message, retryAt };
+      if (retryAt) setTimeout(() => containsKey.peek() === key && containsRetry.value++, RETRY_MS);
     },
   );
 });
