@@ -1,5 +1,8 @@
 // Sightline against ClickHouse on the same data, in one run (issue #20); printed figures, never asserted:
-//   node scripts/run-ts.mjs bench/peers/run.ts [--events=1000000] [--runs=20] [--funnel-runs=10]
+//   node scripts/run-ts.mjs bench/peers/run.ts [--events=1000000] [--runs=20] [--funnel-runs=10] [--only=funnel] [--hold]
+// --only=<group> runs only that group's reads (uniques, breakdown, series, funnel, retention);
+// --hold keeps the stack and its data after the reads, printing the query service's database
+// for bench/peers/funnels.ts --db=… (where a funnel's time goes), until Ctrl-C.
 // One event set (N events, N/10 visitors, 90 days ending yesterday) goes
 //  - into Sightline through its real path: enriched events to a fresh namespace's
 //    events.enriched.v1, consumed by the built bitmap-aggregator (into a private redis-server,
@@ -29,6 +32,8 @@ const EVENTS = cli.number('events', 1_000_000);
 const VISITORS = Math.max(10, Math.round(EVENTS / 10));
 const RUNS = cli.number('runs', 20);
 const FUNNEL_RUNS = cli.number('funnel-runs', 10);
+const ONLY = cli.string('only');
+const HOLD = cli.flag('hold');
 const DAY = 86_400_000;
 const DAYS = 90;
 const END = Math.floor(Date.now() / DAY) * DAY - DAY; // yesterday's end, UTC midnight
@@ -337,6 +342,7 @@ async function main() {
 
     // ---- Run: answers first, then the two sides alternately ----
     const mismatches: string[] = [];
+    if (ONLY) reads.splice(0, reads.length, ...reads.filter((r) => r.group === ONLY));
     const results: Array<{ read: Read; s: ReturnType<typeof stats>; c: ReturnType<typeof stats> }> = [];
     for (const read of reads) {
       const mine = JSON.stringify(await read.sightline());
@@ -383,6 +389,10 @@ async function main() {
     console.log(`\nlowest ratio: uniques, breakdowns, series ${worst(['uniques', 'breakdown', 'series'])}× (target ≥ 10×); funnels, retention ${worst(['funnel', 'retention'])}× (target ≥ 2×)`);
     if (mismatches.length) throw new Error(`Sightline and ClickHouse gave different answers:\n${mismatches.join('\n')}`);
     console.log('every answer: the same on both sides');
+    if (HOLD) {
+      console.log(`holding (Ctrl-C ends): bench/peers/funnels.ts --db=${stack.eventsDbUrl} --project=${P} --from=${iso(START)}`);
+      await new Promise((resolve) => (process.once('SIGINT', resolve), process.once('SIGTERM', resolve)));
+    }
   } finally {
     clickhouse?.stop();
     await stack.stop();

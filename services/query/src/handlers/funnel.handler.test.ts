@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { referenceFunnel, type RefEvent, type RefFunnel } from '../../test/funnel-reference';
-import { evaluateVisitor, percentile, summarize, visitorsAt, type FunnelOrder } from './funnel.handler';
-import { forEachPerson, parseStepParts, valueAt, type StepPart } from './step-blob.handler';
+import { breakdownOfTallies, evaluateVisitor, newTally, OTHER, percentile, summarize, tally, visitorsAt, type FunnelOrder } from './funnel.handler';
+import { forEachPerson, parsePersonValues, parseStepParts, valueAt, type StepPart } from './step-blob.handler';
 
 const NAMES = ['a', 'b', 'c'];
 const T0 = Date.UTC(2026, 10, 1);
@@ -131,5 +131,37 @@ describe('funnel handler against the brute-force reference', () => {
     expect(percentile([1, 2, 3, 4], 0.5)).toBe(2);
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
     expect(percentile([], 0.5)).toBeNull();
+  });
+
+  it('breaks down by value: top values by entries (ties by value, null last), the rest folded into $other', () => {
+    const names = ['a', 'b'];
+    // Person outcomes (value, depth, reach) and the expected groups computed from them directly.
+    const people: Array<[string | null, number, number[]]> = [
+      ['x', 2, [0, 5000]], ['x', 1, [0]], ['y', 2, [0, 1000]], ['z', 2, [0, 3000]], [null, 1, [0]], [null, 2, [0, 7000]],
+    ];
+    const groups = new Map<string | null, ReturnType<typeof newTally>>();
+    for (const [v, depth, reach] of people) {
+      if (!groups.has(v)) groups.set(v, newTally(2));
+      tally(groups.get(v)!, depth, reach);
+    }
+    const outcome = (list: typeof people) => summarize(list.map(([, depth, reach], i) => ({ visitor: i, depth, reach, entry: 0 })), names);
+    expect(breakdownOfTallies(groups, names, 2)).toEqual([
+      { value: 'x', steps: outcome(people.filter(([v]) => v === 'x')) },
+      { value: null, steps: outcome(people.filter(([v]) => v === null)) },
+      { value: OTHER, steps: outcome(people.filter(([v]) => v === 'y' || v === 'z')) },
+    ]);
+  });
+
+  it('parses one value per person, equal values sharing an id', () => {
+    const record = (person: number, value: string | null) => {
+      const bytes = value === null ? Buffer.alloc(0) : Buffer.from(value, 'utf8');
+      const head = Buffer.alloc(8);
+      head.writeInt32BE(person, 0);
+      head.writeInt32BE(value === null ? -1 : bytes.length, 4);
+      return Buffer.concat([head, bytes]);
+    };
+    const { ids, values } = parsePersonValues(Buffer.concat([record(3, 'pro'), record(0, null), record(5, 'pro'), record(1, 'été')]));
+    expect([0, 1, 2, 3, 4, 5].map((p) => (ids[p]! < 0 ? 'none' : values[ids[p]!]))).toEqual([null, 'été', 'none', 'pro', 'none', 'pro']);
+    expect(values.length).toBe(3);
   });
 });

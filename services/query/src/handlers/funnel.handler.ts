@@ -194,24 +194,24 @@ export function summaryOf(t: StepTally, stepNames: string[]): StepSummary[] {
 
 export const OTHER = '$other';
 
-/** Groups outcomes by value, keeps the top `limit` by step-1 count, folds the rest into `$other`. */
-export function breakdownOf(
-  outcomes: VisitorOutcome[],
-  valueOf: (o: VisitorOutcome) => string | null,
-  stepNames: string[],
-  limit: number,
-): Array<{ value: string | null; steps: StepSummary[] }> {
-  const groups = new Map<string | null, VisitorOutcome[]>();
-  for (const o of outcomes) {
-    if (o.depth === 0) continue;
-    const v = valueOf(o);
-    if (!groups.has(v)) groups.set(v, []);
-    groups.get(v)!.push(o);
+/**
+ * The breakdown of persons tallied by value (each tally holds only entered persons): the top
+ * `limit` values by step-1 count (ties by value, null last), the rest folded into `$other`.
+ */
+export function breakdownOfTallies(groups: Map<string | null, StepTally>, stepNames: string[], limit: number): Array<{ value: string | null; steps: StepSummary[] }> {
+  const ranked = [...groups.entries()].filter(([, t]) => t.counts[0]! > 0).sort((a, b) => b[1].counts[0]! - a[1].counts[0]! || compareValues(a[0], b[0]));
+  const top = ranked.slice(0, limit).map(([value, t]) => ({ value, steps: summaryOf(t, stepNames) }));
+  const rest = ranked.slice(limit);
+  if (rest.length) {
+    const other = newTally(stepNames.length);
+    for (const [, t] of rest) {
+      t.counts.forEach((c, k) => (other.counts[k]! += c));
+      t.deltas.forEach((d, k) => {
+        for (const x of d) other.deltas[k]!.push(x);
+      });
+    }
+    top.push({ value: OTHER, steps: summaryOf(other, stepNames) });
   }
-  const ranked = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || compareValues(a[0], b[0]));
-  const top = ranked.slice(0, limit).map(([value, list]) => ({ value, steps: summarize(list, stepNames) }));
-  const rest = ranked.slice(limit).flatMap(([, list]) => list);
-  if (rest.length) top.push({ value: OTHER, steps: summarize(rest, stepNames) });
   return top;
 }
 

@@ -141,6 +141,39 @@ export function valueAt(cols: StepColumns, i: number): string | null {
   return cols.valueStart[i]! < 0 ? null : cols.buf.toString('utf8', cols.valueStart[i], cols.valueEnd[i]);
 }
 
+/** One value per person (fetchPersonTraits): `ids[person]` indexes `values`, −1 when the person has no row. */
+export interface PersonValues {
+  ids: Int32Array;
+  values: Array<string | null>;
+}
+
+/** Parses int32 person | int32 n (−1 = null) | n bytes records; equal values share one id. */
+export function parsePersonValues(buf: Buffer): PersonValues {
+  let max = -1;
+  for (let pos = 0; pos < buf.length; ) {
+    max = Math.max(max, buf.readInt32BE(pos));
+    const n = buf.readInt32BE(pos + 4);
+    pos += 8 + Math.max(n, 0);
+  }
+  const ids = new Int32Array(max + 1).fill(-1);
+  const values: Array<string | null> = [];
+  const idOf = new Map<string | null, number>();
+  for (let pos = 0; pos < buf.length; ) {
+    const person = buf.readInt32BE(pos);
+    const n = buf.readInt32BE(pos + 4);
+    const value = n < 0 ? null : buf.toString('utf8', pos + 8, pos + 8 + n);
+    pos += 8 + Math.max(n, 0);
+    let id = idOf.get(value);
+    if (id === undefined) {
+      id = values.length;
+      values.push(value);
+      idOf.set(value, id);
+    }
+    ids[person] = id;
+  }
+  return { ids, values };
+}
+
 /** messageIds compare as UTF-8 bytes (= code point order). */
 function compareIds(cols: StepColumns, a: number, b: number): number {
   return cols.buf.compare(cols.buf, cols.idStart[b], cols.idEnd[b], cols.idStart[a], cols.idEnd[a]);

@@ -26,6 +26,9 @@ const NAMES = ['a', 'b', 'c'];
 const T0 = Date.UTC(2026, 9, 31, 23, 55);
 let run = 0;
 
+/** A trait that changes from event to event, so that only the latest event's value is right. */
+const tierOf = (e: { t: number }) => ({ tier: `t${Math.floor(e.t / 1000) % 3}` });
+
 type Drawn = { visitor: number; id: string; t: number; name: string; props: { plan: string } };
 type Shape = { steps: RefFunnel['steps']; windowSeconds: number; order: RefFunnel['order']; from: number; span: number };
 
@@ -43,7 +46,7 @@ async function matchesReference(raw: Drawn[], g: Shape, candidates: number[] | u
   const size = Math.ceil(delivered.length / batches) || 1;
   for (let i = 0; i < delivered.length; i += size) {
     await store.insertBatch(
-      delivered.slice(i, i + size).map((e) => enrichedEvent({ projectId, messageId: e.id, visitorIndex: e.visitor, name: e.name, timestamp: new Date(e.t).toISOString(), properties: e.props })),
+      delivered.slice(i, i + size).map((e) => enrichedEvent({ projectId, messageId: e.id, visitorIndex: e.visitor, name: e.name, timestamp: new Date(e.t).toISOString(), properties: e.props, traits: tierOf(e) })),
     );
   }
   const f: RefFunnel = { steps: g.steps, windowSeconds: g.windowSeconds, order: g.order, from: g.from, to: g.from + g.span };
@@ -64,6 +67,22 @@ async function matchesReference(raw: Drawn[], g: Shape, candidates: number[] | u
   const byPlan = new Map<string, number>();
   for (const e of ref.entryEventByVisitor.values()) byPlan.set(String(e.props.plan), (byPlan.get(String(e.props.plan)) ?? 0) + 1);
   expect(new Map(result.breakdown.map((b) => [b.value, b.steps[0]!.count]))).toEqual(byPlan);
+  // By trait: each entered person's traits of its latest event (by time, then message id).
+  const latest = new Map<number, RefEvent>();
+  for (const e of events) {
+    const l = latest.get(e.visitor);
+    if (!l || e.t > l.t || (e.t === l.t && e.id > l.id)) latest.set(e.visitor, e);
+  }
+  const byTier = new Map<string, number[]>();
+  for (const [v, depth] of ref.depthByVisitor) {
+    if (depth === 0) continue;
+    const tier = tierOf(latest.get(v)!).tier;
+    const counts = byTier.get(tier) ?? f.steps.map(() => 0);
+    for (let k = 0; k < depth; k++) counts[k]!++;
+    byTier.set(tier, counts);
+  }
+  const traits = (await runFunnel(deps, projectId, { from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), steps: f.steps, windowSeconds: f.windowSeconds, order: f.order, candidateVisitorIndexes: candidates, breakdown: { type: 'trait', key: 'tier', limit: 50 } })) as typeof result;
+  expect(new Map(traits.breakdown.map((b) => [b.value, b.steps.map((s) => s.count)]))).toEqual(byTier);
   // Without breakdown or visitor list the funnel keeps no per-person outcomes: same steps.
   const plain = (await runFunnel(deps, projectId, { from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), steps: f.steps, windowSeconds: f.windowSeconds, order: f.order, candidateVisitorIndexes: candidates })) as typeof result;
   expect(plain.steps.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);

@@ -3,10 +3,10 @@ import type { Pool } from 'pg';
 import { validate } from '@sightline/http';
 import { histogram } from '@sightline/telemetry';
 import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
-import { bestAttempt, breakdownOf, newBestAttempt, newTally, outcomeOf, summaryOf, tally, visitorsAt, type VisitorOutcome } from '../handlers/funnel.handler';
-import { eachPerson, groupByPerson, parseStepParts, valueAt } from '../handlers/step-blob.handler';
+import { bestAttempt, breakdownOfTallies, newBestAttempt, newTally, outcomeOf, summaryOf, tally, visitorsAt, type StepTally, type VisitorOutcome } from '../handlers/funnel.handler';
+import { eachPerson, groupByPerson, parsePersonValues, parseStepParts, valueAt } from '../handlers/step-blob.handler';
 import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
-import { fetchStepParts, traitsOf } from '../stores/funnel.store';
+import { fetchPersonTraits, fetchStepParts } from '../stores/funnel.store';
 import type { VisitorStore } from '../stores/visitor.store';
 
 const funnelSeconds = histogram<'order'>({
@@ -34,11 +34,15 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   const groups = body.candidateVisitorIndexes ? await deps.visitors.groupsOf(projectId, body.candidateVisitorIndexes) : undefined;
   const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
   const read = { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: groups?.indexes };
-  const parts = await fetchStepParts(deps.pool, read, deps.shards);
+  // A trait breakdown's values are every person's latest traits, read beside the step events.
+  const traitKey = body.breakdown?.type === 'trait' ? body.breakdown.key : undefined;
+  const [parts, traits] = await Promise.all([
+    fetchStepParts(deps.pool, read, deps.shards),
+    traitKey === undefined ? undefined : fetchPersonTraits(deps.pool, projectId, traitKey, fromMs).then(parsePersonValues),
+  ]);
   const spec = { stepCount: body.steps.length, windowMs, order: body.order, fromMs, toMs };
   const allowed = groups ? new Set(groups.roots) : null;
   const outcomes: VisitorOutcome[] = [];
-  const entryValue = new Map<number, string | null>();
   // Slices are by time (and name), so one person's events can be in several: group them all at once.
   let cols = parseStepParts(parts, byProperty !== undefined);
   let grouping = groupByPerson(cols);
@@ -51,9 +55,15 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
     grouping = groupByPerson(cols);
     if (grouping.ties.size) throw new Error('funnel: tied step events without their messageIds');
   }
-  // Per-person outcomes are kept only when a breakdown or visitor list needs them.
-  const keep = Boolean(body.breakdown || body.includeVisitors);
+  // Per-person outcomes are kept only when a visitor list needs them; a breakdown tallies by value.
+  const keep = Boolean(body.includeVisitors);
   const steps = newTally(spec.stepCount);
+  const byValue = new Map<string | null, StepTally>();
+  const tallyOf = (value: string | null) => {
+    let t = byValue.get(value);
+    if (!t) byValue.set(value, (t = newTally(spec.stepCount)));
+    return t;
+  };
   const best = newBestAttempt(spec.stepCount);
   const person = { visitor: 0, times: grouping.times, bits: grouping.bits, start: 0, end: 0 };
   eachPerson(grouping, (visitor, start, end) => {
@@ -64,15 +74,14 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
     bestAttempt(person, spec, best);
     if (best.depth === 0) return;
     tally(steps, best.depth, best.reach);
-    if (!keep) return;
-    outcomes.push(outcomeOf(visitor, best));
-    if (byProperty) entryValue.set(visitor, valueAt(cols, grouping.records[best.entry]!));
+    if (traits) {
+      const id = visitor < traits.ids.length ? traits.ids[visitor]! : -1;
+      tally(tallyOf(id < 0 ? null : traits.values[id]!), best.depth, best.reach);
+    } else if (byProperty !== undefined) tally(tallyOf(valueAt(cols, grouping.records[best.entry]!)), best.depth, best.reach);
+    if (keep) outcomes.push(outcomeOf(visitor, best));
   });
   const result: Record<string, unknown> = { steps: summaryOf(steps, stepNames) };
-  if (body.breakdown) {
-    const values = body.breakdown.type === 'trait' ? await traitsOf(deps.pool, projectId, outcomes.map((o) => o.visitor), body.breakdown.key) : entryValue;
-    result.breakdown = breakdownOf(outcomes, (o) => values.get(o.visitor) ?? null, stepNames, body.breakdown.limit);
-  }
+  if (body.breakdown) result.breakdown = breakdownOfTallies(byValue, stepNames, body.breakdown.limit);
   if (body.includeVisitors) {
     const iv = body.includeVisitors;
     const after = iv.cursor ? decodeIndexCursor(iv.cursor) : null;

@@ -43,9 +43,7 @@ export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number)
     })
     .join(' | ');
   const names = params.add([...bitsOfName.keys()]);
-  const value = f.propertyKey
-    ? `, string_agg(coalesce(int4send(octet_length(e.properties ->> ${params.add(f.propertyKey)})) || convert_to(e.properties ->> ${params.add(f.propertyKey)}, 'UTF8'), int4send(-1)), ''::bytea) AS values`
-    : '';
+  const value = f.propertyKey ? `, string_agg(${lengthPrefixed(`e.properties ->> ${params.add(f.propertyKey)}`)}, ''::bytea) AS values` : '';
   const restrict = f.visitorIndexes ? ` AND e.visitor_index = ANY(${params.add(f.visitorIndexes)}::int[])` : '';
   const at = f.atMicros ? params.add(f.atMicros.map(isoOfMicros)) : '';
   const from = params.add(0);
@@ -89,21 +87,36 @@ export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number)
   return slices.flat();
 }
 
+/** A text value as int32 n (−1 = null) | n bytes (UTF-8), as parseStepParts and parsePersonValues read it. */
+function lengthPrefixed(x: string): string {
+  return `coalesce(int4send(octet_length(${x})) || convert_to(${x}, 'UTF8'), int4send(-1))`;
+}
+
 /** Exact timestamptz literal of an instant in µs (a Date holds only ms). */
 function isoOfMicros(us: number): string {
   const ms = Math.floor(us / 1000);
   return `${new Date(ms).toISOString().slice(0, 23)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
-/** The latest-known trait of each person (any of its merged visitors, newest traits win). */
-export async function traitsOf(pool: Pool, projectId: string, roots: number[], key: string): Promise<Map<number, string | null>> {
-  if (roots.length === 0) return new Map();
-  const { rows } = await pool.query<{ root: number; value: string | null }>(
-    `SELECT coalesce(a.canonical_index, v.visitor_index) AS root, (array_agg(v.traits ->> $3 ORDER BY v.traits_at DESC))[1] AS value
-     FROM visitors v LEFT JOIN visitor_aliases a ON a.project_id = v.project_id AND a.visitor_index = v.visitor_index
-     WHERE v.project_id = $1 AND coalesce(a.canonical_index, v.visitor_index) = ANY($2::int[])
-     GROUP BY 1`,
-    [projectId, roots, key],
+/**
+ * Every person's latest-known trait `key` (any of its merged visitors, newest traits win), read
+ * in one pass beside the step events instead of looked up person by person after matching:
+ * one row whose bytea holds, per person, int32 root | int32 n (−1 = null) | n bytes (UTF-8).
+ * Without merges a person is its visitor row, and only those seen since `sinceMs` can have
+ * entered (last_seen is their latest event's time), so the others are left out.
+ */
+export async function fetchPersonTraits(pool: Pool, projectId: string, key: string, sinceMs: number): Promise<Buffer> {
+  const { rows: [row] } = await pool.query<{ records: Buffer | null }>(
+    `SELECT CASE WHEN EXISTS (SELECT 1 FROM visitor_aliases WHERE project_id = $1)
+      THEN (SELECT string_agg(int4send(p.root) || ${lengthPrefixed('p.value')}, ''::bytea) FROM (
+              SELECT DISTINCT ON (coalesce(a.canonical_index, v.visitor_index)) coalesce(a.canonical_index, v.visitor_index) AS root, v.traits ->> $2 AS value
+              FROM visitors v LEFT JOIN visitor_aliases a ON a.project_id = v.project_id AND a.visitor_index = v.visitor_index
+              WHERE v.project_id = $1
+              ORDER BY coalesce(a.canonical_index, v.visitor_index), v.traits_at DESC, v.traits_message_id DESC) p)
+      ELSE (SELECT string_agg(int4send(v.visitor_index) || ${lengthPrefixed('v.traits ->> $2')}, ''::bytea)
+            FROM visitors v WHERE v.project_id = $1 AND v.last_seen >= to_timestamp($3::float8))
+    END AS records`,
+    [projectId, key, sinceMs / 1000],
   );
-  return new Map(rows.map((r) => [r.root, r.value]));
+  return row?.records ?? Buffer.alloc(0);
 }
