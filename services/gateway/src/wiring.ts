@@ -1,11 +1,11 @@
 import { erasureIdSecret } from '@sightline/config';
+import { createFixedRateLimiter } from '@sightline/rate-limit';
 import type { Logger } from '@sightline/telemetry';
 import { createAccessControl } from './auth/access-control';
 import { createAuthenticator } from './auth/authenticator';
 import { createAggregatorClient } from './clients/aggregator.client';
 import { createQueryClient } from './clients/query.client';
 import type { GatewayConfig } from './config';
-import { createRateLimiter } from './handlers/rate-limiter';
 import type { ChangePublisher } from './publishers/change.publisher';
 import type { GatewayDeps } from './routes/deps';
 import { createAccountStore } from './stores/accounts.store';
@@ -31,7 +31,7 @@ export function buildDeps(input: { config: GatewayConfig; logger: Logger; db: Db
     anonymousAttemptsPerIpPerMinute: config.ANONYMOUS_ATTEMPTS_PER_IP_PER_MINUTE,
     trustedProxies: config.TRUSTED_PROXIES,
   });
-  const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
+  const limiter = createFixedRateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
   return {
     config,
     logger,

@@ -1,4 +1,4 @@
-import { createLeasedRateLimiter, createRateLimiter } from './handlers/rate-limit.handler';
+import { createLeasedRateLimiter, createTokenBuckets } from '@sightline/rate-limit';
 import { askPrimary } from './limits/worker-grants';
 import { post, startHarness, testProject, type Harness } from './testing/ingest-harness';
 
@@ -26,7 +26,7 @@ describe('rate limits of big batches (real broker)', () => {
   });
 
   it('finding 8: the same holds across HTTP workers leasing from one bucket', async () => {
-    const primary = createRateLimiter(() => 0);
+    const primary = createTokenBuckets({ now: () => 0 });
     const worker = createLeasedRateLimiter(async (key, min, want, limit) => primary.grant(key, min, want, limit), () => 0);
     const limit = { eventsPerSecond: 1, burst: 5 };
     expect(await worker.take('k', 50, limit)).toEqual({ ok: true });

@@ -2,10 +2,10 @@ import cluster from 'node:cluster';
 import { topicNames } from '@sightline/contracts';
 import type { Service } from '@sightline/http';
 import { createKafka, createProducer, ensureTopics, standardTopicSpecs, topicRetentionOf } from '@sightline/kafka';
+import { createLeasedRateLimiter, createTokenBuckets } from '@sightline/rate-limit';
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
 import type { IngestConfig } from './config';
-import { createLeasedRateLimiter, createRateLimiter } from './handlers/rate-limit.handler';
 import { trustedProxyList } from './handlers/request-facts.handler';
 import { askPrimary } from './limits/worker-grants';
 import { createProjectDirectory } from './projects/project-directory';
@@ -35,7 +35,7 @@ export function createIngest(config: Readonly<IngestConfig>, logger: Logger): Se
     maxPending: config.PUBLISH_MAX_PENDING,
   });
   // Workers of one instance draw on one set of buckets in the primary.
-  const limiter = cluster.isWorker ? createLeasedRateLimiter(askPrimary()) : createRateLimiter();
+  const limiter = cluster.isWorker ? createLeasedRateLimiter(askPrimary()) : createTokenBuckets();
   let sweeper: NodeJS.Timeout | undefined;
   const drain = createDrain();
   const health = {

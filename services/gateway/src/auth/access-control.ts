@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { HttpError } from '@sightline/http';
+import type { FixedRateLimiter } from '@sightline/rate-limit';
 import type { ProjectRow } from '../handlers/project-config';
-import type { RateLimiter } from '../handlers/rate-limiter';
 import { roleAtLeast, type AccountStore, type Role } from '../stores/accounts.store';
 import type { ProjectStore } from '../stores/projects.store';
 import type { Access } from '../routes/route';
@@ -26,7 +26,7 @@ export interface AccessControlOptions {
   auth: Authenticator;
   accounts: AccountStore;
   projects: ProjectStore;
-  limiter: RateLimiter;
+  limiter: FixedRateLimiter;
   defaultProjectId: string;
 }
 

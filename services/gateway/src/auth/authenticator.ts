@@ -1,9 +1,9 @@
 import type { Request } from 'express';
 import { parse as parseCookie } from 'cookie';
 import { clientIp, HttpError, trustedProxyList } from '@sightline/http';
+import { createFixedRateLimiter } from '@sightline/rate-limit';
 import { hashSecret, secretMatches } from '../handlers/secrets';
 import { createPasswordHasher, dummyHash, needsRehash } from '../handlers/passwords';
-import { createRateLimiter } from '../handlers/rate-limiter';
 import type { AccountStore } from '../stores/accounts.store';
 import type { ProjectStore } from '../stores/projects.store';
 
@@ -32,8 +32,8 @@ export interface AuthenticatorOptions {
 /** Who is calling: a read key (Bearer, or `?key=` where a seed API needs it), a member (Basic or session cookie), or nobody. */
 export function createAuthenticator(options: AuthenticatorOptions) {
   const verified = new Map<string, { memberId: string; email: string; expiresAt: number }>();
-  const failedLogins = createRateLimiter(options.loginAttemptsPerMinute / 60, options.loginAttemptsPerMinute);
-  const perIp = createRateLimiter(options.anonymousAttemptsPerIpPerMinute / 60, options.anonymousAttemptsPerIpPerMinute);
+  const failedLogins = createFixedRateLimiter(options.loginAttemptsPerMinute / 60, options.loginAttemptsPerMinute);
+  const perIp = createFixedRateLimiter(options.anonymousAttemptsPerIpPerMinute / 60, options.anonymousAttemptsPerIpPerMinute);
   const passwords = createPasswordHasher({ cost: options.scryptCost, concurrency: options.scryptConcurrency, queue: options.scryptQueue });
   let unknownEmailHash: Promise<string> | undefined;
   const trusted = trustedProxyList(options.trustedProxies);

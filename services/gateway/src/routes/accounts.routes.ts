@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
+import { createFixedRateLimiter } from '@sightline/rate-limit';
 import type { AccountAccess, MemberPrincipal } from '../auth/access-control';
-import { createRateLimiter } from '../handlers/rate-limiter';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { accountJson, accountParams, accountView, email, id, memberView, password, role } from './schemas';
@@ -13,7 +13,7 @@ export function accountRoutes(deps: GatewayDeps) {
   const { accounts, config } = deps;
   // Whether an add needs a password tells whether the email is registered; any signed-up person
   // administers an account, so adds are limited like sign-ups (see docs/security.md).
-  const memberAdds = createRateLimiter(config.MEMBER_ADDS_PER_HOUR / 3600, config.MEMBER_ADDS_PER_HOUR);
+  const memberAdds = createFixedRateLimiter(config.MEMBER_ADDS_PER_HOUR / 3600, config.MEMBER_ADDS_PER_HOUR);
   return [
     route({
       method: 'post',

@@ -1,4 +1,4 @@
-import { createRateLimiter, type Grant, type RateLimit } from '../handlers/rate-limit.handler';
+import { createTokenBuckets, type Grant, type RateLimit } from '@sightline/rate-limit';
 
 /**
  * The rate-limit leases of HTTP workers (`createLeasedRateLimiter`) carried over node:cluster's
@@ -24,7 +24,7 @@ const isOurs = (message: unknown): message is { kind: typeof KIND; id: number } 
 
 /** Primary side: answers each worker's ask from the shared buckets. */
 export function serveRateGrants(): (message: unknown, reply: (message: Reply) => void) => void {
-  const buckets = createRateLimiter();
+  const buckets = createTokenBuckets();
   setInterval(() => buckets.sweep(10 * 60_000), 60_000).unref();
   return (message, reply) => {
     if (!isOurs(message)) return;

@@ -6,7 +6,7 @@ import { HttpError, requestContextOf, type FieldError } from '@sightline/http';
 import { injectTraceHeaders, type Context, type Logger } from '@sightline/telemetry';
 import { toRawEvent, type Converted } from '../handlers/segment-event.handler';
 import { requestFacts } from '../handlers/request-facts.handler';
-import type { RateLimiter } from '../handlers/rate-limit.handler';
+import type { RateLimiter } from '@sightline/rate-limit';
 import type { ProjectLookup } from '../projects/project-directory';
 import { PublishUnavailableError, type RawEventPublisher } from '../publisher/raw-event.publisher';
 import { originAllowed, setCorsHeaders } from './cors';

@@ -4,8 +4,8 @@ import { listen, type RunningServer } from '@sightline/http';
 import { createKafka, createProducer, ensureTopics, standardTopicSpecs, type DurableProducer } from '@sightline/kafka';
 import { createLogger } from '@sightline/telemetry';
 import { testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
+import { createTokenBuckets } from '@sightline/rate-limit';
 import { createApp } from '../app';
-import { createRateLimiter } from '../handlers/rate-limit.handler';
 import { trustedProxyList } from '../handlers/request-facts.handler';
 import { createProjectDirectory, type ProjectDirectory } from '../projects/project-directory';
 import { createRawEventPublisher } from '../publisher/raw-event.publisher';
@@ -70,7 +70,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const app = createApp({
     projects,
     publisher,
-    limiter: createRateLimiter(),
+    limiter: createTokenBuckets(),
     logger,
     tracker: createTrackerSource(options.trackerPath ?? `/nonexistent/${namespace}/tracker.js`),
     maxBatchBytes: 512000,

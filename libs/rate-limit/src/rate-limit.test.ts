@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { createLeasedRateLimiter, createRateLimiter, type RateLimit } from './rate-limit.handler';
+import { createFixedRateLimiter, createLeasedRateLimiter, createTokenBuckets, type RateLimit } from './index';
 
 describe('token bucket per write key', () => {
   it('allows the burst, then refills at the rate and says when to retry', () => {
     let now = 0;
-    const limiter = createRateLimiter(() => now);
+    const limiter = createTokenBuckets({ now: () => now });
     const limit = { eventsPerSecond: 10, burst: 20 };
     expect(limiter.take('k', 20, limit)).toEqual({ ok: true });
     const refused = limiter.take('k', 5, limit);
@@ -14,7 +14,7 @@ describe('token bucket per write key', () => {
     expect(limiter.take('other', 20, limit)).toEqual({ ok: true });
   });
   it('lets an oversized request pass once full, and charges it in full', () => {
-    const limiter = createRateLimiter(() => 0);
+    const limiter = createTokenBuckets({ now: () => 0 });
     expect(limiter.take('k', 500, { eventsPerSecond: 1, burst: 100 })).toEqual({ ok: true });
     expect(limiter.take('k', 1, { eventsPerSecond: 1, burst: 100 })).toEqual({ ok: false, retryAfterSeconds: 401 });
   });
@@ -23,7 +23,7 @@ describe('token bucket per write key', () => {
 describe('leased token buckets (HTTP workers sharing one bucket per key)', () => {
   /** Workers drawing on one primary bucket; `delay` lets asks overlap. */
   function cluster(workers: number, now: () => number) {
-    const primary = createRateLimiter(now);
+    const primary = createTokenBuckets({ now });
     let asks = 0;
     const ask = async (key: string, min: number, want: number, limit: RateLimit) => {
       asks++;
@@ -70,5 +70,42 @@ describe('leased token buckets (HTTP workers sharing one bucket per key)', () =>
     const { limiters, asks } = cluster(2, () => 0);
     for (let i = 0; i < 1000; i++) expect(await limiters[i % 2]!.take('k', 1, { eventsPerSecond: 100_000, burst: 200_000 })).toEqual({ ok: true });
     expect(asks()).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('one fixed limit per key (the gateway: requests per key or member, login attempts per email or IP)', () => {
+  it('admits the burst, refills at the rate, and says when the next token comes', () => {
+    let now = 0;
+    const limiter = createFixedRateLimiter(2, 3, { now: () => now });
+    expect([limiter.take('m'), limiter.take('m'), limiter.take('m')]).toEqual([0, 0, 0]);
+    expect(limiter.take('m')).toBe(0.5);
+    expect(limiter.take('other')).toBe(0);
+    now = 500;
+    expect(limiter.take('m')).toBe(0);
+    expect(limiter.take('m')).toBe(0.5);
+  });
+
+  it('wait tells without spending, and without tracking a key it has not seen', () => {
+    let now = 0;
+    const limiter = createFixedRateLimiter(1, 2, { now: () => now, maxKeys: 1 });
+    limiter.take('a');
+    expect(limiter.wait('a')).toBe(0);
+    limiter.take('a');
+    expect(limiter.wait('a')).toBe(1);
+    expect(limiter.wait('a')).toBe(1);
+    expect(limiter.wait('new')).toBe(0);
+    // 'new' was only looked at, so 'a' is still the one key tracked and still empty.
+    expect(limiter.take('a')).toBe(1);
+    now = 1000;
+    expect(limiter.take('a')).toBe(0);
+  });
+
+  it('forgets the oldest key once maxKeys are tracked, so a flood of new keys cannot grow memory', () => {
+    const limiter = createFixedRateLimiter(1, 1, { now: () => 0, maxKeys: 2 });
+    expect([limiter.take('a'), limiter.take('b')]).toEqual([0, 0]);
+    expect(limiter.take('a')).toBe(1);
+    expect(limiter.take('c')).toBe(0); // 'a' is forgotten: a new, full bucket
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('c')).toBe(1);
   });
 });
