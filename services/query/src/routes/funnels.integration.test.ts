@@ -83,9 +83,12 @@ async function matchesReference(raw: Drawn[], g: Shape, candidates: number[] | u
   }
   const traits = (await runFunnel(deps, projectId, { from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), steps: f.steps, windowSeconds: f.windowSeconds, order: f.order, candidateVisitorIndexes: candidates, breakdown: { type: 'trait', key: 'tier', limit: 50 } })) as typeof result;
   expect(new Map(traits.breakdown.map((b) => [b.value, b.steps.map((s) => s.count)]))).toEqual(byTier);
-  // Without breakdown or visitor list the funnel keeps no per-person outcomes: same steps.
-  const plain = (await runFunnel(deps, projectId, { from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), steps: f.steps, windowSeconds: f.windowSeconds, order: f.order, candidateVisitorIndexes: candidates })) as typeof result;
-  expect(plain.steps.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
+  // Without breakdown or visitor list the funnel keeps no per-person outcomes: same steps; and
+  // the same when candidates are applied while matching instead of in the read.
+  for (const sqlCandidatesMax of [undefined, 0]) {
+    const plain = (await runFunnel({ ...deps, sqlCandidatesMax }, projectId, { from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString(), steps: f.steps, windowSeconds: f.windowSeconds, order: f.order, candidateVisitorIndexes: candidates })) as typeof result;
+    expect(plain.steps.map((s) => ({ count: s.count, median: s.medianSecondsToConvert, p90: s.p90SecondsToConvert }))).toEqual(ref.steps);
+  }
 }
 
 describe('funnels through Postgres against the brute-force reference', () => {
@@ -144,5 +147,26 @@ describe('funnels through Postgres against the brute-force reference', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('count a merged person from a merged index in the candidates, in the read or while matching, and break it down by its latest traits', async () => {
+    const store = createEventStore(pool, createPartitionStore(pool));
+    const projectId = `fp-merge${run++}`;
+    const at = (m: number) => new Date(T0 + m * 60_000).toISOString();
+    // v-7 views a page as free, is merged into v-1, who then signs up as pro; v-2 only views.
+    await store.insertBatch([
+      enrichedEvent({ projectId, messageId: 'p7', visitorIndex: 7, name: 'a', timestamp: at(0), traits: { plan: 'free' } }),
+      enrichedEvent({ projectId, messageId: 'p2', visitorIndex: 2, name: 'a', timestamp: at(1), traits: { plan: 'team' } }),
+    ]);
+    await store.insertBatch([enrichedEvent({ projectId, messageId: 's1', visitorIndex: 1, mergedVisitorIndexes: [7], name: 'b', timestamp: at(2), traits: { plan: 'pro' } })]);
+    const body = { from: at(0), to: at(10), steps: [{ event: 'a' }, { event: 'b' }], windowSeconds: 3600, order: 'sequential' as const, breakdown: { type: 'trait' as const, key: 'plan', limit: 10 } };
+    for (const sqlCandidatesMax of [undefined, 0]) {
+      const deps = { pool, visitors: createVisitorStore(pool), shards: 2, sqlCandidatesMax };
+      const only7 = (await runFunnel(deps, projectId, { ...body, candidateVisitorIndexes: [7] })) as { steps: Array<{ count: number }>; breakdown: Array<{ value: string; steps: Array<{ count: number }> }> };
+      expect(only7.steps.map((s) => s.count)).toEqual([1, 1]);
+      expect(only7.breakdown.map((b) => [b.value, b.steps.map((s) => s.count)])).toEqual([['pro', [1, 1]]]);
+      const all = (await runFunnel(deps, projectId, body)) as typeof only7;
+      expect(all.breakdown.map((b) => [b.value, b.steps.map((s) => s.count)])).toEqual([['pro', [1, 1]], ['team', [1, 0]]]);
+    }
   });
 });

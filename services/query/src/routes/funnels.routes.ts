@@ -21,7 +21,12 @@ export interface FunnelDeps {
   visitors: VisitorStore;
   /** Concurrent queries per funnel (time range split in slices). */
   shards: number;
+  /** Longer candidate lists are applied while matching (default SQL_CANDIDATES_MAX). */
+  sqlCandidatesMax?: number;
 }
+
+/** Candidate lists longer than this are applied while matching, not in the SQL read (bench/peers/funnels.ts). */
+export const SQL_CANDIDATES_MAX = 10_000;
 
 /** Runs one funnel: fetch step events, evaluate each person, summarise. */
 export async function runFunnel(deps: FunnelDeps, projectId: string, body: FunnelBody) {
@@ -33,7 +38,10 @@ export async function runFunnel(deps: FunnelDeps, projectId: string, body: Funne
   // whole person it belongs to is a candidate then.
   const groups = body.candidateVisitorIndexes ? await deps.visitors.groupsOf(projectId, body.candidateVisitorIndexes) : undefined;
   const byProperty = body.breakdown?.type === 'property' ? body.breakdown.key : undefined;
-  const read = { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: groups?.indexes };
+  // A short list restricts the read in Postgres; a long one (a filtered funnel's set) would
+  // cost a hash probe per step event there and save little: the persons are filtered here.
+  const restrict = groups && groups.indexes.length <= (deps.sqlCandidatesMax ?? SQL_CANDIDATES_MAX) ? groups.indexes : undefined;
+  const read = { projectId, steps: body.steps, fromMs, untilMs: toMs + windowMs, propertyKey: byProperty, visitorIndexes: restrict };
   // A trait breakdown's values are every person's latest traits, read beside the step events.
   const traitKey = body.breakdown?.type === 'trait' ? body.breakdown.key : undefined;
   const [parts, traits] = await Promise.all([
