@@ -2,8 +2,8 @@ import type { Request } from 'express';
 import { parse as parseCookie } from 'cookie';
 import { clientIp, HttpError, trustedProxyList } from '@sightline/http';
 import { createFixedRateLimiter } from '@sightline/rate-limit';
-import { hashSecret, secretMatches } from '../handlers/secrets';
-import { createPasswordHasher, dummyHash, needsRehash } from '../handlers/passwords';
+import { hashSecret, secretMatches } from './secrets';
+import { createPasswordHasher, dummyHash, needsRehash } from './passwords';
 import type { AccountStore } from '../stores/accounts.store';
 import type { ProjectStore } from '../stores/projects.store';
 

@@ -1,5 +1,5 @@
 import { uniqueId } from '@sightline/testing';
-import { hashPassword } from '../handlers/passwords';
+import { hashPassword } from './passwords';
 import { createTenant } from '../test-support/fixtures';
 import { apiClient, startTestGateway, type TestGateway } from '../test-support/gateway-harness';
 

@@ -1,5 +1,5 @@
 import { freePort, uniqueId } from '@sightline/testing';
-import { hashSecret } from '../handlers/secrets';
+import { hashSecret } from './secrets';
 import { createTenant, fillPath, type Tenant } from '../test-support/fixtures';
 import { apiClient, startTestGateway, type TestGateway } from '../test-support/gateway-harness';
 

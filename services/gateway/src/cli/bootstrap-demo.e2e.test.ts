@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, testInfra, testNamespace, type TestDatabase } from '@sightline/testing';
-import { hashPassword, verifyPassword } from '../handlers/passwords';
+import { hashPassword, verifyPassword } from '../auth/passwords';
 import { settingsOf } from '../handlers/project-config';
 import { migrationsDir } from '../migrations-dir';
 import { createAccountStore } from '../stores/accounts.store';

@@ -12,9 +12,9 @@ import { createKafka, createProducer, ensureTopics, standardTopicSpecs, topicRet
 import { ensureDatabase, migrate } from '@sightline/migrate';
 import { createLogger } from '@sightline/telemetry';
 import { config as gatewayConfig } from '../config';
-import { hashPassword, verifyPassword } from '../handlers/passwords';
+import { hashPassword, verifyPassword } from '../auth/passwords';
 import { settingsOf } from '../handlers/project-config';
-import { hashSecret } from '../handlers/secrets';
+import { hashSecret } from '../auth/secrets';
 import { createChangePublisher } from '../publishers/change.publisher';
 import { createPrisma } from '../stores/prisma';
 import { buildDeps } from '../wiring';

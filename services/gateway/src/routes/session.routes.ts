@@ -3,7 +3,7 @@ import { parse as parseCookie } from 'cookie';
 import { HttpError } from '@sightline/http';
 import type { MemberPrincipal } from '../auth/access-control';
 import { SESSION_COOKIE } from '../auth/authenticator';
-import { hashSecret, newSessionToken } from '../handlers/secrets';
+import { hashSecret, newSessionToken } from '../auth/secrets';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { accountView, email, password, role } from './schemas';

@@ -1,7 +1,7 @@
 import { HttpError } from '@sightline/http';
-import { newId } from '../handlers/secrets';
+import { newId } from '../auth/secrets';
 import { slugify, withSuffix } from '../handlers/slug';
-import { createTtlCache } from '../handlers/ttl-cache';
+import { createTtlCache } from '../auth/ttl-cache';
 import { isMissingRecord, isUniqueViolation, uniqueTarget, type Db } from './prisma';
 
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;

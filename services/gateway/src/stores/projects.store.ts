@@ -1,8 +1,8 @@
 import { HttpError } from '@sightline/http';
 import type { Prisma } from '../generated/prisma/client';
 import { mergeSettings, toProjectConfig, type ProjectRow, type SettingsPatch } from '../handlers/project-config';
-import { createTtlCache } from '../handlers/ttl-cache';
-import { hashSecret, keyPrefix, newId, newReadKeySecret, newWriteKey } from '../handlers/secrets';
+import { createTtlCache } from '../auth/ttl-cache';
+import { hashSecret, keyPrefix, newId, newReadKeySecret, newWriteKey } from '../auth/secrets';
 import type { ChangePublisher } from '../publishers/change.publisher';
 import { isMissingRecord, isUniqueViolation, type Db, type Tx } from './prisma';
 
