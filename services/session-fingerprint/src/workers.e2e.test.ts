@@ -24,7 +24,7 @@ describe('session-fingerprint in two cluster workers (WORKERS=2)', () => {
       TRANSACTION_TIMEOUT_MS: '10000',
     });
     try {
-      const started = () => new Set([...service.logs().matchAll(/"pid":(\d+)[^\n]*"msg":"session_fingerprint_started"/g)].map((m) => Number(m[1])));
+      const started = () => new Set([...service.logs().matchAll(/"pid":(\d+)[^\n]*"msg":"session_fingerprint_listening"/g)].map((m) => Number(m[1])));
       await waitFor(() => started().size === 2, { timeoutMs: 60_000, description: 'two workers started' });
       const workers = workerPids(service.pid);
       expect([...started()].sort()).toEqual(workers.sort());
