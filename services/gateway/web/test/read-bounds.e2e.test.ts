@@ -108,6 +108,17 @@ describe('a breakdown read in part is said so in every panel that shows one (Chr
     await screenshots(page, 'overview-truncated');
   });
 
+  it('a chart over the bound (14 days by hour) is refused with what to narrow, and offers no retry that would be refused again', async () => {
+    const first = new Date(day - 13 * DAY).toISOString().slice(0, 10);
+    await page.goto(`${gateway}/p/${t.projectId}/overview?period=custom&from=${first}&to=${date}&interval=hour`);
+    const alert = page.locator('.overview .state-error[role=alert]');
+    await alert.first().waitFor();
+    expect(await alert.first().textContent()).toMatch(/^The figures and the chart: read cost \d+ is over the limit of 1000 .*narrow the range, the interval/);
+    expect(await alert.first().locator('button').count()).toBe(0);
+    // The breakdowns of the same range are within the bound: their exact rows are there beside it.
+    expect(await settle(async () => (await panelRows(page, 'panel-pages'))['/top-a'], 30)).toBe(30);
+  });
+
   it('compare lists the values it could read, and says which it left out', async () => {
     await page.goto(url('compare', '&mode=values&dim=page'));
     const note = page.locator('[data-panel="compare-define"] [data-warning="truncated"]');

@@ -32,12 +32,15 @@ export function ErrorState({ part, resource }: { part: string; resource: Pick<Re
   return (
     <div class="state state-error" role="alert">
       <p>{describe(part, resource.error!)}</p>
-      <p>
-        {seconds !== null && <span>Retrying in {seconds} s. </span>}
-        <button type="button" class="btn btn-small" onClick={() => resource.retry()}>
-          Retry now
-        </button>
-      </p>
+      {/* A 4xx is the request's own fault (a range too costly, a bad filter): asking again changes nothing. */}
+      {!(resource.error!.status >= 400 && resource.error!.status < 500) && (
+        <p>
+          {seconds !== null && <span>Retrying in {seconds} s. </span>}
+          <button type="button" class="btn btn-small" onClick={() => resource.retry()}>
+            Retry now
+          </button>
+        </p>
+      )}
     </div>
   );
 }
