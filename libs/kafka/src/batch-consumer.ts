@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { installAbortedRecordsFix } from './aborted-records';
+import { createPartitionProgress } from './partition-progress';
 import { CommitOutcomeUnknownError, createTransactionalSenders, type BatchSender } from './transactional';
 import { counter, extractTraceContext, withSpan, type Context, type Logger } from '@sightline/telemetry';
 import type { DurableProducer } from './producer';
@@ -174,6 +176,7 @@ export function jsonDecoder<S extends z.ZodType>(schema: S, isPlain?: (value: un
  * batch to the service, send rejects to the DLQ, and only then commit the batch's offset.
  */
 export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchConsumer {
+  installAbortedRecordsFix();
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30000,
@@ -198,6 +201,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
    * committed: it may have committed, and its output must not be produced a second time.
    */
   const uncertain = new Map<string, string>();
+  const progress = createPartitionProgress();
 
   /** The group's committed offset (the next to read) of one partition, null when none. */
   async function committedOffset(topic: string, partition: number): Promise<string | null> {
@@ -320,6 +324,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
         if (committed !== undefined) {
           items = itemsFrom(items, committed);
           rejectsIn = rejectsIn.filter((r) => committed === null || BigInt(r.message.offset) >= BigInt(committed));
+          if (committed !== null) progress.committed(`${batch.topic}:${batch.partition}`, committed);
           if (committed !== null && BigInt(committed) >= BigInt(nextOffset)) {
             if (!payload.isStale()) payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
             lastLoopAt = Date.now();
@@ -343,6 +348,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
           await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] });
           return counts;
         });
+        if (committed) progress.committed(`${batch.topic}:${batch.partition}`, nextOffset);
         if (committed) count(batch.topic, committed, rejects.length);
         if (committed && !payload.isStale()) payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
         lastLoopAt = Date.now();
@@ -388,10 +394,22 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     const { batch } = payload;
     lastLoopAt = Date.now();
     if (batch.messages.length === 0) return;
+    const partition = `${batch.topic}:${batch.partition}`;
+    return progress.exclusive(partition, () => handleFetched(payload, partition));
+  }
+
+  /** One fetched batch, without what this process committed already (partition-progress.ts). */
+  async function handleFetched(payload: EachBatchPayload, partition: string): Promise<void> {
+    const { batch } = payload;
+    const fresh = progress.uncommitted(partition, batch.messages);
+    if (fresh.length === 0) {
+      if (!payload.isStale()) payload.resolveOffset(batch.lastOffset());
+      return;
+    }
     const items: ConsumedItem<T>[] = [];
     const rejects: Reject[] = [];
     let skipped = 0;
-    for (const message of batch.messages) {
+    for (const message of fresh) {
       // A record sent back from the DLQ for another group: this one handled the original.
       if (message.headers && isRedriveForOtherGroup(message.headers, options.groupId)) {
         skipped++;
@@ -428,6 +446,7 @@ export function createBatchConsumer<T>(options: BatchConsumerOptions<T>): BatchC
     const last = batch.lastOffset();
     payload.resolveOffset(last);
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    progress.committed(partition, (BigInt(last) + 1n).toString());
     lastLoopAt = Date.now();
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { installAbortedRecordsFix } from './aborted-records';
 import { fetchTopicOffsets } from './client';
 
 /**
@@ -17,6 +18,7 @@ export async function readToEnd(kafka: Kafka, topic: string, options: { timeoutM
   if (pending.size === 0) return [];
   const highs = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   const groupId = options.groupId ?? `read-to-end-${randomUUID()}`;
+  installAbortedRecordsFix();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   const records = new Map<string, { partition: number; message: KafkaMessage }>();
   await consumer.connect();
