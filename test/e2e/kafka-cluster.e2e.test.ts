@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -12,12 +12,13 @@ import { api, basic, bearer, createProject, startStack, type DemoProject, type S
 // every consumer runs. A client that retries what was not acknowledged (as the Segment SDKs
 // do, same messageIds) loses nothing; unique visitors and the event store count every event
 // once; ingest answers only 2xx or 503 (the seconds of leader election); the killed node
-// rejoins and every partition is back to three in-sync replicas. Run by `make test-cluster`, not
-// `make test`, while it fails (docs/operations.md, "A Kafka cluster").
-// Not yet exact: the aggregator's event totals. Batches the fingerprint re-produces after the
-// failure are in events.enriched twice (even with EXACTLY_ONCE_OUTPUT), and the totals are
-// idempotent per enriched offset, not per messageId: measured 181 for 160 events. The test
-// holds them to "nothing lost" and prints the excess (docs/operations.md, issue #17).
+// rejoins and every partition is back to three in-sync replicas. Part of `make test`, and alone
+// as `make test-cluster`; it starts and wipes its own cluster.
+// Not yet exact: the aggregator's event totals. A few records of the fingerprint's output are
+// still in events.enriched twice after the kill even with EXACTLY_ONCE_OUTPUT (2 of 420 in the
+// last run, 17-32 before the fixes of libs/kafka), and the totals are idempotent per enriched
+// offset, not per messageId. The test holds them to "nothing lost" and prints the excess
+// (docs/operations.md "A Kafka cluster", issue #17).
 const root = join(__dirname, '..', '..');
 const run = promisify(execFile);
 const clusterEnv = { ...process.env, SIGHTLINE_KAFKA_CLUSTER_NAME: 'e2e', SIGHTLINE_KAFKA_CLUSTER_BASE: '28390' };
@@ -53,6 +54,20 @@ describe('a three-node Kafka cluster loses a broker under load', () => {
     }
   }
 
+  /** Which messageIds are in events.raw and events.enriched more than once (read committed), at which partition@offset. */
+  async function duplicates() {
+    const kafka = new Kafka({ clientId: 'kcluster-diag', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const copies = async (topic: string) => {
+      const seen = new Map<string, string[]>();
+      for (const { partition, message } of await readToEnd(kafka, `${stack.namespace}${topic}`, { timeoutMs: 60_000 })) {
+        const id = (JSON.parse(message.value!.toString()) as { messageId?: string }).messageId ?? 'unknown';
+        seen.set(id, [...(seen.get(id) ?? []), `${partition}@${message.offset}`]);
+      }
+      return Object.fromEntries([...seen].filter(([, at]) => at.length > 1).slice(0, 20));
+    };
+    return { raw: await copies('events.raw.v1').catch((e) => String(e)), enriched: await copies('events.enriched.v1').catch((e) => String(e)) };
+  }
+
   /** Steady load for `ms`: a batch of 10 every 50 ms, each new batch after the last one was acknowledged. */
   async function load(ms: number) {
     const until = Date.now() + ms;
@@ -78,6 +93,10 @@ describe('a three-node Kafka cluster loses a broker under load', () => {
   }, 300_000);
 
   afterAll(async () => {
+    // Every service's whole log, for the post-mortem of a failed run (the failure message has only their tails).
+    const logDir = join(root, '.sightline', 'logs', 'kafka-cluster-e2e');
+    mkdirSync(logDir, { recursive: true });
+    for (const svc of Object.values(stack?.services ?? {})) writeFileSync(join(logDir, `${svc.name}.log`), svc.logs());
     await stack?.stop();
     await cluster('stop', '--wipe');
   }, 120_000);
@@ -119,23 +138,14 @@ describe('a three-node Kafka cluster loses a broker under load', () => {
       last = { answer, totals, retried, statuses: Object.fromEntries(statuses) };
       return JSON.stringify(answer) === JSON.stringify(want) && totals >= sent ? answer : null;
     }, { timeoutMs: 120_000, description: `every event counted once (want ${JSON.stringify(want)}; last ${JSON.stringify(last)})` }).catch(async (err: Error) => {
-      // Which messageIds are in a topic more than once, at which partition and offset.
-      const kafka = new Kafka({ clientId: 'kcluster-diag', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-      const copies = async (topic: string) => {
-        const seen = new Map<string, string[]>();
-        for (const { partition, message } of await readToEnd(kafka, `${stack.namespace}${topic}`, { timeoutMs: 60_000 })) {
-          const id = (JSON.parse(message.value!.toString()) as { messageId?: string; event?: { messageId?: string } }).messageId ?? 'unknown';
-          seen.set(id, [...(seen.get(id) ?? []), `${partition}@${message.offset}`]);
-        }
-        return Object.fromEntries([...seen].filter(([, at]) => at.length > 1).slice(0, 20));
-      };
-      const duplicates = { raw: await copies('events.raw.v1').catch((e) => String(e)), enriched: await copies('events.enriched.v1').catch((e) => String(e)) };
       const logs = Object.values(stack.services).map((svc) => `--- ${svc.name}\n${svc.logs().slice(-2500)}`).join('\n');
-      throw new Error(`${err.message}; last ${JSON.stringify(last)}; duplicates ${JSON.stringify(duplicates)}\n${logs}`);
+      throw new Error(`${err.message}; last ${JSON.stringify(last)}; duplicates ${JSON.stringify(await duplicates())}\n${logs}`);
     });
     expect(got).toEqual(want);
     expect(totals).toBeGreaterThanOrEqual(sent);
-    console.log(`kafka cluster: ${sent} events, ${retried} batches retried after a 503; aggregator event totals ${totals} (${totals - sent} over)`);
+    // Where the excess comes from, for whoever makes the totals exact (the services' logs are under .sightline/logs/kafka-cluster-e2e/).
+    const excess = totals > sent ? `; in a topic more than once: ${JSON.stringify(await duplicates())}` : '';
+    console.log(`kafka cluster: ${sent} events, ${retried} batches retried after a 503; aggregator event totals ${totals} (${totals - sent} over)${excess}`);
 
     // The rejoined node is back in sync: every partition of every topic of this stack has three in-sync replicas.
     const kafka = new Kafka({ clientId: 'kcluster-check', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
