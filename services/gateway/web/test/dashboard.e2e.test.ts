@@ -255,6 +255,15 @@ describe('dashboard in Chromium through the real services', () => {
     await page.waitForSelector('[data-first-event="waiting"]');
     expect(await page.textContent('.first-event')).toContain('data-key=');
     await screenshots(page, 'new-project');
+    // The first event, sent as the guide's curl line says (its write key): the guide turns green, on the same page.
+    const writeKey = /-u '([^':]+):'/.exec((await page.textContent('.first-event pre[aria-label="curl"]')) ?? '')?.[1] ?? '';
+    const projectId = /\/p\/([^/]+)\/overview/.exec(page.url())?.[1];
+    const created = await apiClient(gateway)('GET', `/v1/projects/${projectId}`, { basic: t.admin });
+    expect(writeKey).toBe(created.body.project.writeKey);
+    const ingest = apiClient(stack.services.ingest.url);
+    expect((await ingest('POST', '/v1/track', { basic: { email: writeKey, password: '' }, body: { anonymousId: 'first', event: 'Signed Up' } })).status).toBe(200);
+    await page.waitForSelector('.first-event [data-first-event="received"]', { timeout: 60_000 });
+    expect(await page.textContent('.first-event [data-first-event="received"]')).toContain('Events are arriving');
   });
 
   it('an upstream that is down: the panels it feeds say which part is unavailable and recover by themselves', async () => {

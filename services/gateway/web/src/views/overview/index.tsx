@@ -193,13 +193,22 @@ export function OverviewView({ projectId }: { projectId: string }) {
   // Only a range without visitors asks whether the project has any event at all (one more request).
   const [empty, setEmpty] = useState(false);
   const hasEvents = useHasEvents(projectId, !!project && empty);
+  // Once the guide is shown it stays, and turns green when the first event arrives; the panels then read again.
+  const [guided, setGuided] = useState(false);
+  const [epoch, setEpoch] = useState(0);
+  useEffect(() => {
+    if (hasEvents === false) setGuided(true);
+    else if (hasEvents && guided) setEpoch((n) => n + 1);
+  }, [hasEvents]);
+  useEffect(() => setGuided(false), [projectId]);
+  const showGuide = (guided || (empty && hasEvents === false)) && project;
   return (
     <div class="overview">
       <h1 class="visually-hidden">Overview of {project?.name ?? projectId}</h1>
       <Realtime projectId={projectId} />
-      {empty && hasEvents === false && project && <FirstEventGuide project={project} />}
-      <Summary projectId={projectId} filter={filter} onEmpty={setEmpty} />
-      <div class="grid">
+      {showGuide && <FirstEventGuide project={project} has={hasEvents} />}
+      <Summary key={`summary-${epoch}`} projectId={projectId} filter={filter} onEmpty={setEmpty} />
+      <div class="grid" key={`grid-${epoch}`}>
         {GROUPS.map((g) => (
           <BreakdownPanel key={g.id} projectId={projectId} group={g} filter={filter} />
         ))}

@@ -103,7 +103,7 @@ export function FirstEventGuide({ project, has }: { project: Project; has?: bool
   return (
     <section class="panel first-event" aria-labelledby="first-event-title">
       <h2 id="first-event-title">Send your first event</h2>
-      <WaitingBadge has={has ?? false} />
+      <WaitingBadge has={has} />
       <p>Pick one; this page turns green when the first event arrives.</p>
       <Snippets project={project} />
     </section>
