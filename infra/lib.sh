@@ -257,7 +257,8 @@ SL_KAFKA_CONTROLLER_PORT=${SIGHTLINE_KAFKA_CONTROLLER_PORT:-9093}
 SL_KAFKA_BOOTSTRAP=127.0.0.1:$SL_KAFKA_PORT
 # SASL/SCRAM credentials of the broker's principals (docs/security.md "Kafka credentials and
 # ACLs"): <principal>.env (KAFKA_SASL_MECHANISM/USERNAME/PASSWORD) per principal, admin.properties
-# for the Java tools. Generated on the first start, mode 600 in a mode-700 directory.
+# (PLAIN) and admin-scram.properties for the Java tools. Generated on the first start, mode 600
+# in a mode-700 directory.
 SL_KAFKA_CREDS="$SL_HOME/kafka-credentials"
 SL_KAFKA_MECHANISM=SCRAM-SHA-512
 # The super user (topic creation, ACLs, the CLI, tests) and one principal per service.
@@ -352,14 +353,30 @@ sl_kafka_credentials() {
       "$SL_KAFKA_MECHANISM" "$p" "$(sl_kafka_password)" >"$SL_KAFKA_CREDS/$p.env.tmp")
     mv "$SL_KAFKA_CREDS/$p.env.tmp" "$SL_KAFKA_CREDS/$p.env"
   done
-  (umask 077 && sl_kafka_client_properties admin >"$SL_KAFKA_CREDS/admin.properties.tmp")
+  (umask 077 && sl_kafka_client_properties admin plain >"$SL_KAFKA_CREDS/admin.properties.tmp" &&
+    sl_kafka_client_properties admin >"$SL_KAFKA_CREDS/admin-scram.properties.tmp")
   mv "$SL_KAFKA_CREDS/admin.properties.tmp" "$SL_KAFKA_CREDS/admin.properties"
+  mv "$SL_KAFKA_CREDS/admin-scram.properties.tmp" "$SL_KAFKA_CREDS/admin-scram.properties"
 }
 
-# Java client properties of a principal (SASL_PLAINTEXT, SCRAM) on stdout.
-sl_kafka_client_properties() { # principal
-  printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=%s\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";\nrequest.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' \
-    "$SL_KAFKA_MECHANISM" "$(sl_kafka_cred "$1" KAFKA_SASL_USERNAME)" "$(sl_kafka_cred "$1" KAFKA_SASL_PASSWORD)"
+# Java client properties of a principal (SASL_PLAINTEXT) on stdout: SCRAM, or with `plain` the
+# admin's static PLAIN login (what the scripts use: it works before any SCRAM user exists).
+sl_kafka_client_properties() { # principal [plain]
+  local user pass
+  user=$(sl_kafka_cred "$1" KAFKA_SASL_USERNAME)
+  pass=$(sl_kafka_cred "$1" KAFKA_SASL_PASSWORD)
+  if [[ "${2:-}" == plain ]]; then
+    printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="%s" password="%s";\n' "$user" "$pass"
+  else
+    printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=%s\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";\n' "$SL_KAFKA_MECHANISM" "$user" "$pass"
+  fi
+  printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n'
+}
+
+# True when a SCRAM user logs in (the admin's SCRAM login lists the topics).
+sl_kafka_scram_ok() {
+  SL_TOOL_TIMEOUT=40 sl_kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$SL_KAFKA_BOOTSTRAP" \
+    --command-config "$SL_KAFKA_CREDS/admin-scram.properties" --list >/dev/null 2>&1
 }
 
 # Healthy = our broker process is alive, 9092 accepts connections and a metadata request

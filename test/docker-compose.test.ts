@@ -38,7 +38,7 @@ function loadConfig(service: string): { schema: z.ZodObject; variables: string[]
 
 describe('docker-compose.yml agrees with the service config schemas', () => {
   it('describes every service and the three infrastructure parts', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...serviceNames, 'kafka', 'postgres', 'redis'].sort());
+    expect(Object.keys(compose.services).sort()).toEqual([...serviceNames, 'kafka', 'kafka-init', 'postgres', 'redis'].sort());
   });
 
   it.each(serviceNames)('%s: build argument, variables, required variables and port', (service) => {
@@ -89,6 +89,24 @@ describe('docker-compose.yml exposure model (docs/operations.md)', () => {
       const parsed = loadConfig(service).schema.parse({ ...interpolated(env), NODE_ENV: 'production' }) as { NODE_ENV: string; ERASURE_ID_SECRET?: string };
       expect(erasureIdSecret(parsed)).toBe(exampleEnv.ERASURE_ID_SECRET);
       expect(() => erasureIdSecret({ ...parsed, ERASURE_ID_SECRET: undefined })).toThrow(/ERASURE_ID_SECRET/);
+    }
+  });
+
+  it('issue #18: Kafka authenticates and authorises; each service connects as its own principal, which kafka-init makes with the password the service gets', () => {
+    const broker = compose.services.kafka!.environment!;
+    expect(broker.KAFKA_LISTENERS).not.toMatch(/(^|,)PLAINTEXT:/);
+    expect(broker.KAFKA_AUTHORIZER_CLASS_NAME).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(broker.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
+    expect(broker.KAFKA_SUPER_USERS).toBe('User:admin');
+    const init = compose.services['kafka-init']!.environment!;
+    expect(interpolate(init.ADMIN_PASSWORD!)).toBe(exampleEnv.KAFKA_ADMIN_PASSWORD);
+    expect(interpolate(broker.KAFKA_LISTENER_NAME_SASL__PLAINTEXT_PLAIN_SASL_JAAS_CONFIG!)).toContain(`user_admin="${exampleEnv.KAFKA_ADMIN_PASSWORD}"`);
+    for (const service of serviceNames) {
+      const env = compose.services[service]!.environment!;
+      const variable = `KAFKA_${service.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+      expect({ service, user: env.KAFKA_SASL_USERNAME, mechanism: env.KAFKA_SASL_MECHANISM }).toEqual({ service, user: service, mechanism: 'SCRAM-SHA-512' });
+      expect({ service, password: env.KAFKA_SASL_PASSWORD }).toEqual({ service, password: expect.stringMatching(new RegExp(`^\\$\\{${variable}:\\?.+\\}$`)) });
+      expect(interpolate(init[`${service.toUpperCase().replace(/-/g, '_')}_PASSWORD`]!)).toBe(exampleEnv[variable]);
     }
   });
 
