@@ -54,14 +54,16 @@ describe('a three-node Kafka cluster loses a broker under load', () => {
     }
   }
 
-  /** Which messageIds are in events.raw and events.enriched more than once (read committed), at which partition@offset. */
+  /** Which messageIds are in events.raw and events.enriched more than once (read committed), at which partition@offset, by which producer. */
   async function duplicates() {
     const kafka = new Kafka({ clientId: 'kcluster-diag', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
     const copies = async (topic: string) => {
       const seen = new Map<string, string[]>();
       for (const { partition, message } of await readToEnd(kafka, `${stack.namespace}${topic}`, { timeoutMs: 60_000 })) {
         const id = (JSON.parse(message.value!.toString()) as { messageId?: string }).messageId ?? 'unknown';
-        seen.set(id, [...(seen.get(id) ?? []), `${partition}@${message.offset}`]);
+        // kafkajs keeps the record batch's producer on each message: which transactional slot and epoch wrote each copy.
+        const batch = (message as { batchContext?: { producerId: string; producerEpoch: number; inTransaction: boolean } }).batchContext;
+        seen.set(id, [...(seen.get(id) ?? []), `${partition}@${message.offset}${batch ? ` p${batch.producerId}e${batch.producerEpoch}${batch.inTransaction ? 'tx' : ''}` : ''}`]);
       }
       return Object.fromEntries([...seen].filter(([, at]) => at.length > 1).slice(0, 20));
     };
