@@ -1,5 +1,5 @@
 // Throughput of session-fingerprint against a pass-through consumer, on the same data.
-//   node scripts/run-ts.mjs bench/fingerprint/run.ts [--events N] [--visitors M] [--quick]
+//   node scripts/run-ts.mjs bench/fingerprint/run.ts [--events N] [--visitors M] [--quick] [--before REV]
 // Pre-fills events.raw of a fresh namespace with N events from M visitors (identify, alias and
 // cookieless traffic mixed in), then, one after the other:
 //  1. pass-through: the same libs/kafka batch consumer, the service's decode (JSON, then the
@@ -10,14 +10,21 @@
 //     identity store in a fresh database, to events.enriched.
 // Rates are measured from the first output record (or the last process's join, if later) to the
 // last, so group joins and the first rebalance are excluded.
+// Per service run it prints the time spent inside a section that excludes the project's other
+// batches, per event (issue #17: at most 5 µs, a per-project ceiling of 200,000 events/s): the
+// counter section (first index taken to COMMIT), or for a build from before 2026-12-03 its load,
+// resolve and save steps (it held the project lock through them).
+// --before REV also builds the service at git revision REV and runs it first on the same
+// pre-filled topic (its own consumer group and database): a before/after ratio from one run of a
+// noisy machine.
 // WORKERS, MAX_BYTES_PER_PARTITION and PARTITIONS_CONSUMED_CONCURRENTLY from the environment
 // tune the service; SERVICE_NODE_ARGS are node flags for it (e.g. --cpu-prof);
 // BENCH_KEEP_DB=1 keeps the identity database for EXPLAIN afterwards.
 import '../instrument';
-import { cpus, freemem, totalmem } from 'node:os';
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { parseConfig } from '@sightline/config';
 import { isPlainRawEvent, rawEventKeyOf, rawEventValue, topicNames, type RawEvent } from '@sightline/contracts';
@@ -34,6 +41,7 @@ const quick = cli.quick;
 const EVENTS = arg('events', quick ? 100_000 : 1_000_000);
 const VISITORS = arg('visitors', Math.max(1, Math.round(EVENTS / 10)));
 const PROJECT = 'bench';
+const BEFORE = cli.string('before');
 
 const UAS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -110,19 +118,28 @@ async function groupReady(kafka: Kafka, groupId: string, members: number): Promi
  * and the other waits for the rebalance), to the last.
  */
 async function measure(kafka: Kafka, topic: string, expected: number, groupId: string, members: number): Promise<{ seconds: number; rate: number }> {
+  // Records already there (an earlier build's run into the same topic) are not this run's.
+  const baseline = await recordCount(topic);
   let start: { count: number; at: number } | null = null;
+  let first: { count: number; at: number } | null = null;
   let joined = false;
   let last = { count: -1, at: Date.now() };
   for (;;) {
-    const count = await recordCount(topic);
+    const count = (await recordCount(topic)) - baseline;
     if (count >= expected) break;
     if (!joined) joined = await groupReady(kafka, groupId, members);
+    if (!first && count > 0) first = { count, at: Date.now() };
     if (!start && joined && count > 0) start = { count, at: Date.now() };
     if (count !== last.count) last = { count, at: Date.now() };
     else if (Date.now() - last.at > 60_000) throw new Error(`${topic} stalled at ${count} of ${expected} records`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (!start) throw new Error(`${topic}: every record arrived before the group had ${members} members; use more events`);
+  if (!start) {
+    // On a loaded machine the group may never settle (members dropped and rejoining): then the rate runs from the first record, and says so.
+    if (!first) throw new Error(`${topic}: no record arrived`);
+    console.log(`${topic}: the group never stood stable with ${members} members; this rate runs from the first record (joins and rebalances included)`);
+    start = first;
+  }
   const seconds = (Date.now() - start.at) / 1000;
   return { seconds, rate: (expected - start.count) / seconds };
 }
@@ -157,6 +174,78 @@ async function passthroughWorker(ns: string): Promise<void> {
 
 const passthroughTopicOf = (ns: string) => `${ns}bench.passthrough`;
 
+/**
+ * Builds services/session-fingerprint at git revision `rev` (with the libs and scripts of that
+ * revision) in a temporary directory outside the repository (no second copy of the source for
+ * the type check or jest to find); returns the name startService takes (a path from services/).
+ */
+function buildAt(rev: string): string {
+  if (rev.startsWith('-')) throw new Error(`--before takes a git revision, not ${rev}`);
+  const src = mkdtempSync(join(tmpdir(), 'sightline-fingerprint-before-'));
+  process.once('exit', () => rmSync(src, { recursive: true, force: true }));
+  const tar = execFileSync('git', ['-C', repoRoot, 'archive', rev, 'services/session-fingerprint', 'libs', 'scripts', 'tsconfig.base.json', 'tsconfig.json', 'package.json'], { maxBuffer: 256 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', src], { input: tar });
+  // The build script runs the tools of <its root>/node_modules, and bundles OpenTelemetry from libs/telemetry's.
+  symlinkSync(join(repoRoot, 'node_modules'), join(src, 'node_modules'));
+  symlinkSync(join(repoRoot, 'libs', 'telemetry', 'node_modules'), join(src, 'libs', 'telemetry', 'node_modules'));
+  execFileSync(process.execPath, [join(src, 'scripts', 'build.mjs'), 'session-fingerprint'], { cwd: src, stdio: 'inherit' });
+  return relative(join(repoRoot, 'services'), join(src, 'services', 'session-fingerprint'));
+}
+
+interface ServiceRun {
+  rate: { seconds: number; rate: number };
+  steps: string[];
+  batches: string | undefined;
+  exclusiveSeconds: number;
+  exclusiveWhat: string;
+  events: number;
+  retries: number;
+}
+
+/** Runs one build of the service over the pre-filled topic in a fresh database and consumer group; one worker's metrics. */
+async function runService(kafka: Kafka, ns: string, name: string, settings: Record<string, string>, workers: number): Promise<ServiceRun> {
+  const topics = topicNames(ns);
+  const db = await createTestDatabase('benchfp');
+  const groupId = `${ns}session-fingerprint-${Date.now()}`;
+  const serviceRun = measure(kafka, topics.eventsEnriched, EVENTS, groupId, workers);
+  const service = await startService(
+    name,
+    {
+      ...settings, NODE_ENV: 'production', DATABASE_URL: db.url, TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn', CONSUMER_GROUP_ID: groupId,
+      // Production refuses to start without the erased-id key (docs/identity.md, "Erasure").
+      ERASURE_ID_SECRET: 'bench-only erasure id secret, 32+ chars',
+      // The OpenTelemetry packages are installed under libs/telemetry (see the services' e2e tests).
+      NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
+    },
+    { nodeArgs: process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
+  );
+  try {
+    const rate = await serviceRun;
+    // One worker's figures when there are several (each has its own registry).
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const stepSum = (step: string) => Number(new RegExp(`^sightline_identity_batch_seconds_sum\\{[^}]*step="${step}"[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const steps = [...metrics.matchAll(/^sightline_identity_batch_seconds_sum\{[^}]*step="([a-z_]+)"[^}]*\} (\S+)$/gm)].map((m) => `${m[1]} ${Number(m[2]).toFixed(1)} s`);
+    const events = [...metrics.matchAll(/^sightline_identity_events_total\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    const retries = [...metrics.matchAll(/^sightline_identity_batch_retries_total\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    const counterSection = /step="exclusive"/.test(metrics);
+    const lockless = /step="lock"/.test(metrics);
+    return {
+      rate,
+      steps,
+      batches: /^sightline_identity_batch_seconds_count\{[^}]*step="load"[^}]*\} (\d+)$/m.exec(metrics)?.[1],
+      // A build with the visitor locks and no batch that took the counter has no exclusive section at all.
+      // Before: load, resolve and save ran under the project lock (the wait for it and COMMIT not counted).
+      exclusiveSeconds: counterSection ? stepSum('exclusive') : lockless ? 0 : stepSum('load') + stepSum('resolve') + stepSum('save'),
+      exclusiveWhat: counterSection || lockless ? 'counter taken to COMMIT' : 'load, resolve and save under the project lock',
+      events,
+      retries,
+    };
+  } finally {
+    await service.stop();
+    if (!process.env.BENCH_KEEP_DB) await db.drop();
+  }
+}
+
 async function main() {
   if (!existsSync(join(repoRoot, 'services/session-fingerprint/dist/main.js'))) throw new Error('services/session-fingerprint/dist/main.js is missing: run `npm run build` first');
   const ns = testNamespace('benchfp');
@@ -182,34 +271,18 @@ async function main() {
   const children: ChildProcess[] = Array.from({ length: workers }, () =>
     spawn(process.execPath, [...process.execArgv, process.argv[1]!], { env: { ...process.env, BENCH_PASSTHROUGH_NS: ns }, stdio: 'inherit' }),
   );
-  const pass = await passRun;
-  await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
+  const pass = await passRun.finally(() => Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve).kill('SIGTERM') : resolve(null))))));
   console.log(`pass-through (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(pass.rate)} events/s (${pass.seconds.toFixed(1)} s from the later of the first record and the last join)`);
 
-  const db = await createTestDatabase('benchfp');
-  const serviceRun = measure(kafka, topics.eventsEnriched, EVENTS, `${ns}session-fingerprint`, workers);
-  const service = await startService(
-    'session-fingerprint',
-    {
-      ...settings, NODE_ENV: 'production', DATABASE_URL: db.url, TOPIC_NAMESPACE: ns, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn',
-      // Production refuses to start without the erased-id key (docs/identity.md, "Erasure").
-      ERASURE_ID_SECRET: 'bench-only erasure id secret, 32+ chars',
-      // The OpenTelemetry packages are installed under libs/telemetry (see the services' e2e tests).
-      NODE_PATH: join(repoRoot, 'libs', 'telemetry', 'node_modules'),
-    },
-    { nodeArgs: process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
-  );
-  const enriched = await serviceRun;
-  // One worker's figures when there are several (each has its own registry).
-  const metrics = await (await fetch(`${service.url}/metrics`)).text();
-  await service.stop();
-  const sums = [...metrics.matchAll(/^sightline_identity_batch_seconds_sum\{[^}]*step="([a-z_]+)"[^}]*\} (\S+)$/gm)].map((m) => `${m[1]} ${Number(m[2]).toFixed(1)} s`);
-  const batches = /^sightline_identity_batch_seconds_count\{[^}]*step="load"[^}]*\} (\d+)$/m.exec(metrics)?.[1];
-  console.log(`service time by step over ${batches} batches (summed across concurrent partitions${workers > 1 ? ', one worker of ' + workers : ''}): ${sums.join(', ')}`);
-  console.log(`session-fingerprint (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(enriched.rate)} events/s (${enriched.seconds.toFixed(1)} s, measured alike)`);
-  console.log(`ratio service / pass-through: ${((enriched.rate / pass.rate) * 100).toFixed(0)} %`);
+  const builds = [...(BEFORE ? [{ label: `before (${BEFORE})`, service: buildAt(BEFORE) }] : []), { label: 'now', service: 'session-fingerprint' }];
+  for (const build of builds) {
+    const run = await runService(kafka, ns, build.service, settings, workers);
+    const exclusive = run.exclusiveSeconds / run.events;
+    console.log(`${build.label}: service time by step over ${run.batches} batches (summed across concurrent partitions${workers > 1 ? ', one worker of ' + workers : ''}): ${run.steps.join(', ')}`);
+    console.log(`${build.label}: time inside a project-wide exclusive section: ${(exclusive * 1e6).toFixed(2)} µs per event (${run.exclusiveWhat}; ${run.events} events of one worker) -> per-project ceiling ${Math.round(1 / exclusive)} events/s (target ≤ 5 µs, ≥ 200,000 events/s)${run.retries ? `; identity transactions run again: ${run.retries}` : ''}`);
+    console.log(`${build.label}: session-fingerprint (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(run.rate.rate)} events/s (${run.rate.seconds.toFixed(1)} s, measured alike); ratio service / pass-through: ${((run.rate.rate / pass.rate) * 100).toFixed(0)} % (target ≥ 50 %)`);
+  }
   console.log(`machine: nproc=${cpus().length}, cpu=${cpus()[0]?.model}, memory=${(totalmem() / 2 ** 30).toFixed(1)} GiB (free ${(freemem() / 2 ** 30).toFixed(1)}), load=${execSync('cat /proc/loadavg').toString().trim()}`);
-  if (!process.env.BENCH_KEEP_DB) await db.drop();
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [...Object.values(topics), passthroughTopic] }).catch(() => undefined);
