@@ -398,7 +398,11 @@ sl_kafka_answers() {
     printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' >"$props"
   fi
   SL_TOOL_TIMEOUT=40 sl_kafka_tool org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "$SL_KAFKA_BOOTSTRAP" --command-config "$props" --list >/dev/null 2>&1
+    --bootstrap-server "$SL_KAFKA_BOOTSTRAP" --command-config "$props" --list >/dev/null 2>&1 && return 0
+  # a broker started by an earlier version of infra/kafka/start takes the admin over SCRAM only
+  [[ -f "$SL_KAFKA_CREDS/admin-scram.properties" ]] || return 1
+  SL_TOOL_TIMEOUT=40 sl_kafka_tool org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$SL_KAFKA_BOOTSTRAP" --command-config "$SL_KAFKA_CREDS/admin-scram.properties" --list >/dev/null 2>&1
 }
 
 # The runtime tree (.sightline) of the checkout whose broker listens on the client port, when

@@ -14,7 +14,7 @@ import { kafkaCredentialsDir, repoRoot, testInfra, testKafka, testNamespace, uni
 // behind the tools' names, for users and a namespace of this test's own, then compared ACL by ACL.
 jest.setTimeout(400_000);
 
-const adminProperties = join(kafkaCredentialsDir(), 'admin.properties');
+const adminProperties = join(kafkaCredentialsDir(), 'admin-scram.properties');
 const key = (a: AclEntry) => [a.principal, a.resourceType, a.resourcePatternType, a.resourceName, a.operation, a.permissionType].join(' ');
 
 function run(file: string, env: Record<string, string>): Promise<string> {
