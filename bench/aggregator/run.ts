@@ -27,7 +27,7 @@ import { enrichedEvent } from '../../services/bitmap-aggregator/test/events';
 import { createBitmapReader } from '../../services/bitmap-aggregator/src/stores/bitmap-reader.store';
 import { createBitmapWriter, type PositionedEvent } from '../../services/bitmap-aggregator/src/stores/bitmap-writer.store';
 import { bitmapScripts } from '../../services/bitmap-aggregator/src/stores/redis-client.store';
-import type { ProjectSettings } from '../../services/bitmap-aggregator/src/handlers/range.handler';
+import type { ProjectSettings } from '../../services/bitmap-aggregator/src/domain/range.handler';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']));
 const VISITORS = args.full ? 1_000_000 : Number(args.visitors ?? 100_000);

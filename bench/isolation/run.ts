@@ -19,7 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { deleteKeys, testInfra, uniqueId } from '@sightline/testing';
 import { enrichedEvent } from '../../services/bitmap-aggregator/test/events';
-import { defaultSettings } from '../../services/bitmap-aggregator/src/handlers/range.handler';
+import { defaultSettings } from '../../services/bitmap-aggregator/src/domain/range.handler';
 import { createBitmapReader, DEFAULT_READ_LIMITS, ReadCostError, type ReadLimits } from '../../services/bitmap-aggregator/src/stores/bitmap-reader.store';
 import { createBitmapWriter } from '../../services/bitmap-aggregator/src/stores/bitmap-writer.store';
 import { bitmapScripts, createRedisClient } from '../../services/bitmap-aggregator/src/stores/redis-client.store';

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { errorHandler, healthRouter, notFoundHandler, type ReadinessCheck } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
-import type { ProjectSettings } from './handlers/range.handler';
+import type { ProjectSettings } from './domain/range.handler';
 import { countsRouter } from './routes/counts.routes';
 import type { BitmapReader } from './stores/bitmap-reader.store';
 

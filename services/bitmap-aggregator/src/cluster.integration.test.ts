@@ -10,7 +10,7 @@ import { deleteKeys, repoRoot, testInfra, testKafka, testNamespace, testRedis, u
 import { caughtUp, sendEvents, workload } from '../test/harness';
 import { createBitmapAggregator, type Aggregator } from './service';
 import { config } from './config';
-import { defaultSettings } from './handlers/range.handler';
+import { defaultSettings } from './domain/range.handler';
 import { createBitmapReader } from './stores/bitmap-reader.store';
 import { createBitmapWriter } from './stores/bitmap-writer.store';
 import { bitmapScripts, createRedisClient } from './stores/redis-client.store';

@@ -6,7 +6,7 @@ import { createLeasedRateLimiter, createTokenBuckets } from '@sightline/rate-lim
 import type { Logger } from '@sightline/telemetry';
 import { createApp } from './app';
 import type { IngestConfig } from './config';
-import { trustedProxyList } from './handlers/request-facts.handler';
+import { trustedProxyList } from './domain/request-facts.handler';
 import { askPrimary } from './limits/worker-grants';
 import { createProjectDirectory } from './projects/project-directory';
 import { createRawEventPublisher } from './publisher/raw-event.publisher';

@@ -2,9 +2,9 @@ import type { Kafka } from 'kafkajs';
 import { projectConfigValue, type ProjectConfig } from '@sightline/contracts';
 import { createTopicTable } from '@sightline/kafka';
 import type { Logger } from '@sightline/telemetry';
-import { defaultSettings, type ProjectSettings } from '../handlers/range.handler';
-import { isValidTimeZone } from '../handlers/time-buckets.handler';
-import { DEFAULT_VALUE_CAP, MAX_VALUE_CAP, MIN_VALUE_CAP } from '../handlers/value-cap.handler';
+import { defaultSettings, type ProjectSettings } from '../domain/range.handler';
+import { isValidTimeZone } from '../domain/time-buckets.handler';
+import { DEFAULT_VALUE_CAP, MAX_VALUE_CAP, MIN_VALUE_CAP } from '../domain/value-cap.handler';
 
 export interface ProjectSettingsTable {
   start(): Promise<void>;

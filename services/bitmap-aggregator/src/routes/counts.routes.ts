@@ -2,9 +2,9 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { projectId as projectIdSchema } from '@sightline/contracts';
 import { HttpError, validate } from '@sightline/http';
-import { DIMENSION_KINDS, isDimension } from '../handlers/dimensions.handler';
-import { activeExpr, exprLimitError, exprSchema, type Expr } from '../handlers/expression.handler';
-import type { ProjectSettings } from '../handlers/range.handler';
+import { DIMENSION_KINDS, isDimension } from '../domain/dimensions.handler';
+import { activeExpr, exprLimitError, exprSchema, type Expr } from '../domain/expression.handler';
+import type { ProjectSettings } from '../domain/range.handler';
 import { ReadCostError, type BitmapReader } from '../stores/bitmap-reader.store';
 
 const iso = z.iso.datetime({ offset: true }).transform((v) => new Date(v));

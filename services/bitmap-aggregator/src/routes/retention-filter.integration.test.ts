@@ -9,7 +9,7 @@ import { createLogger } from '@sightline/telemetry';
 import { deleteKeys, testInfra, uniqueId } from '@sightline/testing';
 import { enrichedEvent } from '../../test/events';
 import { createApp } from '../app';
-import { defaultSettings } from '../handlers/range.handler';
+import { defaultSettings } from '../domain/range.handler';
 import { createBitmapReader } from '../stores/bitmap-reader.store';
 import { createBitmapWriter } from '../stores/bitmap-writer.store';
 import { bitmapScripts, createRedisClient } from '../stores/redis-client.store';

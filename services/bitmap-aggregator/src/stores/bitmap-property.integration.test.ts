@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { deleteKeys, testInfra, uniqueId } from '@sightline/testing';
 import { enrichedEvent } from '../../test/events';
-import { ACTIVE, dimensionsOf, NEW } from '../handlers/dimensions.handler';
-import { evaluateExpr, type Expr } from '../handlers/expression.handler';
-import type { ProjectSettings } from '../handlers/range.handler';
-import { projectKeys } from '../handlers/keys.handler';
-import { toLocal } from '../handlers/time-buckets.handler';
+import { ACTIVE, dimensionsOf, NEW } from '../domain/dimensions.handler';
+import { evaluateExpr, type Expr } from '../domain/expression.handler';
+import type { ProjectSettings } from '../domain/range.handler';
+import { projectKeys } from '../domain/keys.handler';
+import { toLocal } from '../domain/time-buckets.handler';
 import { createBitmapReader } from './bitmap-reader.store';
 import { createBitmapWriter, type PositionedEvent } from './bitmap-writer.store';
 import { bitmapScripts, createRedisClient } from './redis-client.store';

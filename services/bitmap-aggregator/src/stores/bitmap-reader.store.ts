@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ACTIVE, isDayOnly, NEW } from '../handlers/dimensions.handler';
-import type { Expr } from '../handlers/expression.handler';
-import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
-import { programCost, ProgramBuilder, sliceProgram, stepCost, type Program } from '../handlers/program.handler';
-import { alignRange, coverRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../handlers/range.handler';
-import { ceilTo, floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../handlers/time-buckets.handler';
-import { capKindOf, DEFAULT_VALUE_CAP } from '../handlers/value-cap.handler';
+import { ACTIVE, isDayOnly, NEW } from '../domain/dimensions.handler';
+import type { Expr } from '../domain/expression.handler';
+import { projectKeys, type ProjectKeys } from '../domain/keys.handler';
+import { programCost, ProgramBuilder, sliceProgram, stepCost, type Program } from '../domain/program.handler';
+import { alignRange, coverRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../domain/range.handler';
+import { ceilTo, floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../domain/time-buckets.handler';
+import { capKindOf, DEFAULT_VALUE_CAP } from '../domain/value-cap.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 
 export interface RangeQuery {

@@ -1,10 +1,10 @@
 import { DEVELOPMENT_ERASURE_ID_SECRET } from '@sightline/config';
 import { erasureIdHash, type EnrichedEventParsed, type Erasure } from '@sightline/contracts';
-import { BOT, dimensionsOf, EXIT_OPEN, fineCountOf, NEW, PAGEVIEW } from '../handlers/dimensions.handler';
-import { decodeOpen, exitWrites, planExits, type ExitWrites, type OpenSession, type SessionStep } from '../handlers/exit-pages.handler';
-import { projectKeys, type ProjectKeys } from '../handlers/keys.handler';
-import { emptyPlan, keysOfVisitor, planEvents, splitTouched, type ProjectedEvent, type WritePlan } from '../handlers/projection.handler';
-import type { ProjectSettings } from '../handlers/range.handler';
+import { BOT, dimensionsOf, EXIT_OPEN, fineCountOf, NEW, PAGEVIEW } from '../domain/dimensions.handler';
+import { decodeOpen, exitWrites, planExits, type ExitWrites, type OpenSession, type SessionStep } from '../domain/exit-pages.handler';
+import { projectKeys, type ProjectKeys } from '../domain/keys.handler';
+import { emptyPlan, keysOfVisitor, planEvents, splitTouched, type ProjectedEvent, type WritePlan } from '../domain/projection.handler';
+import type { ProjectSettings } from '../domain/range.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 import { createValueCap } from './value-cap.store';
 

@@ -1,8 +1,8 @@
 import type { EnrichedEventParsed } from '@sightline/contracts';
 import { deleteKeys, testInfra, uniqueId } from '@sightline/testing';
 import { enrichedEvent } from '../../test/events';
-import type { Expr } from '../handlers/expression.handler';
-import { defaultSettings, type ProjectSettings } from '../handlers/range.handler';
+import type { Expr } from '../domain/expression.handler';
+import { defaultSettings, type ProjectSettings } from '../domain/range.handler';
 import { createBitmapReader } from './bitmap-reader.store';
 import { createBitmapWriter, type PositionedEvent } from './bitmap-writer.store';
 import { bitmapScripts, createRedisClient } from './redis-client.store';

@@ -10,7 +10,7 @@ import { createLogger } from '@sightline/telemetry';
 import { deleteKeys, testInfra, uniqueId } from '@sightline/testing';
 import { enrichedEvent } from '../../test/events';
 import { createApp } from '../app';
-import { defaultSettings } from '../handlers/range.handler';
+import { defaultSettings } from '../domain/range.handler';
 import { createBitmapReader, type ReadLimits } from './bitmap-reader.store';
 import { createBitmapWriter } from './bitmap-writer.store';
 import { bitmapScripts, createRedisClient } from './redis-client.store';

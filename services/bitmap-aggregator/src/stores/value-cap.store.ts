@@ -1,6 +1,6 @@
-import type { ProjectKeys } from '../handlers/keys.handler';
-import type { ProjectSettings } from '../handlers/range.handler';
-import { AdmissionCache, admittedExpiry, capKindOf, dayLabeler, DEFAULT_VALUE_CAP, otherOf } from '../handlers/value-cap.handler';
+import type { ProjectKeys } from '../domain/keys.handler';
+import type { ProjectSettings } from '../domain/range.handler';
+import { AdmissionCache, admittedExpiry, capKindOf, dayLabeler, DEFAULT_VALUE_CAP, otherOf } from '../domain/value-cap.handler';
 import type { BitmapScripts } from './redis-client.store';
 
 export interface ValueCap {

@@ -2,9 +2,9 @@ import { HttpError } from '@sightline/http';
 import type { Logger } from '@sightline/telemetry';
 import type { AggregatorClient } from '../clients/aggregator.client';
 import type { FunnelResult, QueryClient } from '../clients/query.client';
-import { checkFilter, toAggregatorExpr, type AggregatorExpr, type FilterExpression } from '../handlers/filter-expression';
-import { bitmapIndexes, entryCandidates, MAX_CANDIDATES, queryFunnelBody, worthSending, type FunnelQuery } from '../handlers/funnel-request';
-import { checkRange } from '../handlers/time-range';
+import { checkFilter, toAggregatorExpr, type AggregatorExpr, type FilterExpression } from '../domain/filter-expression';
+import { bitmapIndexes, entryCandidates, MAX_CANDIDATES, queryFunnelBody, worthSending, type FunnelQuery } from '../domain/funnel-request';
+import { checkRange } from '../domain/time-range';
 
 export interface FunnelAssemblyDeps {
   aggregator: AggregatorClient;

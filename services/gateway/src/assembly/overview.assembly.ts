@@ -1,8 +1,8 @@
 import type { AggregatorClient } from '../clients/aggregator.client';
 import type { QueryClient, SessionMetrics } from '../clients/query.client';
-import type { AggregatorExpr } from '../handlers/filter-expression';
-import { withCallerFields } from '../handlers/read-cost';
-import type { Interval } from '../handlers/time-range';
+import type { AggregatorExpr } from '../domain/filter-expression';
+import { withCallerFields } from '../domain/read-cost';
+import type { Interval } from '../domain/time-range';
 
 export interface OverviewPoint {
   start: string;

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { HttpError } from '@sightline/http';
 import type { FixedRateLimiter } from '@sightline/rate-limit';
-import type { ProjectRow } from '../handlers/project-config';
+import type { ProjectRow } from '../domain/project-config';
 import { roleAtLeast, type AccountStore, type Role } from '../stores/accounts.store';
 import type { ProjectStore } from '../stores/projects.store';
 import type { Access } from '../routes/route';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, testInfra, testNamespace, type TestDatabase } from '@sightline/testing';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { settingsOf } from '../handlers/project-config';
+import { settingsOf } from '../domain/project-config';
 import { migrationsDir } from '../migrations-dir';
 import { createAccountStore } from '../stores/accounts.store';
 import { createPrisma } from '../stores/prisma';

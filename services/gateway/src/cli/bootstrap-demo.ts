@@ -13,7 +13,7 @@ import { ensureDatabase, migrate } from '@sightline/migrate';
 import { createLogger } from '@sightline/telemetry';
 import { config as gatewayConfig } from '../config';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { settingsOf } from '../handlers/project-config';
+import { settingsOf } from '../domain/project-config';
 import { hashSecret } from '../auth/secrets';
 import { createChangePublisher } from '../publishers/change.publisher';
 import { createPrisma } from '../stores/prisma';

@@ -1,4 +1,4 @@
-import type { AggregatorExpr } from '../handlers/filter-expression';
+import type { AggregatorExpr } from '../domain/filter-expression';
 import { createInternalHttp, type QueryValue } from './internal-http';
 
 export interface Series {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
-import { checkFilter, combineFilters, filterExpression, VALUE_LEAVES } from '../handlers/filter-expression';
+import { checkFilter, combineFilters, filterExpression, VALUE_LEAVES } from '../domain/filter-expression';
 import { defaultInterval, overviewSummary } from '../assembly/overview.assembly';
-import { readCostReply, withCallerFields } from '../handlers/read-cost';
-import { checkRange, instant, interval, jsonParam } from '../handlers/time-range';
+import { readCostReply, withCallerFields } from '../domain/read-cost';
+import { checkRange, instant, interval, jsonParam } from '../domain/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { projectParams } from './schemas';

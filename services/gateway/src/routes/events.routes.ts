@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import type { ProjectAccess } from '../auth/access-control';
-import { checkRange, instant } from '../handlers/time-range';
+import { checkRange, instant } from '../domain/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { projectParams } from './schemas';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import { runFunnel } from '../assembly/funnel.assembly';
-import { filterExpression } from '../handlers/filter-expression';
-import { funnelDefinition, funnelFilter, funnelQuery, includeVisitors } from '../handlers/funnel-request';
-import { instant, jsonParam } from '../handlers/time-range';
+import { filterExpression } from '../domain/filter-expression';
+import { funnelDefinition, funnelFilter, funnelQuery, includeVisitors } from '../domain/funnel-request';
+import { instant, jsonParam } from '../domain/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { projectParams } from './schemas';

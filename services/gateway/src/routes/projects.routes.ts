@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import type { ProjectAccess } from '../auth/access-control';
-import { isValidTimeZone, settingsInput, toProjectView } from '../handlers/project-config';
-import { slugify } from '../handlers/slug';
+import { isValidTimeZone, settingsInput, toProjectView } from '../domain/project-config';
+import { slugify } from '../domain/slug';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { accountParams, projectParams, projectView, slug } from './schemas';

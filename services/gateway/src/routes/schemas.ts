@@ -1,7 +1,7 @@
 import { projectId as projectIdSchema } from '@sightline/contracts';
 import { z } from 'zod';
 import { ROLES } from '../stores/accounts.store';
-import { SLUG_PATTERN } from '../handlers/slug';
+import { SLUG_PATTERN } from '../domain/slug';
 
 export const role = z.enum(ROLES);
 export const email = z.string().trim().toLowerCase().pipe(z.email().max(254));

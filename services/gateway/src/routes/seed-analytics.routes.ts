@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import type { ProjectAccess } from '../auth/access-control';
-import { instant } from '../handlers/time-range';
-import { createCursorBook, eyeResult, hourContaining, parseUnixTime } from '../handlers/seed-compat';
+import { instant } from '../domain/time-range';
+import { createCursorBook, eyeResult, hourContaining, parseUnixTime } from '../domain/seed-compat';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 

@@ -3,7 +3,7 @@ import { isStorableText } from '@sightline/contracts';
 import { HttpError } from '@sightline/http';
 import type { MemberPrincipal } from '../auth/access-control';
 import { runFunnel } from '../assembly/funnel.assembly';
-import type { FunnelDefinition } from '../handlers/funnel-request';
+import type { FunnelDefinition } from '../domain/funnel-request';
 import type { Role } from '../stores/accounts.store';
 import type { GatewayDeps } from './deps';
 import { route } from './route';

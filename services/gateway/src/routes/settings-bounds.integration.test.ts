@@ -1,6 +1,6 @@
 import { createTenant, type Tenant } from '../test-support/fixtures';
 import { apiClient, startTestGateway, type TestGateway } from '../test-support/gateway-harness';
-import { SETTING_BOUNDS, toProjectConfig } from '../handlers/project-config';
+import { SETTING_BOUNDS, toProjectConfig } from '../domain/project-config';
 
 /** Issue #16, finding 4: every project setting is bounded to a documented range. */
 describe('project settings bounds (real Postgres and Kafka)', () => {

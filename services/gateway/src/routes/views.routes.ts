@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { HttpError } from '@sightline/http';
 import { createInternalHttp } from '../clients/internal-http';
-import { combineFilters, filterExpression, MAX_DEPTH, MAX_LEAVES, measure, type FilterExpression } from '../handlers/filter-expression';
-import { readCostReply, withCallerFields } from '../handlers/read-cost';
-import { checkRange, instant, jsonParam } from '../handlers/time-range';
+import { combineFilters, filterExpression, MAX_DEPTH, MAX_LEAVES, measure, type FilterExpression } from '../domain/filter-expression';
+import { readCostReply, withCallerFields } from '../domain/read-cost';
+import { checkRange, instant, jsonParam } from '../domain/time-range';
 import type { GatewayDeps } from './deps';
 import { route } from './route';
 import { projectParams } from './schemas';

@@ -1,6 +1,6 @@
 import { HttpError } from '@sightline/http';
 import { newId } from '../auth/secrets';
-import { slugify, withSuffix } from '../handlers/slug';
+import { slugify, withSuffix } from '../domain/slug';
 import { createTtlCache } from '../auth/ttl-cache';
 import { isMissingRecord, isUniqueViolation, uniqueTarget, type Db } from './prisma';
 

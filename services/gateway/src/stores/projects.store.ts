@@ -1,6 +1,6 @@
 import { HttpError } from '@sightline/http';
 import type { Prisma } from '../generated/prisma/client';
-import { mergeSettings, toProjectConfig, type ProjectRow, type SettingsPatch } from '../handlers/project-config';
+import { mergeSettings, toProjectConfig, type ProjectRow, type SettingsPatch } from '../domain/project-config';
 import { createTtlCache } from '../auth/ttl-cache';
 import { hashSecret, keyPrefix, newId, newReadKeySecret, newWriteKey } from '../auth/secrets';
 import type { ChangePublisher } from '../publishers/change.publisher';

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { HttpError } from '@sightline/http';
-import { fromFizzStat, isFizzStatMessage } from '../handlers/fizzstat.handler';
-import { pixelMessage } from '../handlers/pixel.handler';
+import { fromFizzStat, isFizzStatMessage } from '../domain/fizzstat.handler';
+import { pixelMessage } from '../domain/pixel.handler';
 import { exposeErrorsToBrowsers, preflightHeaders, originAllowed } from './cors';
 import { convertAll, isObject, jsonBody, publishEvents, resolveByKey, singleOrThrow, throwIfNoneAccepted, writeKeyOf, type IntakeDeps } from './intake';
 import type { TrackerSource } from './tracker-source';

@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ProjectConfig } from '@sightline/contracts';
 import { HttpError, requestContextOf, validate } from '@sightline/http';
-import { decodeBase64Json, fromTheEye, fromUserAnalytics, hiiTrackEvent, hiiTrackProperties, jsonpCallback, parseHiiTrackBatch, theEyeEvent, userAnalyticsQuery } from '../handlers/seed-messages.handler';
+import { decodeBase64Json, fromTheEye, fromUserAnalytics, hiiTrackEvent, hiiTrackProperties, jsonpCallback, parseHiiTrackBatch, theEyeEvent, userAnalyticsQuery } from '../domain/seed-messages.handler';
 import { admitProject, convertAll, jsonBody, publishEvents, resolveByKey, singleOrThrow, throwIfNoneAccepted, writeKeyOf, type IntakeDeps, type Resolved } from './intake';
 
 const VISITOR_COOKIE = 'v';

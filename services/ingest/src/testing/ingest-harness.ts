@@ -6,7 +6,7 @@ import { createLogger } from '@sightline/telemetry';
 import { testInfra, testNamespace, uniqueId, waitFor } from '@sightline/testing';
 import { createTokenBuckets } from '@sightline/rate-limit';
 import { createApp } from '../app';
-import { trustedProxyList } from '../handlers/request-facts.handler';
+import { trustedProxyList } from '../domain/request-facts.handler';
 import { createProjectDirectory, type ProjectDirectory } from '../projects/project-directory';
 import { createRawEventPublisher } from '../publisher/raw-event.publisher';
 import { createTrackerSource } from '../routes/tracker-source';

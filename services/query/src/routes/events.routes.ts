@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
 import { HttpError, validate } from '@sightline/http';
-import { decodeEventCursor } from '../handlers/cursor.handler';
-import { paginate, presentEvent } from '../handlers/present.handler';
-import { countsQuery, eventLogQuery, propertyFilters } from '../handlers/request.schemas';
+import { decodeEventCursor } from '../domain/cursor.handler';
+import { paginate, presentEvent } from '../domain/present.handler';
+import { countsQuery, eventLogQuery, propertyFilters } from '../domain/request.schemas';
 import type { EventFilter } from '../stores/event-filter';
 import type { EventLogStore } from '../stores/event-log.store';
 import type { VisitorStore } from '../stores/visitor.store';

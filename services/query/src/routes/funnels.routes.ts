@@ -2,10 +2,10 @@ import { Router } from 'express';
 import type { Pool } from 'pg';
 import { validate } from '@sightline/http';
 import { histogram } from '@sightline/telemetry';
-import { decodeIndexCursor, encodeCursor } from '../handlers/cursor.handler';
-import { bestAttempt, breakdownOfTallies, newBestAttempt, newTally, outcomeOf, summaryOf, tally, visitorsAt, type StepTally, type VisitorOutcome } from '../handlers/funnel.handler';
-import { eachPerson, groupByPerson, parsePersonValues, parseStepParts, valueAt } from '../handlers/step-blob.handler';
-import { funnelBody, type FunnelBody } from '../handlers/request.schemas';
+import { decodeIndexCursor, encodeCursor } from '../domain/cursor.handler';
+import { bestAttempt, breakdownOfTallies, newBestAttempt, newTally, outcomeOf, summaryOf, tally, visitorsAt, type StepTally, type VisitorOutcome } from '../domain/funnel.handler';
+import { eachPerson, groupByPerson, parsePersonValues, parseStepParts, valueAt } from '../domain/step-blob.handler';
+import { funnelBody, type FunnelBody } from '../domain/request.schemas';
 import { fetchPersonTraits, fetchStepParts } from '../stores/funnel.store';
 import type { VisitorStore } from '../stores/visitor.store';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { validate } from '@sightline/http';
-import { sessionMetricsBody } from '../handlers/request.schemas';
+import { sessionMetricsBody } from '../domain/request.schemas';
 import type { SessionMetricsStore } from '../stores/session-metrics.store';
 
 export interface SessionMetricsDeps {

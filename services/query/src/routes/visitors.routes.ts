@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { HttpError, validate } from '@sightline/http';
-import { decodeSessionCursor } from '../handlers/cursor.handler';
-import { paginate, presentEvent, presentSession } from '../handlers/present.handler';
-import { profileQuery, sessionsQuery } from '../handlers/request.schemas';
+import { decodeSessionCursor } from '../domain/cursor.handler';
+import { paginate, presentEvent, presentSession } from '../domain/present.handler';
+import { profileQuery, sessionsQuery } from '../domain/request.schemas';
 import type { SessionStore } from '../stores/session.store';
 import type { VisitorStore } from '../stores/visitor.store';
 

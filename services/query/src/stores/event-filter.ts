@@ -1,4 +1,4 @@
-import type { PropertyFilter } from '../handlers/request.schemas';
+import type { PropertyFilter } from '../domain/request.schemas';
 
 /** Builds a parameterised WHERE for the event log and counts; every filter is an indexed column. */
 export class SqlParams {

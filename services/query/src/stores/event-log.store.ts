@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { CONTEXT_FIELDS } from '../handlers/request.schemas';
-import type { EventCursor } from '../handlers/cursor.handler';
+import { CONTEXT_FIELDS } from '../domain/request.schemas';
+import type { EventCursor } from '../domain/cursor.handler';
 import type { EventAttributeColumns } from './event-columns';
 import { SqlParams, whereOf, type EventFilter } from './event-filter';
 

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { StepPart } from '../handlers/step-blob.handler';
+import type { StepPart } from '../domain/step-blob.handler';
 import { SqlParams } from './event-filter';
 
 export interface FunnelFetch {

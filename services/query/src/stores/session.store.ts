@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { EventCursor } from '../handlers/cursor.handler';
+import type { EventCursor } from '../domain/cursor.handler';
 import { EVENT_COLUMNS, type EventRow } from './event-log.store';
 
 export interface SessionRow {

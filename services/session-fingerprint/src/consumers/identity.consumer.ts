@@ -3,12 +3,12 @@ import type { Pool } from 'pg';
 import { enrichedEventKeyOf, erasureValue, isPlainRawEvent, rawEventValue, type Erasure, type ProjectConfig, type RawEvent, type TopicNames } from '@sightline/contracts';
 import { createBatchConsumer, dlq, drop, jsonDecoder, ok, type BatchConsumer, type BatchConsumerOptions, type BatchContext, type BatchSender, type ConsumedItem, type DecodeResult, type DurableProducer, type HandlerResult, type TopicTable } from '@sightline/kafka';
 import { counter, histogram, traceHeadersOf, type Logger } from '@sightline/telemetry';
-import { DUPLICATE_MESSAGE_ID, enrichBatch, toEnriched, type RawSource } from '../handlers/enrich-batch.handler';
-import { saltDayOf } from '../handlers/fingerprint.handler';
-import { aliasIdsOf } from '../handlers/identity.handler';
-import { needsFingerprint, prepareEvent, projectOrDefaults, type PreparedEvent } from '../handlers/prepare.handler';
+import { DUPLICATE_MESSAGE_ID, enrichBatch, toEnriched, type RawSource } from '../domain/enrich-batch.handler';
+import { saltDayOf } from '../domain/fingerprint.handler';
+import { aliasIdsOf } from '../domain/identity.handler';
+import { needsFingerprint, prepareEvent, projectOrDefaults, type PreparedEvent } from '../domain/prepare.handler';
 import { eraseVisitors } from '../stores/erasure.store';
-import { rebase, splitWrites, type ProjectWrites } from '../handlers/index-allocation.handler';
+import { rebase, splitWrites, type ProjectWrites } from '../domain/index-allocation.handler';
 import { allocateIndexes, IdentityConflict, inBatchTransaction, inProjectTransaction, loadBatch, lockVisitors, saveEarly, saveLate, unlockedVisitors, visitorKey } from '../stores/identity.store';
 import type { SaltStore } from '../stores/salt.store';
 

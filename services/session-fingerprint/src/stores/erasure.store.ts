@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { erasureIdHash, type Erasure } from '@sightline/contracts';
-import { anonymousAlias, fingerprintAlias, userAlias } from '../handlers/identity.handler';
+import { anonymousAlias, fingerprintAlias, userAlias } from '../domain/identity.handler';
 
 /** The alias ids a legacy request's plain visitor ids may stand for (records before 2026-12-03). */
 export function aliasCandidates(visitorIds: string[]): string[] {

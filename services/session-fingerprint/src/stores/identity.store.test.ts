@@ -1,4 +1,4 @@
-import { emptyProjectIdentity } from '../handlers/identity.handler';
+import { emptyProjectIdentity } from '../domain/identity.handler';
 import { IdentityConflict, retryReason, unlockedVisitors, visitorKey } from './identity.store';
 
 describe('identity store: which races run a batch again', () => {

@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { erasureIdHash } from '@sightline/contracts';
-import { emptyProjectIdentity, type ProjectIdentity, type VisitorRecord } from '../handlers/identity.handler';
-import { ledgerKey, type LedgerEntry } from '../handlers/enrich-batch.handler';
-import type { ProjectWrites, WriteSet } from '../handlers/index-allocation.handler';
+import { emptyProjectIdentity, type ProjectIdentity, type VisitorRecord } from '../domain/identity.handler';
+import { ledgerKey, type LedgerEntry } from '../domain/enrich-batch.handler';
+import type { ProjectWrites, WriteSet } from '../domain/index-allocation.handler';
 
 export interface BatchKeys {
   /** projectId → alias ids and message ids the batch needs. */

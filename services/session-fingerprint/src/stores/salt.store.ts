@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { saltUsable } from '../handlers/fingerprint.handler';
+import { saltUsable } from '../domain/fingerprint.handler';
 
 export interface SaltStore {
   /** The salts of the given UTC days that are still alive, created on first use. */
