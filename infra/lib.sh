@@ -373,10 +373,67 @@ sl_kafka_client_properties() { # principal [plain]
   printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n'
 }
 
-# True when a SCRAM user logs in (the admin's SCRAM login lists the topics).
-sl_kafka_scram_ok() {
-  SL_TOOL_TIMEOUT=40 sl_kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$SL_KAFKA_BOOTSTRAP" \
+# True when a SCRAM user logs in (the admin's SCRAM login lists the topics); the single broker
+# unless a bootstrap list is given (the cluster of infra/kafka-cluster).
+sl_kafka_scram_ok() { # [bootstrap]
+  SL_TOOL_TIMEOUT=40 sl_kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "${1:-$SL_KAFKA_BOOTSTRAP}" \
     --command-config "$SL_KAFKA_CREDS/admin-scram.properties" --list >/dev/null 2>&1
+}
+
+# The authentication and authorization part of a broker's server.properties (the single broker
+# and each node of the cluster), on stdout: SCRAM for clients on the SASL_PLAINTEXT listener,
+# PLAIN for the admin alone there and on the controller listener, the ACL authorizer.
+sl_kafka_sasl_server_properties() { # admin-password
+  cat <<EOF
+# Authentication: SCRAM for clients (users live in the cluster metadata, added at format time
+# or with kafka-configs); PLAIN for the admin alone (a static user, so the broker itself, these
+# scripts and the controller listener never depend on the SCRAM users: KRaft controllers cannot
+# use SCRAM, they authenticate before the metadata is loaded).
+sasl.enabled.mechanisms=$SL_KAFKA_MECHANISM,PLAIN
+sasl.mechanism.inter.broker.protocol=PLAIN
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$1" user_admin="$1";
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$1" user_admin="$1";
+
+# Authorization: Kafka's own ACLs; nothing is allowed without one; admin may do everything.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin
+EOF
+}
+
+# The --add-scram arguments of kafka-storage format, one a line: every principal with its password.
+sl_kafka_scram_format_args() {
+  local p
+  for p in "${SL_KAFKA_PRINCIPALS[@]}"; do
+    printf '%s\n' --add-scram "$SL_KAFKA_MECHANISM=[name=$p,password=$(sl_kafka_cred "$p" KAFKA_SASL_PASSWORD)]"
+  done
+}
+
+# Create or update SCRAM users with their passwords of the credentials directory, through the
+# admin's PLAIN login, retrying for up to timeout seconds; each is then listed in the users file
+# (the principals a log holds).
+sl_kafka_upsert_users() { # bootstrap users-file log timeout principal...
+  local bootstrap=$1 users=$2 log=$3 deadline=$((SECONDS + $4)) p
+  shift 4
+  for p in "$@"; do
+    until SL_TOOL_TIMEOUT=40 sl_kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$bootstrap" \
+      --command-config "$SL_KAFKA_CREDS/admin.properties" --alter --entity-type users --entity-name "$p" \
+      --add-config "$SL_KAFKA_MECHANISM=[password=$(sl_kafka_cred "$p" KAFKA_SASL_PASSWORD)]" >>"$log" 2>&1; do
+      ((SECONDS < deadline)) || sl_die "could not set the SCRAM user $p (see $log)"
+      sleep 2
+    done
+    grep -qx "$p" "$users" 2>/dev/null || echo "$p" >>"$users"
+  done
+}
+
+# The principals whose SCRAM credentials a log does not hold yet (not in its users file), one a line.
+sl_kafka_missing_users() { # users-file
+  local p
+  for p in "${SL_KAFKA_PRINCIPALS[@]}"; do grep -qx "$p" "$1" 2>/dev/null || echo "$p"; done
+  return 0
 }
 
 # Healthy = our broker process is alive, 9092 accepts connections and a metadata request

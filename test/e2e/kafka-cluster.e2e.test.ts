@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { readToEnd } from '@sightline/kafka';
-import { waitFor } from '@sightline/testing';
+import { kafkaSaslFrom, readToEnd, toKafkajsSasl } from '@sightline/kafka';
+import { kafkaCredentialsEnv, waitFor } from '@sightline/testing';
 import { api, basic, bearer, createProject, startStack, type DemoProject, type Stack } from './stack';
 
 // Issue #17, a real cluster: the whole system on three KRaft nodes (replication 3,
@@ -21,11 +21,20 @@ import { api, basic, bearer, createProject, startStack, type DemoProject, type S
 // (docs/operations.md "A Kafka cluster", issue #17).
 const root = join(__dirname, '..', '..');
 const run = promisify(execFile);
-const clusterEnv = { ...process.env, SIGHTLINE_KAFKA_CLUSTER_NAME: 'e2e', SIGHTLINE_KAFKA_CLUSTER_BASE: '28390' };
+// Name and ports of the test's cluster: e2e on 28391-28393 unless KAFKA_CLUSTER_E2E_NAME / _BASE say otherwise (a second run beside make test's).
+const clusterName = process.env.KAFKA_CLUSTER_E2E_NAME ?? 'e2e';
+const clusterEnv = { ...process.env, SIGHTLINE_KAFKA_CLUSTER_NAME: clusterName, SIGHTLINE_KAFKA_CLUSTER_BASE: process.env.KAFKA_CLUSTER_E2E_BASE ?? '28390' };
 const cluster = (command: 'start' | 'stop', ...args: string[]) =>
   run(join(root, 'infra', 'kafka-cluster', command), args, { env: clusterEnv, timeout: 240_000 });
-const pidOf = (node: number) => Number(readFileSync(join(root, '.sightline', 'run', `kafka-e2e-node${node}.pid`), 'utf8').trim());
+const pidOf = (node: number) => Number(readFileSync(join(root, '.sightline', 'run', `kafka-${clusterName}-node${node}.pid`), 'utf8').trim());
 const HOUR = 3_600_000;
+// The cluster runs SASL/SCRAM with the ACL authorizer, with the principals of .sightline/kafka-credentials
+// (infra/kafka-cluster/start makes them when missing): the services and the test's own clients connect as the admin.
+const adminEnv = () => kafkaCredentialsEnv('admin');
+const clusterKafka = (clientId: string, brokers: string) => {
+  const sasl = kafkaSaslFrom(adminEnv());
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...(sasl ? { sasl: toKafkajsSasl(sasl) } : {}) });
+};
 
 describe('a three-node Kafka cluster loses a broker under load', () => {
   let brokers: string;
@@ -56,7 +65,7 @@ describe('a three-node Kafka cluster loses a broker under load', () => {
 
   /** Which messageIds are in events.raw and events.enriched more than once (read committed), at which partition@offset, by which producer. */
   async function duplicates() {
-    const kafka = new Kafka({ clientId: 'kcluster-diag', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = clusterKafka('kcluster-diag', brokers);
     const copies = async (topic: string) => {
       const seen = new Map<string, string[]>();
       for (const { partition, message } of await readToEnd(kafka, `${stack.namespace}${topic}`, { timeoutMs: 60_000 })) {
@@ -83,7 +92,7 @@ describe('a three-node Kafka cluster loses a broker under load', () => {
   beforeAll(async () => {
     const started = await cluster('start');
     brokers = started.stdout.trim().split('\n').pop()!;
-    const all = { KAFKA_BROKERS: brokers };
+    const all = { KAFKA_BROKERS: brokers, ...adminEnv() };
     // Exactly-once output (docs/identity.md): without it a batch the fingerprint redelivers after
     // the failure is in events.enriched twice, and the aggregator's event totals count it twice.
     stack = await startStack('kcluster', { ingest: all, 'session-fingerprint': { ...all, EXACTLY_ONCE_OUTPUT: 'true' }, 'bitmap-aggregator': all, query: all, gateway: all });
@@ -150,7 +159,7 @@ describe('a three-node Kafka cluster loses a broker under load', () => {
     console.log(`kafka cluster: ${sent} events, ${retried} batches retried after a 503; aggregator event totals ${totals} (${totals - sent} over)${excess}`);
 
     // The rejoined node is back in sync: every partition of every topic of this stack has three in-sync replicas.
-    const kafka = new Kafka({ clientId: 'kcluster-check', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = clusterKafka('kcluster-check', brokers);
     const admin = kafka.admin();
     await admin.connect();
     try {

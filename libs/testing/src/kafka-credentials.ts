@@ -31,14 +31,13 @@ export function kafkaCredentialsEnv(principal: string): Record<string, string> {
 
 /**
  * The admin's settings for this test process: KAFKA_SASL_* of the environment when set, else the
- * generated admin credentials (none for the three-node cluster of `CLUSTER=1`, which has no SASL).
+ * generated admin credentials (the single broker and the three-node cluster of `CLUSTER=1` share them).
  * They are put in process.env, so createKafka and the processes a test starts find them.
  */
 export function testKafkaSaslEnv(): Record<string, string> {
   if (process.env.KAFKA_SASL_USERNAME !== undefined) {
     return Object.fromEntries(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'].flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])));
   }
-  if (process.env.SIGHTLINE_KAFKA === 'cluster') return {};
   const env = kafkaCredentialsEnv('admin');
   Object.assign(process.env, env);
   return env;

@@ -56,7 +56,7 @@ export async function startService(name: string, env: Record<string, string>, op
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', ...(options.nodeArgs ?? []), entry], {
     // The admin's Kafka credentials unless the test gives the service its own (KAFKA_SASL_*) or
-    // other brokers (a cluster of its own, without SASL).
+    // other brokers (a cluster of its own, whose credentials the test gives).
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...(!env.KAFKA_BROKERS || env.KAFKA_BROKERS === testInfra.kafkaBrokers.join(',') ? testInfra.kafkaSaslEnv : {}), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
