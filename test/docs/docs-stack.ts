@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@sightline/testing';
+import { repoRoot, testInfra } from '@sightline/testing';
 import { startStack, type Stack } from '../e2e/stack';
 
 export interface DocsStack {
@@ -32,7 +32,7 @@ export async function startDocsStack(prefix = 'docs'): Promise<DocsStack> {
   const envFile = join(mkdtempSync(join(tmpdir(), 'sightline-docs-')), 'demo.env');
   const { gateway, ingest } = stack.services;
   execFileSync(process.execPath, [join(repoRoot, 'services', 'gateway', 'dist', 'cli', 'bootstrap-demo.js')], {
-    env: { PATH: process.env.PATH ?? '', ...stack.env.gateway, PORT: String(gateway.port), INGEST_URL: ingest.url, DEMO_ENV_FILE: envFile, LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH ?? '', ...testInfra.kafkaSaslEnv, ...stack.env.gateway, PORT: String(gateway.port), INGEST_URL: ingest.url, DEMO_ENV_FILE: envFile, LOG_LEVEL: 'warn' },
     stdio: 'pipe',
   });
   return { stack, envFile, vars: parseEnvFile(readFileSync(envFile, 'utf8')) };
