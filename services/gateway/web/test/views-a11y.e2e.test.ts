@@ -186,7 +186,9 @@ describe('every view: accessible, usable at 360 px, screenshotted (Chromium, rea
     await page.goto(url('overview', `&compare=previous&filters=${encodeURIComponent(JSON.stringify([['page', 'is', '/docs']]))}`));
     await overviewReady(page);
     await check(page, 'overview-filtered');
-    await page.keyboard.press('?');
+    // The header's button opens the sheet here; the `?` key is the keyboard flow's (dashboard.e2e).
+    // After check()'s resizes the key alone once left the sheet closed (a fresh-clone run, cause unknown).
+    await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
     await page.waitForSelector('dialog.help-sheet[open]');
     await check(page, 'help-sheet');
     await page.context().close();
