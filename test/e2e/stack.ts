@@ -21,7 +21,9 @@ export async function startStack(prefix: string, overrides: Partial<Record<Servi
   const databases: TestDatabase[] = await Promise.all(['identity', 'events', 'gateway'].map((name) => createTestDatabase(`${prefix}_${name}`)));
   const [identity, events, gateway] = databases as [TestDatabase, TestDatabase, TestDatabase];
   const ports = { aggregator: await freePort(), query: await freePort() };
-  const common = { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
+  // Warnings and errors only, unless a flake being chased wants more (SIGHTLINE_E2E_LOG_LEVEL=info): a
+  // failed test's service logs are kept (test/setup/environment.js).
+  const common = { TOPIC_NAMESPACE: namespace, KAFKA_BROKERS: testInfra.kafkaBrokers.join(','), LOG_LEVEL: process.env.SIGHTLINE_E2E_LOG_LEVEL ?? 'warn' };
   const env: Record<ServiceName, Record<string, string>> = {
     ingest: { ...common },
     'session-fingerprint': { ...common, DATABASE_URL: identity.url },

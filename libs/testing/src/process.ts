@@ -34,6 +34,22 @@ export interface ServiceProcess {
  */
 const running: Set<ServiceProcess> = ((globalThis as { __sightlineServices?: Set<ServiceProcess> }).__sightlineServices ??= new Set());
 
+/**
+ * Every service process the test file started, running or not, with its output so far and how
+ * it ended. The jest environment writes them to .sightline/logs/ when a test of the file fails
+ * (test/setup/environment.js), so a service that died or froze can be read about afterwards.
+ */
+export interface StartedService {
+  name: string;
+  pid: number;
+  port: number;
+  startedAt: string;
+  output(): string;
+  /** How it exited (null while running). */
+  exit(): { code: number | null; signal: string | null; at: string } | null;
+}
+const started: StartedService[] = ((globalThis as { __sightlineStarted?: StartedService[] }).__sightlineStarted ??= []);
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -62,7 +78,14 @@ export async function startService(name: string, env: Record<string, string>, op
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exit: ReturnType<StartedService['exit']> = null;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = { code, signal, at: new Date().toISOString() };
+      resolve(code);
+    }),
+  );
+  if (child.pid) started.push({ name, pid: child.pid, port, startedAt: new Date().toISOString(), output: () => output, exit: () => exit });
   let dead = false;
   let handle: ServiceProcess | undefined;
   void exited.then(() => {
@@ -77,7 +100,7 @@ export async function startService(name: string, env: Record<string, string>, op
         const res = await fetch(`${url}/readyz`).catch(() => null);
         return res?.status === 200;
       },
-      { timeoutMs: options.readyTimeoutMs ?? 60_000, description: `${name} ready`, intervalMs: 200 },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, description: `${name} ready`, intervalMs: 50 },
     );
   } catch (err) {
     child.kill('SIGKILL');
