@@ -1,5 +1,6 @@
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { injectTraceHeaders } from '@sightline/telemetry';
+import { createPartitionCounts, sendPerPartition } from './per-partition';
 
 export interface OutgoingMessage {
   key: string | null;
@@ -140,6 +141,8 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     return made;
   };
   let producer = make();
+  // One partition per kafkajs call (per-partition.ts): kafkajs's retry of a request spanning several leaders can skip or repeat partitions.
+  const partitionCounts = createPartitionCounts(kafka);
   const compression = options.compression === false ? CompressionTypes.None : CompressionTypes.GZIP;
   let started = false;
   /** The connect of a replacement producer: every send waits for it, and a failed one is tried again by the next send. */
@@ -209,10 +212,10 @@ export function createProducer(kafka: Kafka, options: { transactionalId?: string
     },
     async send(topic, messages) {
       if (messages.length === 0) return;
-      for (const [run] of splitBatchesBySize([{ topic, messages }])) await guarded((p) => p.send({ topic, acks: -1, compression, messages: run!.messages }));
+      for (const request of splitBatchesBySize([{ topic, messages }])) await guarded((p) => sendPerPartition(p, partitionCounts, request, { acks: -1, compression }));
     },
     async sendBatch(batches) {
-      for (const topicMessages of splitBatchesBySize(batches)) await guarded((p) => p.sendBatch({ acks: -1, compression, topicMessages }));
+      for (const request of splitBatchesBySize(batches)) await guarded((p) => sendPerPartition(p, partitionCounts, request, { acks: -1, compression }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { CompressionTypes, Partitioners, type Kafka, type Offsets, type Producer } from 'kafkajs';
 import { asDeliveryFailure, DeliveryFailedError, splitBatchesBySize, type DurableProducer } from './producer';
+import { createPartitionCounts, sendPerPartition } from './per-partition';
 
 /** What a batch handler produces through: a DurableProducer, or the batch's transaction. */
 export type BatchSender = Pick<DurableProducer, 'send' | 'sendBatch'>;
@@ -61,6 +62,7 @@ export function createTransactionalSenders(kafka: Kafka, options: { transactiona
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+  const partitionCounts = createPartitionCounts(kafka);
   const slots: Slot[] = Array.from({ length: Math.max(1, options.slots) }, (_, i) => ({ producer: make(i), connecting: null }));
   const free = [...slots.keys()];
   const waiting: Array<(slot: number) => void> = [];
@@ -125,11 +127,12 @@ export function createTransactionalSenders(kafka: Kafka, options: { transactiona
         const producer = await ready(slots[index]!);
         const tx = await kafkaCall(() => producer.transaction());
         const sender: TransactionSender = {
+          // One partition per kafkajs call (per-partition.ts): a retry inside kafkajs across several leaders could leave a partition out of the commit, or write it twice.
           async send(topic, messages) {
-            for (const [run] of splitBatchesBySize([{ topic, messages }])) await kafkaCall(() => tx.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: run!.messages }));
+            for (const request of splitBatchesBySize([{ topic, messages }])) await kafkaCall(() => sendPerPartition(tx, partitionCounts, request, { acks: -1, compression: CompressionTypes.GZIP }));
           },
           async sendBatch(batches) {
-            for (const topicMessages of splitBatchesBySize(batches)) await kafkaCall(() => tx.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages }));
+            for (const request of splitBatchesBySize(batches)) await kafkaCall(() => sendPerPartition(tx, partitionCounts, request, { acks: -1, compression: CompressionTypes.GZIP }));
           },
           sendOffsets: (offsets) => kafkaCall(() => tx.sendOffsets(offsets)),
         };
