@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Erasure } from '@sightline/contracts';
 import { ERASURE_LOCK } from './event.store';
 import { createErasedIdHasher, type ErasedIdHasher } from './erased-id';
+import { invalidateProjectBlocks } from './funnel-block.store';
 
 export interface ErasureStore {
   /** Deletes the person (every merged index too) and remembers the ids' keyed hashes; returns events deleted. */
@@ -79,6 +80,7 @@ export function createErasureStore(pool: Pool, options: { erasureIdSecret?: stri
         await client.query('DELETE FROM sessions WHERE project_id = $1 AND visitor_index = ANY($2::int[])', [projectId, group]);
         await client.query('DELETE FROM visitors WHERE project_id = $1 AND visitor_index = ANY($2::int[])', [projectId, group]);
         await client.query('DELETE FROM visitor_aliases WHERE project_id = $1 AND (visitor_index = ANY($2::int[]) OR canonical_index = ANY($2::int[]))', [projectId, group]);
+        await invalidateProjectBlocks(client, projectId);
         await client.query('COMMIT');
         return deleted.rowCount ?? 0;
       } catch (err) {

@@ -4,6 +4,7 @@ import type { EventAttributeColumns } from './event-columns';
 import type { PartitionStore } from './partition.store';
 import { applyMerges, type Merge } from './merge.store';
 import { createErasedIdHasher, type ErasedIdHasher } from './erased-id';
+import { invalidateBlocks } from './funnel-block.store';
 
 /** Columns of INSERT_BATCH's input, named as json_to_recordset reads them. */
 interface InputRow extends EventAttributeColumns {
@@ -237,6 +238,8 @@ export function createEventStore(pool: Pool, partitions: PartitionStore, options
           inserted += (await running).rows[0]!.inserted;
         }
         await applyMerges(client, mergesOf(events));
+        // Events of a closed day (late, or replayed) delete that day's funnel blocks before commit.
+        await invalidateBlocks(client, events, Date.now());
         await client.query('COMMIT');
         return { inserted };
       } catch (err) {

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { StepPart } from '../domain/step-blob.handler';
 import { SqlParams } from './event-filter';
+import { BLOCK_CLOSED_AFTER_MS, DAY_MS, fillBlocks, readBlocks, type Block } from './funnel-block.store';
 
 export interface FunnelFetch {
   projectId: string;
@@ -20,15 +21,139 @@ export interface FunnelFetch {
   atMicros?: number[];
 }
 
+/** Where a read's time went (bench/peers/funnels.ts), added to by fetchStepParts. */
+export interface FetchStats {
+  /** Reading stored day blocks (and applying merges and candidates to them). */
+  blockMs: number;
+  /** Filling missing closed days from the events table (and storing them). */
+  fillMs: number;
+  /** Reading the days not in blocks (open or partial days) from the events table. */
+  eventsMs: number;
+  blocks: number;
+  filled: number;
+  blockRecords: number;
+}
+
 /**
  * Every stored event that matches some step, as the parts of step-blob.handler.ts: its person
+ * (merges applied), time, step bits and messageId (only in a re-read, `atMicros`).
+ *
+ * Without property filters or a property breakdown, whole UTC days of the range that closed
+ * BLOCK_CLOSED_AFTER_MS ago are read from funnel_day_blocks (one row per name and day; missing
+ * days are filled first, from the events table, under the project's lock), the rest of the range
+ * (today, the partial days at its ends) from the events table: the same records either way.
+ */
+export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number, stats?: FetchStats, nowMs = Date.now()): Promise<StepPart[]> {
+  const filtered = f.steps.some((s) => s.where && Object.keys(s.where).length > 0);
+  const firstDay = Math.ceil(f.fromMs / DAY_MS) * DAY_MS;
+  const endDay = Math.min(Math.floor(f.untilMs / DAY_MS), Math.floor((nowMs - BLOCK_CLOSED_AFTER_MS) / DAY_MS)) * DAY_MS;
+  if (filtered || f.propertyKey !== undefined || f.atMicros || endDay <= firstDay) {
+    const t = performance.now();
+    const parts = await fetchEventParts(pool, f, shards);
+    if (stats) stats.eventsMs += performance.now() - t;
+    return parts;
+  }
+  const edges: Array<[number, number]> = [[f.fromMs, firstDay], [endDay, f.untilMs]];
+  const [blocks, ...rest] = await Promise.all([
+    dayBlockParts(pool, f, firstDay, endDay, shards, stats),
+    ...edges.filter(([a, b]) => b > a).map(async ([a, b]) => {
+      const t = performance.now();
+      const parts = await fetchEventParts(pool, { ...f, fromMs: a, untilMs: b }, 1);
+      if (stats) stats.eventsMs += performance.now() - t;
+      return parts;
+    }),
+  ]);
+  return [...blocks, ...rest.flat()];
+}
+
+/** The step names' blocks of the days [firstDay, endDay), filled where missing, as step parts. */
+async function dayBlockParts(pool: Pool, f: FunnelFetch, firstDay: number, endDay: number, shards: number, stats?: FetchStats): Promise<StepPart[]> {
+  const bitsOfName = new Map<string, number>();
+  f.steps.forEach((s, k) => bitsOfName.set(s.event, (bitsOfName.get(s.event) ?? 0) | (1 << k)));
+  const names = [...bitsOfName.keys()];
+  let t = performance.now();
+  const days = (endDay - firstDay) / DAY_MS;
+  const [aliases, ...slices] = await Promise.all([
+    readAliases(pool, f.projectId),
+    ...Array.from({ length: Math.min(shards, days) }, (_, k) =>
+      readBlocks(pool, f.projectId, names, firstDay + Math.floor((days * k) / shards) * DAY_MS, firstDay + Math.floor((days * (k + 1)) / shards) * DAY_MS)),
+  ]);
+  const blocks: Block[] = slices.flat();
+  if (stats) stats.blockMs += performance.now() - t;
+  const have = new Set(blocks.map((b) => `${b.name}\u0000${b.day}`));
+  const missing: Array<{ name: string; day: number }> = [];
+  for (const name of names) for (let day = firstDay; day < endDay; day += DAY_MS) if (!have.has(`${name}\u0000${day}`)) missing.push({ name, day });
+  if (missing.length) {
+    t = performance.now();
+    blocks.push(...(await fillBlocks(pool, f.projectId, missing)));
+    if (stats) (stats.fillMs += performance.now() - t), (stats.filled += missing.length);
+  }
+  t = performance.now();
+  const only = f.visitorIndexes ? visitorSet(f.visitorIndexes) : null;
+  const parts: StepPart[] = [];
+  for (const b of blocks) {
+    if (b.records.length === 0) continue;
+    let records = only ? keepVisitors(b.records, only) : b.records;
+    if (aliases) records = applyAliases(records, aliases);
+    if (stats) (stats.blocks += 1), (stats.blockRecords += records.length / 12);
+    parts.push({ bits: bitsOfName.get(b.name)!, records, ids: null, values: null });
+  }
+  if (stats) stats.blockMs += performance.now() - t;
+  return parts;
+}
+
+/** visitor_index → canonical_index of the project's merged visitors, null when there are none. */
+async function readAliases(pool: Pool, projectId: string): Promise<Map<number, number> | null> {
+  const { rows: [row] } = await pool.query<{ pairs: Buffer | null }>(
+    "SELECT string_agg(int4send(visitor_index) || int4send(canonical_index), ''::bytea) AS pairs FROM visitor_aliases WHERE project_id = $1",
+    [projectId],
+  );
+  if (!row?.pairs) return null;
+  const map = new Map<number, number>();
+  for (let pos = 0; pos < row.pairs.length; pos += 8) map.set(row.pairs.readInt32BE(pos), row.pairs.readInt32BE(pos + 4));
+  return map;
+}
+
+/** Block records with each merged visitor replaced by its person, as the events read's coalesce(canonical, visitor). */
+function applyAliases(records: Buffer, aliases: Map<number, number>): Buffer {
+  let out: Buffer | null = null;
+  for (let pos = 0; pos < records.length; pos += 12) {
+    const to = aliases.get(records.readInt32BE(pos));
+    if (to === undefined) continue;
+    if (!out) out = Buffer.from(records);
+    out.writeInt32BE(to, pos);
+  }
+  return out ?? records;
+}
+
+function visitorSet(indexes: number[]): Uint8Array {
+  let max = -1;
+  for (const v of indexes) if (v > max) max = v;
+  const set = new Uint8Array(max + 1);
+  for (const v of indexes) if (v >= 0) set[v] = 1;
+  return set;
+}
+
+/** Block records of the listed (raw) visitors only, as the events read's visitor_index = ANY(list). */
+function keepVisitors(records: Buffer, only: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(records.length);
+  let n = 0;
+  for (let pos = 0; pos < records.length; pos += 12) {
+    const v = records.readInt32BE(pos);
+    if (v < only.length && only[v] === 1) n += records.copy(out, n, pos, pos + 12);
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * Every stored event that matches some step, read from the events table: its person
  * (merges applied), time, step bits and messageId. The time range is cut into `shards`
  * consecutive slices whose queries run on separate connections (and cores) at once; each reads
  * only its slice of the index. Without property filters that read is an index-only scan of
  * (project, name, time, messageId, visitor) and the step bits follow from the name (one part per
  * name), so Postgres evaluates no CASE per event.
  */
-export async function fetchStepParts(pool: Pool, f: FunnelFetch, shards: number): Promise<StepPart[]> {
+async function fetchEventParts(pool: Pool, f: FunnelFetch, shards: number): Promise<StepPart[]> {
   const params = new SqlParams();
   const project = params.add(f.projectId);
   // Without property filters every event with a step's name matches a step: no need to test.

@@ -95,6 +95,9 @@ export function createPartitionStore(pool: Pool): PartitionStore {
         known.delete(row.name);
         dropped.push(row.name);
       }
+      // Funnel day blocks of the dropped months go too (a fill that read them held its read lock
+      // on events until it committed, so DETACH waited for it and this DELETE sees its blocks).
+      if (dropped.length) await pool.query('DELETE FROM funnel_day_blocks WHERE day < $1::date', [cutoff.toISOString().slice(0, 10)]);
       return dropped;
     },
   };
