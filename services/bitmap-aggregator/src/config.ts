@@ -15,6 +15,12 @@ export const config = defineConfig({
    * products send high-cardinality traits (email, name, ids), which would cost keys per visitor.
    */
   BITMAP_TRAIT_KEYS: env.csv.optional(),
+  /**
+   * Days a UTC day's messageIds are kept after the day ends (or after a late event of it), so that
+   * a second copy of an event in events.enriched is not counted twice in the totals
+   * (docs/bitmaps.md, "Exact per messageId"). Memory grows with it: ~10 bytes per event at 1M a day.
+   */
+  TOTALS_DEDUPE_DAYS: z.coerce.number().int().min(1).max(90).default(2),
   /** Projects of one batch (one partition) written to Redis at once, each as its own Lua script. */
   PROJECTS_WRITTEN_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(16),
   /**

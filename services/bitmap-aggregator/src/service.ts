@@ -25,7 +25,7 @@ export function createBitmapAggregator(env: Readonly<AggregatorConfig>, logger: 
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? serviceName, logger });
   const redis = createRedisClient(env);
   const scripts = bitmapScripts(redis);
-  const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX, { traitKeys: env.BITMAP_TRAIT_KEYS ? new Set(env.BITMAP_TRAIT_KEYS) : null, erasureIdSecret: erasureIdSecret(env) });
+  const writer = createBitmapWriter(redis, scripts, env.REDIS_KEY_PREFIX, { traitKeys: env.BITMAP_TRAIT_KEYS ? new Set(env.BITMAP_TRAIT_KEYS) : null, erasureIdSecret: erasureIdSecret(env), dedupeDays: env.TOTALS_DEDUPE_DAYS });
   const reader = createBitmapReader(redis, scripts, env.REDIS_KEY_PREFIX, Date.now, { maxCost: env.READ_MAX_COST, sliceCost: env.READ_SLICE_COST });
   const groupId = env.CONSUMER_GROUP_ID ?? `${env.TOPIC_NAMESPACE}${serviceName}`;
   const projects = createProjectSettingsTable(kafka, topics.projects, groupId, logger);

@@ -31,6 +31,8 @@ export interface ProjectKeys {
   open: string;
   /** Set of the values of a dimension kind admitted on a local day (the value cap); expires. */
   admitted(day: string, kind: string): string;
+  /** Hash of the messageIds projected on a UTC day (see `domain/seen-messages.handler.ts`); expires. */
+  seen(day: string): string;
   /** Set of `<kind>\t<day>` for which values folded into `(other)`. */
   capped: string;
   temp(id: string): string;
@@ -56,6 +58,7 @@ export function projectKeys(prefix: string, projectId: string): ProjectKeys {
     members: (v) => `${base}v:${v}:m`,
     open: `${base}open`,
     admitted: (day, kind) => `${base}cap:${day}:${kind}`,
+    seen: (day) => `${base}seen:${day}`,
     capped: `${base}capped`,
     temp: (id) => `${base}tmp:${id}`,
     scratch: `${base}scratch`,

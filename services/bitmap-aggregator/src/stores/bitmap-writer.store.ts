@@ -4,6 +4,7 @@ import { BOT, dimensionsOf, EXIT_OPEN, fineCountOf, NEW, PAGEVIEW } from '../dom
 import { decodeOpen, exitWrites, planExits, type ExitWrites, type OpenSession, type SessionStep } from '../domain/exit-pages.handler';
 import { projectKeys, type ProjectKeys } from '../domain/keys.handler';
 import { emptyPlan, keysOfVisitor, planEvents, splitTouched, type ProjectedEvent, type WritePlan } from '../domain/projection.handler';
+import { batchCopies, seenDays, seenExpiry, seenId } from '../domain/seen-messages.handler';
 import type { ProjectSettings } from '../domain/range.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 import { createValueCap } from './value-cap.store';
@@ -32,6 +33,8 @@ export class WriteConflictError extends Error {
 }
 
 const MAX_ATTEMPTS = 8;
+/** Default of TOTALS_DEDUPE_DAYS. */
+export const DEDUPE_DAYS = 2;
 
 export interface BitmapWriterOptions {
   /** Trait keys that become dimensions; null = all (a per-user trait such as email would create keys per visitor). */
@@ -41,6 +44,8 @@ export interface BitmapWriterOptions {
   patchBytesPerBit?: number;
   /** ERASURE_ID_SECRET: an erasure that names no index is matched by the keyed hashes of the `ids` hash's fields. */
   erasureIdSecret?: string;
+  /** TOTALS_DEDUPE_DAYS: how long a day's messageIds are kept after the day (see seenExpiry). */
+  dedupeDays?: number;
 }
 
 /**
@@ -58,6 +63,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   const traitKeys = options.traitKeys ?? null;
   const patchBytesPerBit = options.patchBytesPerBit ?? PATCH_BYTES_PER_BIT;
   const erasureSecret = options.erasureIdSecret ?? DEVELOPMENT_ERASURE_ID_SECRET;
+  const dedupeDays = options.dedupeDays ?? DEDUPE_DAYS;
   const valueCap = createValueCap(scripts, now);
   async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
     const [watermark, canonical, ids, open] = await scripts.resolve(
@@ -84,14 +90,19 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
     const visitors = [...new Set(events.map((e) => e.event.visitorIndex))];
     const dims = [...unique];
     const newWatermark = events[events.length - 1]!.offset.toString();
+    // Events whose messageId is earlier in the batch or was projected before (APPLY says which).
+    const ids = events.map((e) => seenId(e.event.messageId));
+    const copies = new Set(batchCopies(ids));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await resolve(keys, source, visitors, dims);
       const applied = state.watermark === '' ? -1n : BigInt(state.watermark);
       const projected: ProjectedEvent[] = [];
       const steps: SessionStep[] = [];
+      const kept: number[] = [];
       events.forEach((e, i) => {
         const visitor = state.canonical.get(e.event.visitorIndex)!;
-        if (e.offset <= applied || visitor < 0) return;
+        if (e.offset <= applied || visitor < 0 || copies.has(i)) return;
+        kept.push(i);
         const dims = dimsOf[i]!;
         projected.push({ visitor, utcMs: times[i]!, dims, fine: fineCountOf(dims), ids: e.event.userId ? [e.event.visitorId, e.event.userId] : [e.event.visitorId] });
         if (dims[0] !== BOT) steps.push({ visitor, utcMs: times[i]!, sessionId: e.event.sessionId, page: e.event.name === PAGEVIEW ? pageIn(dims) : null });
@@ -102,8 +113,21 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
       const plan = planEvents(emptyPlan(), exits.events.length ? projected.concat(exits.events) : projected, settings, state.dimIds, now());
       const { dataKeys, ops } = encodePlan(plan, keys, patchBytesPerBit, exits);
       const checked = [...new Set(projected.map((p) => p.visitor))];
-      const done = await scripts.apply([keys.offsets, keys.merged, keys.erased, ...dataKeys], [source, state.watermark, newWatermark, checked.length, ...checked, ...ops]);
+      const days = seenDays(kept.map((i) => ({ id: ids[i]!, utcMs: times[i]! })));
+      const seenArgs: Array<string | number | Buffer> = [days.length];
+      for (const day of days) {
+        dataKeys.push(keys.seen(day.day));
+        seenArgs.push(dataKeys.length + 3, seenExpiry(day.day, now(), dedupeDays), day.fields, day.counts.join(','), day.rests);
+      }
+      const done = await scripts.apply(
+        [keys.offsets, keys.merged, keys.erased, ...dataKeys],
+        [source, state.watermark, newWatermark, checked.length, ...checked, ...seenArgs, ...ops],
+      );
       if (done === 1) return;
+      if (Array.isArray(done)) {
+        const order = days.flatMap((day) => day.events);
+        for (const position of done) copies.add(kept[order[position - 1]!]!);
+      }
     }
     throw new WriteConflictError(`apply ${source}`);
   }

@@ -109,15 +109,78 @@ return out
 `;
 
 /**
- * KEYS offsets merged erased data…; ARGV field expectedWatermark newWatermark nVisitors visitors… ops…
+ * Lua: the seen-messages check of APPLY (domain/seen-messages.handler.ts, SeenDay). ARGV[at] =
+ * number of days, then per day: index of its `seen:` key in KEYS, expireAt, fields (2 bytes
+ * each), ids per field (comma-joined), the ids' other 6 bytes grouped by field. The hash's field
+ * value is its ids' 6 bytes, packed. Reads the batch's fields (HMGET, a thousand at a time) and
+ * returns the 1-based positions (over all days, in order) of the ids already there, the writes
+ * for seenWrite, and the index of the first ARGV after the section.
+ */
+const SEEN = `
+local function holds(packed, id)
+  local from = 1
+  while true do
+    local at = string.find(packed, id, from, true)
+    if not at then return false end
+    if (at - 1) % 6 == 0 then return true end
+    from = at + 1
+  end
+end
+local function seenCheck(at)
+  local found, writes, pos = {}, {}, 0
+  local days = tonumber(ARGV[at])
+  at = at + 1
+  for d = 1, days do
+    local key, expireAt, names, rests = KEYS[tonumber(ARGV[at])], ARGV[at + 1], ARGV[at + 2], ARGV[at + 4]
+    local fields, counts = {}, {}
+    for k = 1, #names, 2 do fields[#fields + 1] = string.sub(names, k, k + 1) end
+    for c in string.gmatch(ARGV[at + 3], '%d+') do counts[#counts + 1] = tonumber(c) end
+    at = at + 5
+    local args, off = {}, 1
+    for first = 1, #fields, 1000 do
+      local last = math.min(#fields, first + 999)
+      local got = redis.call('HMGET', key, unpack(fields, first, last))
+      for k = first, last do
+        local value, size = got[k - first + 1], 6 * counts[k]
+        local group = string.sub(rests, off, off + size - 1)
+        if value then
+          for j = 1, size, 6 do
+            if holds(value, string.sub(group, j, j + 5)) then found[#found + 1] = pos + (j + 5) / 6 end
+          end
+          group = value .. group
+        end
+        args[#args + 1] = fields[k]
+        args[#args + 1] = group
+        pos = pos + counts[k]
+        off = off + size
+      end
+    end
+    writes[#writes + 1] = {key, expireAt, args}
+  end
+  return found, writes, at
+end
+local function seenWrite(writes)
+  for _, day in ipairs(writes) do
+    local key, args = day[1], day[3]
+    for first = 1, #args, 2000 do redis.call('HSET', key, unpack(args, first, math.min(#args, first + 1999))) end
+    redis.call('EXPIREAT', key, day[2])
+  end
+end
+`;
+
+/**
+ * KEYS offsets merged erased data…; ARGV field expectedWatermark newWatermark nVisitors visitors… seen… ops…
  * Ops: C key visitor (clear one bit, never growing the key) | B key n "o1,o2,…" (BITFIELD SET u1 …) | P key scratch patch (BITOP OR of a bitmap) | H key n (field incr)… |
  * S key n "m1,m2,…" | E key ts | I key n (id index)….
  * Offsets and members travel as one comma-joined argument per key: far fewer arguments to
  * marshal in Node than one per bit.
+ * Seen: the batch's message ids per day (SEEN above), checked before any write and recorded
+ * with the increments.
  * Returns 0 without writing when the watermark moved or a visitor got merged/erased since the
- * caller resolved them (the caller re-resolves and retries).
+ * caller resolved them (the caller re-resolves and retries); without writing, the positions of
+ * the ids already seen (the caller leaves those events out and retries); 1 when written.
  */
-export const APPLY = `${BITS_OF}
+export const APPLY = `${BITS_OF}${SEEN}
 if (redis.call('HGET', KEYS[1], ARGV[1]) or '') ~= ARGV[2] then return 0 end
 local n = tonumber(ARGV[4])
 for _, key in ipairs({KEYS[2], KEYS[3]}) do
@@ -126,7 +189,8 @@ for _, key in ipairs({KEYS[2], KEYS[3]}) do
     if bits[i] == 1 then return 0 end
   end
 end
-local i = 5 + n
+local found, seen, i = seenCheck(5 + n)
+if #found > 0 then return found end
 local last = #ARGV
 -- One scratch table for every command's arguments: fewer allocations in the hot loop.
 local args = {}
@@ -173,6 +237,7 @@ while i <= last do
   end
 end
 if scratch then redis.call('DEL', scratch) end
+seenWrite(seen)
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1
 `;

@@ -7,7 +7,8 @@ type ScriptArg = string | number | Buffer;
 export interface BitmapScripts {
   resolve(keys: string[], args: ScriptArg[]): Promise<[string, number[], number[], string[]]>;
   admit(keys: string[], args: ScriptArg[]): Promise<number[]>;
-  apply(keys: string[], args: ScriptArg[]): Promise<number>;
+  /** 1 written, 0 conflict, else the positions of the ids already seen (nothing written). */
+  apply(keys: string[], args: ScriptArg[]): Promise<number | number[]>;
   merge(keys: string[], args: ScriptArg[]): Promise<number>;
   erase(keys: string[], args: ScriptArg[]): Promise<number>;
   query(keys: string[], args: ScriptArg[]): Promise<Array<number | Buffer>>;
