@@ -123,6 +123,8 @@ function* rows(): Generator<Row & Visit & { first: boolean; medium: string | nul
   }
 }
 
+let messages = 0;
+
 function toEvent(r: ReturnType<typeof rows> extends Generator<infer T> ? T : never): EnrichedEventParsed {
   return enrichedEvent({
     projectId: PROJECT,
@@ -141,7 +143,8 @@ function toEvent(r: ReturnType<typeof rows> extends Generator<infer T> ? T : nev
     entryPage: r.entry,
     referrerDomain: r.referrer,
     context: { page: { path: r.path } },
-    messageId: 'm',
+    // Distinct per event: the aggregator counts a messageId once (docs/bitmaps.md, "Exact per messageId").
+    messageId: `m-${messages++}`,
   });
 }
 
