@@ -3,7 +3,7 @@ import type { Logger } from '@sightline/telemetry';
 import type { AggregatorClient } from '../clients/aggregator.client';
 import type { FunnelResult, QueryClient } from '../clients/query.client';
 import { checkFilter, toAggregatorExpr, type AggregatorExpr, type FilterExpression } from '../domain/filter-expression';
-import { bitmapIndexes, entryCandidates, MAX_CANDIDATES, queryFunnelBody, worthSending, type FunnelQuery } from '../domain/funnel-request';
+import { bitmapIndexes, entryCandidates, MAX_CANDIDATES, queryFunnelBody, type FunnelQuery } from '../domain/funnel-request';
 import { checkRange } from '../domain/time-range';
 
 export interface FunnelAssemblyDeps {
@@ -15,10 +15,8 @@ export interface FunnelAssemblyDeps {
 }
 
 /**
- * An exact funnel: the aggregator's bitmaps narrow the visitors who can count, the query
- * service matches their events in order. When the bound is not selective (most of the range's
- * visitors did step 1), or the aggregator is down, the query service matches alone: same
- * answer, and then faster than filtering by a long list.
+ * An exact funnel: the query service matches the step events in order (closed days from its day
+ * blocks, docs/funnels.md); with a global filter the aggregator's bitmaps give the people to count.
  */
 export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: FunnelQuery): Promise<FunnelResult & { dayRounded?: true }> {
   if (q.steps.length > deps.maxSteps) throw HttpError.badRequest(`at most ${deps.maxSteps} steps`, [{ path: 'steps', reason: `at most ${deps.maxSteps}` }]);
@@ -27,21 +25,10 @@ export async function runFunnel(deps: FunnelAssemblyDeps, projectId: string, q: 
     throw HttpError.badRequest('includeVisitors.step is past the last step', [{ path: 'includeVisitors.step', reason: `at most ${q.steps.length}` }]);
   }
   if (q.filter) return filteredFunnel(deps, projectId, q, q.filter);
-  let candidates: number[] | undefined;
-  const bound = entryCandidates(q);
-  if (bound) {
-    try {
-      // Two exact counts first (cheap), the list itself only when it is worth sending.
-      const [entered, active] = await Promise.all([
-        deps.aggregator.uniques(projectId, { from: bound.from, to: bound.to, expr: { and: bound.dims.map((dim) => ({ dim })) } }),
-        deps.aggregator.uniques(projectId, { from: q.from, to: q.to }),
-      ]);
-      if (worthSending(entered.total, active.total)) candidates = (await deps.aggregator.candidates(projectId, bound)).visitorIndexes;
-    } catch (err) {
-      deps.logger.warn({ err, projectId }, 'funnel_candidates_unavailable');
-    }
-  }
-  return deps.query.funnel(projectId, queryFunnelBody(q, candidates));
+  // No candidate bound for an unfiltered funnel (issue #20): the query service reads closed days
+  // as day blocks whatever the list (a list only skips persons while matching), so the two
+  // aggregator counts and the list that chose it cost more than they saved.
+  return deps.query.funnel(projectId, queryFunnelBody(q, undefined));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { bitmapIndexes, entryCandidates, funnelQuery, MAX_BOUND_CANDIDATES, MAX_CANDIDATES, queryFunnelBody, worthSending } from './funnel-request';
+import { bitmapIndexes, entryCandidates, funnelQuery, MAX_CANDIDATES, queryFunnelBody } from './funnel-request';
 
 describe('funnel request assembly', () => {
   it('reads a trait name as a trait breakdown', () => {
@@ -30,15 +30,5 @@ describe('funnel request assembly', () => {
     const q = funnelQuery.parse({ from: '2026-11-01', to: '2026-11-02', steps: [{ event: 'a' }, { event: 'b' }], windowSeconds: 60 });
     expect(queryFunnelBody(q, undefined)).not.toHaveProperty('candidateVisitorIndexes');
     expect(queryFunnelBody(q, [1, 2]).candidateVisitorIndexes).toEqual([1, 2]);
-  });
-
-  it('sends candidates only when they leave out most visitors', () => {
-    expect(worthSending(100, 10_000)).toBe(true);
-    expect(worthSending(7_763, 10_000)).toBe(false);
-    expect(worthSending(0, 0)).toBe(true);
-    expect(worthSending(MAX_CANDIDATES + 1, 100 * MAX_CANDIDATES)).toBe(false);
-    // Longer lists no longer narrow the query service's read (it applies them while matching).
-    expect(worthSending(MAX_BOUND_CANDIDATES, 100 * MAX_BOUND_CANDIDATES)).toBe(true);
-    expect(worthSending(MAX_BOUND_CANDIDATES + 1, 100 * MAX_BOUND_CANDIDATES)).toBe(false);
   });
 });

@@ -40,21 +40,6 @@ export type FunnelQuery = z.infer<typeof funnelQuery>;
 
 /** Above this many candidates, sending the list costs more than it saves; the query service then matches alone. */
 export const MAX_CANDIDATES = 2_000_000;
-/** The candidate list pays off only when it leaves out most of the range's visitors (measured in bench/gateway). */
-export const MAX_CANDIDATE_SHARE = 0.25;
-
-/**
- * The query service narrows its read in Postgres only with a list of at most this many indexes
- * (SQL_CANDIDATES_MAX in its funnels route); a longer list is applied while matching, after the
- * full read, so the unfiltered funnel's optional bound is not worth sending then.
- */
-export const MAX_BOUND_CANDIDATES = 10_000;
-
-/** Whether to send the aggregator's candidates: only when they narrow the visitors enough to be worth the list. */
-export function worthSending(candidates: number, activeVisitors: number): boolean {
-  return candidates <= MAX_BOUND_CANDIDATES && candidates <= activeVisitors * MAX_CANDIDATE_SHARE;
-}
-
 /**
  * The aggregator's bound on who can be counted at any step: the visitors with the step-1 event
  * in [from, to). The query service drops every visitor outside the candidate list, so the AND
