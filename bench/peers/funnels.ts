@@ -7,8 +7,10 @@
 // bench/peers run held with --hold (its events as the query service's consumer wrote them), then bench/peers' four funnels (3 and 5
 // steps, 7-day window, sequential, with and without the trait breakdown `plan`), each run in the
 // query service's own code, in process, timed part by part:
-//   sql      the step-event read (fetchStepParts: Postgres' work and the bytea transfer),
-//   server   of which Postgres' own execution (EXPLAIN ANALYZE of one shard's query, summed),
+//   sql      the step-event read (fetchStepParts: Postgres' work and the bytea transfer), of it
+//            blocks: the closed days' funnel_day_blocks rows (docs/funnels.md), events: the rest
+//            from the events table; the first run also fills the blocks (printed once, `fill`),
+//   server   Postgres' own execution of the whole range's read from the events table (EXPLAIN ANALYZE),
 //   parse    bytes to typed columns, grouped and ordered by person (step-blob.handler.ts),
 //   match    each person's best attempt and the tallies (funnel.handler.ts),
 //   traits   the trait breakdown's lookup of each entering person's latest traits,
@@ -26,7 +28,8 @@ import { benchArgs, createTestDatabase, repoRoot } from '@sightline/testing';
 import { bestAttempt, newBestAttempt, newTally, tally } from '../../services/query/src/domain/funnel.handler';
 import { eachPerson, groupByPerson, parsePersonValues, parseStepParts } from '../../services/query/src/domain/step-blob.handler';
 import { runFunnel } from '../../services/query/src/routes/funnels.routes';
-import { fetchPersonTraits, fetchStepParts } from '../../services/query/src/stores/funnel.store';
+import { fetchPersonTraits, fetchStepParts, type FetchStats } from '../../services/query/src/stores/funnel.store';
+import { blockStorageBytes } from '../../services/query/src/stores/funnel-block.store';
 import { createVisitorStore } from '../../services/query/src/stores/visitor.store';
 import { loadEvents } from '../query/load';
 
@@ -67,8 +70,8 @@ async function main() {
     console.log(`\n${EVENTS} events, p50 of ${RUNS} runs, ms (shards ${SHARDS})`);
     const maxVisitor = (await pool.query<{ max: number }>('SELECT max(visitor_index) AS max FROM visitors WHERE project_id = $1', [PROJECT])).rows[0]!.max;
     const before = REV ? await startBefore(REV, db.url) : undefined;
-    console.log(`| funnel | sql (read + transfer) | server (EXPLAIN, one query) | parse + group | match | traits | runFunnel |${REV ? ` runFunnel at ${REV} | before ÷ after |` : ''} answer |`);
-    console.log(`|---|---|---|---|---|---|---|${REV ? '---|---|' : ''}---|`);
+    console.log(`| funnel | sql (read + transfer) | blocks read | events read | fill (first run) | server (events table, EXPLAIN, one query) | parse + group | match | traits | runFunnel |${REV ? ` runFunnel at ${REV} | before ÷ after |` : ''} answer |`);
+    console.log(`|---|---|---|---|---|---|---|---|---|---|${REV ? '---|---|' : ''}---|`);
     for (const [label, names] of funnels) {
       for (const variant of ['', 'by plan', 'candidates: every other visitor'] as const) {
         const byPlan = variant === 'by plan';
@@ -81,7 +84,7 @@ async function main() {
           // A filtered funnel's candidate list (the gateway's filter set): half of the visitors.
           ...(variant.startsWith('candidates') ? { candidateVisitorIndexes: Array.from({ length: Math.ceil(maxVisitor / 2) + 1 }, (_, i) => 2 * i).filter((v) => v <= maxVisitor) } : {}),
         };
-        const t = { sql: [] as number[], parse: [] as number[], match: [] as number[], traits: [] as number[], whole: [] as number[], before: [] as number[] };
+        const t = { blocks: [] as number[], events: [] as number[], fill: 0, sql: [] as number[], parse: [] as number[], match: [] as number[], traits: [] as number[], whole: [] as number[], before: [] as number[] };
         let answer = '';
         /** runFunnel today, and at --before right after it: same answer, both timed. */
         // (The two alternate which goes first, run by run.)
@@ -104,7 +107,10 @@ async function main() {
             answer = await wholeFunnel();
             continue;
           }
-          const [sql, parts] = await timed(() => fetchStepParts(pool, read, SHARDS));
+          const st: FetchStats = { blockMs: 0, fillMs: 0, eventsMs: 0, blocks: 0, filled: 0, blockRecords: 0 };
+          const [sql, parts] = await timed(() => fetchStepParts(pool, read, SHARDS, st));
+          if (st.filled) t.fill += st.fillMs;
+          else (t.blocks.push(st.blockMs), t.events.push(st.eventsMs));
           const [parse, g] = await timed(() => groupByPerson(parseStepParts(parts, false)));
           const spec = { stepCount: steps.length, windowMs: WINDOW_MS, order: 'sequential' as const, fromMs, toMs };
           const entered: number[] = [];
@@ -124,7 +130,7 @@ async function main() {
           });
           const [traits] = byPlan ? await timed(async () => parsePersonValues(await fetchPersonTraits(pool, PROJECT, 'plan', fromMs))) : [0];
           answer = await wholeFunnel();
-          t.sql.push(sql);
+          if (!st.filled) t.sql.push(sql);
           t.parse.push(parse);
           t.match.push(match);
           t.traits.push(traits);
@@ -133,12 +139,14 @@ async function main() {
         const counts = JSON.parse(answer) as { steps: Array<{ count: number }>; breakdown?: Array<{ value: string; steps: Array<{ count: number }> }> };
         const shown = byPlan ? counts.breakdown!.map((b) => [b.value, ...b.steps.map((x) => x.count)]) : counts.steps.map((x) => x.count);
         const label_ = `${label}${variant ? ` ${variant}` : ''}`;
-        const parts_ = variant.startsWith('candidates') ? '— | — | — | — | —' : `${fmt(p50(t.sql))} | ${fmt(server)} | ${fmt(p50(t.parse))} | ${fmt(p50(t.match))} | ${byPlan ? fmt(p50(t.traits)) : '—'}`;
+        const parts_ = variant.startsWith('candidates') ? '— | — | — | — | — | — | — | —' : `${fmt(p50(t.sql))} | ${fmt(p50(t.blocks))} | ${fmt(p50(t.events))} | ${t.fill ? fmt(t.fill) : '—'} | ${fmt(server)} | ${fmt(p50(t.parse))} | ${fmt(p50(t.match))} | ${byPlan ? fmt(p50(t.traits)) : '—'}`;
         const then = before ? ` | ${fmt(p50(t.before))} | ${(p50(t.before) / p50(t.whole)).toFixed(1)}×` : '';
         console.log(`| ${label_} | ${parts_} | ${fmt(p50(t.whole))}${then} | ${JSON.stringify(shown)} |`);
       }
     }
     before?.stop();
+    const blocks = (await pool.query<{ rows: string; records: string }>('SELECT count(*) AS rows, sum(length(records)) / 12 AS records FROM funnel_day_blocks')).rows[0]!;
+    console.log(`funnel day blocks: ${((await blockStorageBytes(pool)) / 2 ** 20).toFixed(1)} MiB (table, TOAST, index) in ${blocks.rows} rows, ${Number(blocks.records).toLocaleString('en')} records`);
     console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     await pool.end();

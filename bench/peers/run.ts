@@ -382,6 +382,12 @@ async function main() {
     const d = stats(uvDirect);
     console.log(`| 90-day uniques through the gateway (read key) vs the aggregator directly | ${ms(g.p50)} (${ms(g.p95)}) | aggregator ${ms(d.p50)} (${ms(d.p95)}) | gateway overhead p50 ${ms(g.p50 - d.p50)} ms |`);
     console.log(`| storage | Redis ${MB(storage.redis)} + Postgres ${MB(storage.pgAll)} (events table ${MB(storage.pgEvents)}) | ${MB(storage.ch)} on disk | — |`);
+    // The funnels' day blocks (docs/funnels.md) are filled by the first funnel read, after the sizes above.
+    const blocksDb = new Client({ connectionString: stack.eventsDbUrl });
+    await blocksDb.connect();
+    const blocks = (await blocksDb.query<{ bytes: string; rows: string }>("SELECT pg_total_relation_size('funnel_day_blocks') AS bytes, (SELECT count(*) FROM funnel_day_blocks) AS rows")).rows[0]!;
+    await blocksDb.end();
+    console.log(`| funnel day blocks (Postgres, after the funnel reads) | ${MB(blocks.bytes)} in ${blocks.rows} rows | — | — |`);
     const worst = (group: Read['group'][]) => {
       const rs = results.filter((r) => group.includes(r.read.group));
       return rs.length ? Math.min(...rs.map((r) => r.c.p50 / r.s.p50)).toFixed(1) : '—';
