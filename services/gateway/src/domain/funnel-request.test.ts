@@ -1,4 +1,4 @@
-import { bitmapIndexes, entryCandidates, funnelQuery, MAX_CANDIDATES, queryFunnelBody } from './funnel-request';
+import { bitmapIndexes, entryCandidates, funnelQuery, queryFunnelBody } from './funnel-request';
 
 describe('funnel request assembly', () => {
   it('reads a trait name as a trait breakdown', () => {
