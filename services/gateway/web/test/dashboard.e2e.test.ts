@@ -1,11 +1,11 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@sightline/testing';
 import { launchChromium } from '../../../../libs/tracker/test/browser';
-import { startStack, type Stack } from '../../../../test/e2e/stack';
+import type { Stack } from '../../../../test/e2e/stack';
 import { createTenant, type Tenant } from '../../src/test-support/fixtures';
 import { apiClient } from '../../src/test-support/gateway-harness';
 import { formatDuration, formatInt, formatPercent } from '../src/components/format';
-import { accessibilityProblems, buildDashboard, cardTexts, panelRows, screenshots, settle, streamText } from './dashboard-browser';
+import { accessibilityProblems, startStackWithDashboard, cardTexts, panelRows, screenshots, settle, streamText } from './dashboard-browser';
 import { breakdownOf, DAY, dateOf, history, iso, periods, segmentBatch, summaryOf, viewersOf, type Period, type Sent } from './dashboard-data';
 
 /**
@@ -38,8 +38,7 @@ describe('dashboard in Chromium through the real services', () => {
   const overviewUrl = () => `${gateway}/p/${t.projectId}/overview?period=custom&from=${dateOf(p.current.from)}&to=${dateOf(p.current.to - DAY)}`;
 
   beforeAll(async () => {
-    await buildDashboard();
-    stack = await startStack('dashui');
+    stack = await startStackWithDashboard('dashui');
     gateway = stack.services.gateway.url;
     const api = apiClient(gateway);
     t = await createTenant(api, 'Dashboard UI');
@@ -72,8 +71,7 @@ describe('dashboard in Chromium through the real services', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('.form-error');
     expect(await page.textContent('.form-error')).toContain('wrong');
-    expect(await accessibilityProblems(page, 'sign-in')).toEqual([]);
-    await screenshots(page, 'sign-in');
+    expect(await accessibilityProblems(page, 'sign-in', { screenshot: 'sign-in' })).toEqual([]);
     await page.fill('input[name=password]', t.admin.password);
     await page.click('button[type=submit]');
     await page.waitForURL(new RegExp(`/p/${t.projectId}/overview`));
@@ -106,8 +104,7 @@ describe('dashboard in Chromium through the real services', () => {
     await page.click('[data-panel="panel-pages"] .tab:has-text("Top pages")');
     await page.waitForSelector('[data-panel="chart"] .chart-canvas canvas');
     expect(await page.getAttribute('[data-panel="chart"] [role="img"]', 'aria-label')).toMatch(/^Unique visitors, 48 hours from .* highest \d+ on /);
-    expect(await accessibilityProblems(page, 'overview')).toEqual([]);
-    await screenshots(page, 'overview');
+    expect(await accessibilityProblems(page, 'overview', { screenshot: 'overview' })).toEqual([]);
   });
 
   it('a click on a row filters every panel, and comparison shows the previous period', async () => {
@@ -219,8 +216,7 @@ describe('dashboard in Chromium through the real services', () => {
     const key = (await secret)!.trim();
     const api = apiClient(gateway);
     expect((await api('GET', `/v1/projects/${t.projectId}/realtime`, { bearer: key })).status).toBe(200);
-    expect(await accessibilityProblems(page, 'settings')).toEqual([]);
-    await screenshots(page, 'settings');
+    expect(await accessibilityProblems(page, 'settings', { screenshot: 'settings' })).toEqual([]);
     await page.click('button:has-text("I have copied it")');
     await page.reload();
     await page.waitForSelector('tr[data-key-name="weekly report"]');
@@ -248,8 +244,7 @@ describe('dashboard in Chromium through the real services', () => {
   it('the account page creates a project, which starts with the first-event guide', async () => {
     await page.goto(`${gateway}/account`);
     await page.fill('input[name=project-name]', 'Second site');
-    expect(await accessibilityProblems(page, 'account')).toEqual([]);
-    await screenshots(page, 'account');
+    expect(await accessibilityProblems(page, 'account', { screenshot: 'account' })).toEqual([]);
     await page.click('button:has-text("Create project")');
     await page.waitForURL(/\/p\/[^/]+\/overview/);
     await page.waitForSelector('[data-first-event="waiting"]');
@@ -310,8 +305,7 @@ describe('dashboard in Chromium through the real services', () => {
     await page.click('button[aria-label="Switch to dark mode"]');
     expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
     await page.waitForSelector('[data-panel="chart"] .chart-canvas canvas');
-    expect(await accessibilityProblems(page, 'overview, dark')).toEqual([]);
-    await screenshots(page, 'overview-dark');
+    expect(await accessibilityProblems(page, 'overview, dark', { screenshot: 'overview-dark' })).toEqual([]);
     await page.click('button[aria-label="Switch to light mode"]');
     expect(await page.getAttribute('html', 'data-theme')).toBe('light');
   });
