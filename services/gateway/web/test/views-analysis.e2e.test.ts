@@ -2,11 +2,11 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@sightline/testing';
 import { launchChromium } from '../../../../libs/tracker/test/browser';
-import { startStack, type Stack } from '../../../../test/e2e/stack';
+import type { Stack } from '../../../../test/e2e/stack';
 import { createTenant, type Tenant } from '../../src/test-support/fixtures';
 import { apiClient } from '../../src/test-support/gateway-harness';
 import { formatDuration, formatInt } from '../src/components/format';
-import { accessibilityProblems, buildDashboard, screenshotDir, screenshots, settle } from './dashboard-browser';
+import { accessibilityProblems, screenshotDir, screenshots, settle, startStackWithDashboard } from './dashboard-browser';
 import { DAY, DAYS, dateOf, dayRetention, didEvent, filteredVisitors, history, iso, planOf, segmentBatch, sequentialFunnel, sessionsOf, VISITORS, type Filter, type FunnelStep } from './views-data';
 
 /**
@@ -30,9 +30,8 @@ describe('analysis views in Chromium through the real services', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    await buildDashboard();
     mkdirSync(screenshotDir, { recursive: true });
-    stack = await startStack('viewsui');
+    stack = await startStackWithDashboard('viewsui');
     gateway = stack.services.gateway.url;
     const api = apiClient(gateway);
     t = await createTenant(api, 'Views UI');
@@ -66,9 +65,14 @@ describe('analysis views in Chromium through the real services', () => {
   });
 
   async function check(name: string) {
-    problems.push(...(await accessibilityProblems(page, name)));
-    await screenshots(page, name);
+    problems.push(...(await accessibilityProblems(page, name, { screenshot: name })));
   }
+
+  /** After a scroll to the end of a list: until it shows more than `shown` rows or says it has no more (at most 10 s; the caller checks). */
+  const loaded = (row: string, more: string, shown: number) =>
+    page
+      .waitForFunction(([row, more, shown]) => document.querySelectorAll(row).length > shown || document.querySelector(more)?.getAttribute('data-more-state') === 'end', [row, more, shown] as const, { timeout: 10_000 })
+      .catch(() => undefined);
 
   const stepCounts = () => page.$$eval('[data-funnel-result] tbody tr', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.count)));
   const listed = () => page.$$eval('[data-visitor-list] [href]', (links) => links.map((a) => (a.textContent ?? '').trim()));
@@ -243,8 +247,9 @@ describe('analysis views in Chromium through the real services', () => {
     const stamps = () => page.$$eval('[data-event-log] tr[data-timestamp]', (rows) => rows.map((r) => (r as HTMLElement).dataset.timestamp));
     expect((await stamps()).length).toBe(50);
     for (let i = 0; i < 10 && (await stamps()).length < want.length; i++) {
+      const shown = (await stamps()).length;
       await page.locator('.more-rows').scrollIntoViewIfNeeded();
-      await page.waitForTimeout(300);
+      await loaded('[data-event-log] tr[data-timestamp]', '[data-panel="event-log"] .more-rows', shown);
     }
     expect(await settle(stamps, want)).toEqual(want);
     expect(await page.getAttribute('[data-panel="event-log"] .more-rows', 'data-more-state')).toBe('end');
@@ -273,8 +278,9 @@ describe('analysis views in Chromium through the real services', () => {
     expect(sessions.length).toBeGreaterThan(50);
     const rows = () => page.$$eval('[data-sessions] .visitor-link', (links) => links.map((a) => (a.textContent ?? '').trim()).sort());
     for (let i = 0; i < 10 && (await page.getAttribute('[data-panel="sessions"] .more-rows', 'data-more-state')) !== 'end'; i++) {
+      const shown = (await rows()).length;
       await page.locator('[data-panel="sessions"] .more-rows').scrollIntoViewIfNeeded();
-      await page.waitForTimeout(300);
+      await loaded('[data-sessions] .visitor-link', '[data-panel="sessions"] .more-rows', shown);
     }
     expect(await settle(rows, [...sessions].sort())).toEqual([...sessions].sort());
     await check('sessions');
