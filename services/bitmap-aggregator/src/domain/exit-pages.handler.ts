@@ -1,7 +1,7 @@
 import { EXIT_OPEN } from './dimensions.handler';
 import type { ProjectedEvent } from './projection.handler';
 import type { ProjectSettings } from './range.handler';
-import { labelOf, toLocal } from './time-buckets.handler';
+import { labelOf, toLocal, weekLabelOf } from './time-buckets.handler';
 
 /**
  * Exit pages from a stream (docs/bitmaps.md, "Exit pages"). A session's exit page is the page of
@@ -114,7 +114,8 @@ export function exitWrites(plan: ExitPlan, settings: ProjectSettings): ExitWrite
 
 /** The labels of the buckets an exit bit of a session started at `utcMs` is in. */
 function keptLabels(utcMs: number, settings: ProjectSettings): string[] {
-  // Exit pages are day-only dimensions: month and day keys.
-  const label = labelOf(toLocal(utcMs, settings.timeZone), 'day');
-  return [label.slice(0, 7), label];
+  // Exit pages are day-only dimensions: month, week and day keys.
+  const local = toLocal(utcMs, settings.timeZone);
+  const label = labelOf(local, 'day');
+  return [label.slice(0, 7), weekLabelOf(local), label];
 }

@@ -9,6 +9,12 @@ export interface ProjectKeys {
   totals(label: string): string;
   /** Hash `<topic>:<partition>` → last applied offset: the idempotency watermark of the totals. */
   offsets: string;
+  /**
+   * Local ms (as a decimal string) of the first Monday from which the week buckets of day-only
+   * dimensions hold every event ('0': all of them); set once by the first writer that writes
+   * them. Earlier weeks are read as days (docs/bitmaps.md, "Week buckets").
+   */
+  weeksFrom: string;
   /** Bitmap of visitor indexes merged into another visitor: excluded from every count. */
   merged: string;
   /** Hash merged index → the index it was merged into. */
@@ -48,6 +54,7 @@ export function projectKeys(prefix: string, projectId: string): ProjectKeys {
     bitmap: (dim, label) => `${base}b:${label}:${dim}`,
     totals: (label) => `${base}t:${label}`,
     offsets: `${base}offsets`,
+    weeksFrom: `${base}weeks`,
     merged: `${base}merged`,
     canon: `${base}canon`,
     erased: `${base}erased`,

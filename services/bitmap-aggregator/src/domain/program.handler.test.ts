@@ -1,6 +1,6 @@
 import { exprLimitError, exprSchema } from './expression.handler';
 import { projectKeys } from './keys.handler';
-import { ProgramBuilder, sliceProgram } from './program.handler';
+import { ProgramBuilder, programCost, sliceProgram } from './program.handler';
 
 const keys = projectKeys('t:', 'p1');
 const day = (d: number) => Date.UTC(2026, 10, d);
@@ -22,10 +22,26 @@ describe('query programs', () => {
     const position = b.countPeople(b.expr({ and: [{ dim: 'event:signup' }, { not: { dim: '$new' } }] }, range));
     const { steps, keys: names } = b.build();
     expect(position).toBe(0);
-    expect(steps.map((s) => s[0])).toEqual(['andnot', 'and', 'andnot', 'count']);
+    expect(steps.map((s) => s[0])).toEqual(['andnot', 'and', 'countnot']);
     const [, , active, isNew] = steps[0] as [string, number, number, number];
     expect([names[active - 1], names[isNew - 1]]).toEqual(['t:{p:p1}:b:2026-11-01:$active', 't:{p:p1}:b:2026-11-01:$new']);
     expect(names[(steps[2] as number[])[3]! - 1]).toBe('t:{p:p1}:merged');
+    expect(programCost(b.build())).toBe(4 + 2 + 5);
+  });
+
+  it('reads a day-only dimension from week keys only from the first complete week on', () => {
+    const range = { fromMs: day(2), toMs: day(23) }; // Mon 2 to Sun 22 November 2026
+    const sources = (b: ProgramBuilder) => (b.build().steps[0]!.slice(2) as number[]).map((i) => b.build().keys[i - 1]!.slice('t:{p:p1}:b:'.length));
+    const noWeeks = new ProgramBuilder(keys, 'x');
+    noWeeks.union('page:/a', range);
+    expect(sources(noWeeks)).toHaveLength(21);
+    const weeks = new ProgramBuilder(keys, 'x', day(9));
+    weeks.union('page:/a', range);
+    expect(sources(weeks)).toEqual([...Array.from({ length: 7 }, (_, i) => `2026-11-0${i + 2}:page:/a`), 'w2026-11-09:page:/a', 'w2026-11-16:page:/a']);
+    // Dimensions with hour keys have no week keys.
+    const active = new ProgramBuilder(keys, 'x', 0);
+    active.union('$active', range);
+    expect(sources(active).some((k) => k.startsWith('w'))).toBe(false);
   });
 
   it('validates expressions and their size', () => {

@@ -5,14 +5,16 @@ const EXIT_PAGE_PREFIX = 'exitPage:';
 import type { Expr } from './expression.handler';
 import type { ProjectKeys } from './keys.handler';
 import { coverRange, type LocalRange } from './range.handler';
+import { coverDays } from './time-buckets.handler';
 
 /**
  * A query compiled to a list of BITOP/BITCOUNT steps that one Lua script runs on the project's
  * shard. Key references are 1-based indexes into the script's KEYS. Step kinds:
  * `or|and dst src…`, `andnot dst a b` (a AND NOT b, via AND then XOR so no NOT-length issue),
- * `count src`, `get src`, `hsum field key…`.
+ * `count src`, `countnot dst a b` (the count of a AND NOT b: BITCOUNT a alone when b has no bit set,
+ * else `andnot dst a b` and its count), `get src`, `hsum field key…`.
  */
-export type Step = [op: 'or' | 'and', dst: number, ...src: number[]] | ['andnot', number, number, number] | ['count', number] | ['get', number] | ['hsum', string, ...number[]];
+export type Step = [op: 'or' | 'and', dst: number, ...src: number[]] | ['andnot', number, number, number] | ['countnot', number, number, number] | ['count', number] | ['get', number] | ['hsum', string, ...number[]];
 
 export interface Program {
   keys: string[];
@@ -33,6 +35,9 @@ export function stepCost(step: Step): number {
       return step.length - 2;
     case 'andnot':
       return 4;
+    case 'countnot':
+      // As the and-not and the count it stands for: the bound does not depend on the data.
+      return 5;
     case 'hsum':
       return step.length - 2;
     default:
@@ -111,6 +116,8 @@ export class ProgramBuilder {
   constructor(
     private readonly keys: ProjectKeys,
     private readonly tempId: string,
+    /** Local ms of the first complete week bucket (ProjectKeys.weeksFrom); Infinity reads no weeks. */
+    private readonly weeksFrom = Infinity,
   ) {}
 
   key(name: string): number {
@@ -148,8 +155,8 @@ export class ProgramBuilder {
         return index;
       }
     }
-    // Day-only dimensions are kept in day and month buckets (docs/bitmaps.md).
-    const buckets = coverRange(range, isDayOnly(dim) ? 'month' : 'year');
+    // Day-only dimensions are kept in day, week and month buckets, and read over whole days here (docs/bitmaps.md).
+    const buckets = isDayOnly(dim) ? coverDays(range.fromMs, range.toMs, this.weeksFrom) : coverRange(range);
     const sources = buckets.map((b) => this.key(this.keys.bitmap(dim, b.label)));
     // An exit page is the ended sessions' bits and the open sessions' (docs/bitmaps.md, "Exit pages").
     if (dim.startsWith(EXIT_PAGE_PREFIX)) {
@@ -196,7 +203,7 @@ export class ProgramBuilder {
 
   /** Adds a unique count of `set` (merged visitors excluded); returns its result position. */
   countPeople(set: number): number {
-    this.program.steps.push(['count', this.people(set)]);
+    this.program.steps.push(['countnot', this.temp(), set, this.key(this.keys.merged)]);
     return this.results++;
   }
 

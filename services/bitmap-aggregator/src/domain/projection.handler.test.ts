@@ -23,7 +23,7 @@ describe('projection plan', () => {
     expect(plan.ids).toEqual(new Map([['v7', 7]]));
   });
 
-  it('keeps day-only dimensions out of year, hour and minute buckets', () => {
+  it('keeps day-only dimensions out of year, hour and minute buckets, and only them in week buckets', () => {
     const dims = ['$active', 'page:/a', 'entryPage:/a'];
     const plan = planEvents(emptyPlan(), [{ visitor: 3, utcMs: now - 5 * 60_000, dims, fine: 1, ids: [] }], defaultSettings, new Map(dims.map((d, i) => [d, i])), now);
     expect([...plan.cells].map(([label, cells]) => [label, [...cells.keys()]])).toEqual([
@@ -31,8 +31,10 @@ describe('projection plan', () => {
       ['2026-11', dims],
       ['2026-11-25', dims],
       ['2026-11-25T12', ['$active']],
+      ['w2026-11-23', ['page:/a', 'entryPage:/a']],
       ['2026-11-25T12:25', ['$active']],
     ]);
+    expect(plan.expiries.has('w2026-11-23')).toBe(false);
   });
 
   it('does not write buckets that have already expired', () => {
@@ -50,5 +52,8 @@ describe('projection plan', () => {
     expect(derived).toContain('{p:p}:b:2026-11-25T11:$active');
     expect(derived).toContain('{p:p}:b:2026-08-17:$active');
     expect(derived.some((k) => k.includes('2026-08-17T'))).toBe(false);
+    expect(derived.some((k) => k.includes(':b:w'))).toBe(false);
+    // A day-only dimension: month, week and day keys (an erasure clears its week keys too).
+    expect(keysOfVisitor(['page:/a'], [old], keys, defaultSettings, now)).toEqual(['{p:p}:b:2026-08:page:/a', '{p:p}:b:2026-08-17:page:/a', '{p:p}:b:w2026-08-17:page:/a']);
   });
 });

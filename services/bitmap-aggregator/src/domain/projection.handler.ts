@@ -1,6 +1,6 @@
 import { isDayOnly } from './dimensions.handler';
 import { expiryOf, type ProjectSettings } from './range.handler';
-import { durations, floorTo, labelOf, labelsOfMinute, nextStart, toLocal } from './time-buckets.handler';
+import { durations, floorTo, labelOf, labelsOfMinute, nextStart, toLocal, weekLabelOf } from './time-buckets.handler';
 import type { ProjectKeys } from './keys.handler';
 
 /** One event of one project, visitor already resolved to its surviving index. */
@@ -51,6 +51,8 @@ interface HourBuckets {
   /** The hour's and the year's maps among `coarse` (day-only dimensions skip them). */
   hourMaps: LabelMaps | null;
   yearMaps: LabelMaps | null;
+  /** The hour's week label: day-only dimensions alone (docs/bitmaps.md, "Week buckets"). */
+  week: string;
   minutesKept: boolean;
 }
 
@@ -63,10 +65,12 @@ export function planEvents(plan: WritePlan, events: ProjectedEvent[], settings: 
     const hour = Math.floor(local / durations.HOUR);
     let buckets = hours.get(hour);
     if (!buckets) hours.set(hour, (buckets = hourBuckets(plan, hour, local, event.utcMs, settings, nowMs)));
-    for (const maps of buckets.coarse) addEvent(maps, event, maps === buckets.hourMaps || maps === buckets.yearMaps ? event.fine : event.dims.length);
+    for (const maps of buckets.coarse) addEvent(maps, event, 0, maps === buckets.hourMaps || maps === buckets.yearMaps ? event.fine : event.dims.length);
+    // Week buckets, like day and month ones, are kept: no expiry.
+    if (event.fine < event.dims.length) addEvent(labelMaps(plan, buckets.week, null), event, event.fine, event.dims.length);
     if (buckets.minutesKept && event.fine > 0) {
       const minuteExpiry = expiryOf('minute', event.utcMs - (local % durations.MINUTE) + durations.MINUTE, settings)!;
-      if (minuteExpiry * 1000 > nowMs) addEvent(labelMaps(plan, labelOf(local, 'minute'), minuteExpiry), event, event.fine);
+      if (minuteExpiry * 1000 > nowMs) addEvent(labelMaps(plan, labelOf(local, 'minute'), minuteExpiry), event, 0, event.fine);
     }
     const touched = getOr(plan.touched, event.visitor, () => new Set<number>());
     for (const dim of event.dims) touched.add(touchedDim(dimIds.get(dim)!));
@@ -100,7 +104,7 @@ function hourBuckets(plan: WritePlan, hour: number, local: number, utcMs: number
   }
   // Some minute of the hour may still be kept when the hour's last minute is.
   const hourEndUtc = utcMs + ((hour + 1) * durations.HOUR - local);
-  return { coarse, hourMaps, yearMaps, minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
+  return { coarse, hourMaps, yearMaps, week: weekLabelOf(local), minutesKept: expiryOf('minute', hourEndUtc, settings)! * 1000 > nowMs };
 }
 
 /** The plan's maps of a label, created (with its expiry, if any) on first use. */
@@ -113,10 +117,10 @@ function labelMaps(plan: WritePlan, label: string, expiry: number | null): Label
   return cells;
 }
 
-function addEvent(cells: LabelMaps, event: ProjectedEvent, count: number): void {
+function addEvent(cells: LabelMaps, event: ProjectedEvent, from: number, to: number): void {
   // Hot path (dimensions × granularities per event): one map lookup per dimension, no closures.
   const dims = event.dims;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const dim = dims[i]!;
     const cell = cells.get(dim);
     if (cell) {
@@ -128,7 +132,7 @@ function addEvent(cells: LabelMaps, event: ProjectedEvent, count: number): void 
 
 /**
  * Every bitmap key a visitor can have a bit in, from the dimensions and local hours it
- * touched: hour, day, month, year buckets of each hour, and the hour's minutes while minute
+ * touched: hour, day, week (day-only dimensions), month, year buckets of each hour, and the hour's minutes while minute
  * buckets are kept. Expired buckets are left out. Bounded work for merges and erasure.
  */
 export function keysOfVisitor(dims: string[], hours: number[], keys: ProjectKeys, settings: ProjectSettings, nowMs: number): string[] {
@@ -136,7 +140,7 @@ export function keysOfVisitor(dims: string[], hours: number[], keys: ProjectKeys
   for (const hour of hours) {
     const local = hour * durations.HOUR;
     const hourLabel = labelOf(local, 'hour');
-    labels.add(hourLabel.slice(0, 4)).add(hourLabel.slice(0, 7)).add(hourLabel.slice(0, 10));
+    labels.add(hourLabel.slice(0, 4)).add(hourLabel.slice(0, 7)).add(hourLabel.slice(0, 10)).add(weekLabelOf(local));
     // Hour numbers are local; the UTC end is within a day of it, so keep a day of slack.
     const approxEndUtc = local + durations.HOUR + durations.DAY;
     if (approxEndUtc + settings.hourBucketDays * durations.DAY > nowMs) labels.add(hourLabel);
@@ -145,10 +149,11 @@ export function keysOfVisitor(dims: string[], hours: number[], keys: ProjectKeys
     }
   }
   const result: string[] = [];
-  // Day-only dimensions have only month and day keys (labels of 7 and 10 characters).
+  // Day-only dimensions have only month, week and day keys (labels of 7, 11 and 10 characters);
+  // the others no week keys.
   for (const dim of dims) {
     const dayOnly = isDayOnly(dim);
-    for (const label of labels) if (!dayOnly || label.length === 7 || label.length === 10) result.push(keys.bitmap(dim, label));
+    for (const label of labels) if (dayOnly ? label.length === 7 || label.length === 10 || label.length === 11 : label.length !== 11) result.push(keys.bitmap(dim, label));
   }
   return result;
 }

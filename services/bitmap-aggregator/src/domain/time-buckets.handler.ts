@@ -153,6 +153,54 @@ export function cover(fromMs: number, toMs: number, largest: Granularity = 'year
   return buckets;
 }
 
+/**
+ * Label of the local week (Monday to Sunday) around `localMs`: `w` and its Monday's day label,
+ * `w2026-11-30`. The `w` keeps a week's keys out of any match on a day's label prefix.
+ */
+export function weekLabelOf(localMs: number): string {
+  return `w${labelOf(floorTo(localMs, 'week'), 'day')}`;
+}
+
+/**
+ * The fewest month, week and day buckets that exactly tile the whole local days `[fromMs, toMs)`,
+ * weeks only from `weeksFrom` (local ms of a Monday; earlier weeks may be incomplete) on. Weeks
+ * do not nest in months, so greedy is not optimal: a shortest path over the range's days (each
+ * day an edge to the next; a Monday one to the next Monday, a 1st one to the next month).
+ * 90 days are 11–15 buckets instead of month and day buckets' ~31.
+ */
+export interface DayOnlyBucket {
+  granularity: 'month' | 'week' | 'day';
+  label: string;
+  startMs: number;
+}
+
+export function coverDays(fromMs: number, toMs: number, weeksFrom: number): DayOnlyBucket[] {
+  if (mod(fromMs, DAY) !== 0 || mod(toMs, DAY) !== 0) throw new Error('coverDays needs whole local days');
+  const n = (toMs - fromMs) / DAY;
+  // best[i] = fewest buckets tiling the first i days; via[i] = the last of them.
+  const best = new Array<number>(n + 1).fill(Infinity);
+  const via = new Array<DayOnlyBucket | null>(n + 1).fill(null);
+  best[0] = 0;
+  for (let i = 0; i < n; i++) {
+    const start = fromMs + i * DAY;
+    const edges: Array<[DayOnlyBucket, number]> = [[{ granularity: 'day', label: labelOf(start, 'day'), startMs: start }, nextStart(start, 'day')]];
+    if (start >= weeksFrom && floorTo(start, 'week') === start) edges.push([{ granularity: 'week', label: weekLabelOf(start), startMs: start }, nextStart(start, 'week')]);
+    if (floorTo(start, 'month') === start) edges.push([{ granularity: 'month', label: labelOf(start, 'month'), startMs: start }, nextStart(start, 'month')]);
+    for (const [bucket, end] of edges) {
+      if (end > toMs) continue;
+      const j = (end - fromMs) / DAY;
+      if (best[i]! + 1 < best[j]!) [best[j], via[j]] = [best[i]! + 1, bucket];
+    }
+  }
+  const buckets: DayOnlyBucket[] = [];
+  for (let j = n; j > 0; ) {
+    const bucket = via[j]!;
+    buckets.push(bucket);
+    j = (bucket.startMs - fromMs) / DAY;
+  }
+  return buckets.reverse();
+}
+
 function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }

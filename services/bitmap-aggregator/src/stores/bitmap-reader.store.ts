@@ -4,7 +4,7 @@ import type { Expr } from '../domain/expression.handler';
 import { projectKeys, type ProjectKeys } from '../domain/keys.handler';
 import { programCost, ProgramBuilder, sliceProgram, stepCost, type Program } from '../domain/program.handler';
 import { alignRange, coverRange, finestKept, seriesPieces, type LocalRange, type ProjectSettings } from '../domain/range.handler';
-import { ceilTo, floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../domain/time-buckets.handler';
+import { ceilTo, coverDays, floorTo, labelOf, nextStart, toLocal, toUtc, type Interval } from '../domain/time-buckets.handler';
 import { capKindOf, DEFAULT_VALUE_CAP } from '../domain/value-cap.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 
@@ -71,6 +71,17 @@ export interface ReadStats {
 /** Answers every count with Lua scripts on the project's shard, a bounded slice of the read per call. */
 export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, prefix: string, now: () => number = Date.now, limits: ReadLimits = DEFAULT_READ_LIMITS) {
   const stats: ReadStats = { scriptCalls: 0, maxSliceCost: 0, maxSliceKeys: 0, refused: 0 };
+  /** Per project, ProjectKeys.weeksFrom once set (it never changes then); unset: read no week keys. */
+  const weeksFromOf = new Map<string, number>();
+  async function weeksFrom(projectId: string): Promise<number> {
+    const known = weeksFromOf.get(projectId);
+    if (known !== undefined) return known;
+    const value = await client.get(projectKeys(prefix, projectId).weeksFrom);
+    if (value === null) return Infinity;
+    weeksFromOf.set(projectId, Number(value));
+    if (weeksFromOf.size > 100_000) weeksFromOf.clear();
+    return Number(value);
+  }
 
   /**
    * Drives a build that is a generator (a retention, a breakdown, a series yields after each row,
@@ -94,7 +105,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
   /** Builds the whole program (no Redis work), refuses it when over the bound, then runs it slice by slice. */
   async function run(projectId: string, fieldOf: string | (() => string), build: (b: ProgramBuilder) => void | Iterable<unknown>): Promise<Array<number | Buffer> & { dayRounded?: boolean }> {
     const field = () => (typeof fieldOf === 'string' ? fieldOf : fieldOf());
-    const builder = new ProgramBuilder(projectKeys(prefix, projectId), randomUUID());
+    const builder = new ProgramBuilder(projectKeys(prefix, projectId), randomUUID(), await weeksFrom(projectId));
     const program = builder.build();
     const rows = build(builder);
     if (rows) await buildInChunks(program, rows, field);
@@ -128,10 +139,10 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
    * from the totals hashes of the buckets that cover the range (the whole local days for a
    * day-only kind), so a breakdown counts the range's values, not the first ones ever registered.
    */
-  async function valuesIn(keys: ProjectKeys, range: LocalRange, dimPrefix: string, rankBy: string[]): Promise<string[]> {
-    const dayOnly = isDayOnly(dimPrefix);
-    const span = dayOnly ? { fromMs: floorTo(range.fromMs, 'day'), toMs: ceilTo(range.toMs, 'day') } : range;
-    const hashes = await Promise.all(coverRange(span, dayOnly ? 'month' : 'year').map((b) => client.hgetall(keys.totals(b.label))));
+  async function valuesIn(projectId: string, keys: ProjectKeys, range: LocalRange, dimPrefix: string, rankBy: string[]): Promise<string[]> {
+    // A day-only kind's totals are in its day, week and month hashes too, and read over whole days.
+    const buckets = isDayOnly(dimPrefix) ? coverDays(floorTo(range.fromMs, 'day'), ceilTo(range.toMs, 'day'), await weeksFrom(projectId)) : coverRange(range);
+    const hashes = await Promise.all(buckets.map((b) => client.hgetall(keys.totals(b.label))));
     const events = new Map<string, number>();
     for (const hash of hashes) {
       for (const [field, n] of Object.entries(hash)) {
@@ -192,7 +203,7 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
       const dimPrefix = prefixDim.startsWith('trait:') ? `${prefixDim}=` : `${prefixDim}:`;
       const { range } = pieces(q, settings);
       // Exit pages of open sessions have no totals; an exit page is a page viewed in the session.
-      const [names, cappedDays] = await Promise.all([valuesIn(keys, range, dimPrefix, prefixDim === 'exitPage' ? [dimPrefix, 'page:'] : [dimPrefix]), client.smembers(keys.capped)]);
+      const [names, cappedDays] = await Promise.all([valuesIn(projectId, keys, range, dimPrefix, prefixDim === 'exitPage' ? [dimPrefix, 'page:'] : [dimPrefix]), client.smembers(keys.capped)]);
       let total = -1;
       // Over the bound with the filter alone, the filter is what to narrow.
       let costly = 'prefix';
@@ -205,8 +216,13 @@ export function createBitmapReader(client: RedisClient, scripts: BitmapScripts, 
         total = b.countPeople(among);
         const base = programCost(b.build());
         if (base > limits.maxCost) costly = 'expr';
+        // Every bit of a dimension is an event's, which also set `$active` in the same bucket (a
+        // day-only one over part of a day is read among `$active` of the range, see union): among
+        // the range's active visitors, a value's visitors are its union alone.
+        const amongAll = 'dim' in expr && expr.dim === ACTIVE;
         for (const [i, value] of names.entries()) {
-          b.countPeople(b.and([b.union(dimPrefix + value, range), among]));
+          const union = b.union(dimPrefix + value, range);
+          b.countPeople(amongAll ? union : b.and([union, among]));
           if (i === 0) read = names.slice(0, Math.max(1, Math.floor((limits.maxCost - base) / (programCost(b.build()) - base))));
           if (i + 1 >= read.length) break;
           yield;

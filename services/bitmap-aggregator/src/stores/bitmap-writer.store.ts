@@ -8,6 +8,7 @@ import { batchCopies, seenDays, seenExpiry, seenId } from '../domain/seen-messag
 import type { ProjectSettings } from '../domain/range.handler';
 import type { BitmapScripts, RedisClient } from './redis-client.store';
 import { createValueCap } from './value-cap.store';
+import { createWeekMarker } from './week-marker.store';
 
 /** An enriched event with the Kafka position it came from. */
 export interface PositionedEvent {
@@ -65,6 +66,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
   const erasureSecret = options.erasureIdSecret ?? DEVELOPMENT_ERASURE_ID_SECRET;
   const dedupeDays = options.dedupeDays ?? DEDUPE_DAYS;
   const valueCap = createValueCap(scripts, now);
+  const ensureWeeksFrom = createWeekMarker(client, now);
   async function resolve(keys: ProjectKeys, source: string, visitors: number[], dims: string[] = []) {
     const [watermark, canonical, ids, open] = await scripts.resolve(
       [keys.offsets, keys.merged, keys.canon, keys.erased, keys.dimIds, keys.dimNames, keys.open],
@@ -214,6 +216,7 @@ export function createBitmapWriter(client: RedisClient, scripts: BitmapScripts, 
     async applyEvents(projectId, settings, source, events) {
       if (events.length === 0) return;
       const keys = projectKeys(prefix, projectId);
+      await ensureWeeksFrom(keys, settings);
       let segment: PositionedEvent[] = [];
       for (const item of events) {
         if (item.event.mergedVisitorIndexes.length > 0) {

@@ -292,6 +292,7 @@ return 1
 export const QUERY = `
 local steps = cjson.decode(ARGV[1])
 local out = {}
+local empty = {}
 for _, s in ipairs(steps) do
   local op = s[1]
   if op == 'or' or op == 'and' then
@@ -303,6 +304,18 @@ for _, s in ipairs(steps) do
     redis.call('BITOP', 'AND', KEYS[s[2]], KEYS[s[3]], KEYS[s[4]])
     redis.call('BITOP', 'XOR', KEYS[s[2]], KEYS[s[3]], KEYS[s[2]])
     redis.call('PEXPIRE', KEYS[s[2]], 60000)
+  elseif op == 'countnot' then
+    -- Most projects have no merged visitor at all: then a count is one BITCOUNT, no BITOP.
+    local b = s[4]
+    if empty[b] == nil then empty[b] = redis.call('BITCOUNT', KEYS[b]) == 0 end
+    if empty[b] then
+      out[#out + 1] = redis.call('BITCOUNT', KEYS[s[3]])
+    else
+      redis.call('BITOP', 'AND', KEYS[s[2]], KEYS[s[3]], KEYS[b])
+      redis.call('BITOP', 'XOR', KEYS[s[2]], KEYS[s[3]], KEYS[s[2]])
+      redis.call('PEXPIRE', KEYS[s[2]], 60000)
+      out[#out + 1] = redis.call('BITCOUNT', KEYS[s[2]])
+    end
   elseif op == 'count' then
     out[#out + 1] = redis.call('BITCOUNT', KEYS[s[2]])
   elseif op == 'get' then
