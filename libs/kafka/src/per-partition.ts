@@ -1,7 +1,8 @@
 import { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 
 /**
- * Every produce request of libs/kafka goes to kafkajs one topic-partition at a time.
+ * On a cluster of several brokers every produce request of libs/kafka goes to kafkajs one
+ * topic-partition at a time (on a single broker it goes whole, see `singleBroker`).
  *
  * kafkajs 2.2.4 sends a request that spans several partition leaders as one produce per broker
  * and, on a retriable error of any of them, retries the request keeping the answers it already
