@@ -4,6 +4,15 @@
  * in Postgres, and the same questions asked of both.
  *
  *   node scripts/run-ts.mjs bench/aggregator/run.ts [--visitors=100000] [--days=90] [--full]
+ *   node scripts/run-ts.mjs bench/aggregator/run.ts --reads [--visitors=200000] [--before=<rev>] [--runs=20]
+ *
+ * `--reads`: projection, then only the dashboard's costly reads (a 90-day breakdown by page path,
+ * top 20, and by source; the 90-day daily series), each split into Redis script time, other Redis
+ * commands and the rest (Node: building the program, round trips, replies), no Postgres or Kafka.
+ * `--before=<rev>` also reads the same data with the reader of that git revision (bundled from
+ * `git archive` on its own connection), alternating run by run: a before/after ratio from one
+ * run. The data is written by this revision's writer (its keys are a superset of older ones).
+ * About 200,000 visitors make 1M events.
  *
  * `--full` = 1,000,000 visitors × 90 days (the issue's size; minutes of CPU and GBs of RAM).
  * Then the built service (npm run build first; NODE_ENV=production) over the first --consumer-events
@@ -12,7 +21,7 @@
  */
 import '../instrument';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
@@ -301,6 +310,115 @@ async function consume(redisPort: number, count: number): Promise<void> {
   }
 }
 
+/** The reader (and its scripts) of git revision `rev`, bundled from `git archive` into .sightline/. */
+async function readerAt(rev: string): Promise<{ createBitmapReader: typeof createBitmapReader; bitmapScripts: typeof bitmapScripts }> {
+  if (rev.startsWith('-')) throw new Error(`--before takes a git revision, not ${rev}`);
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: repoRoot }).toString().trim();
+  // Inside the repository so that the bundle finds node_modules; .sightline/ is ignored by git.
+  const dir = join(repoRoot, '.sightline', `bench-aggregator-before-${commit.slice(0, 12)}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive ${commit} services/bitmap-aggregator/src | tar -x -C '${dir}'`], { cwd: repoRoot });
+  const stores = join(dir, 'services/bitmap-aggregator/src/stores');
+  const outfile = join(dir, 'reader.js');
+  const { build } = await import('esbuild');
+  const { externalPackages } = (await import(join(repoRoot, 'scripts/esbuild-externals.mjs'))) as { externalPackages: (outdir: string) => import('esbuild').Plugin };
+  await build({
+    stdin: { contents: `export { createBitmapReader } from './bitmap-reader.store'; export { bitmapScripts } from './redis-client.store';`, resolveDir: stores, loader: 'ts' },
+    outfile, bundle: true, platform: 'node', target: 'node24', format: 'cjs', logLevel: 'warning', tsconfig: join(repoRoot, 'tsconfig.json'), plugins: [externalPackages(dir)],
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle made at run time
+  return require(outfile);
+}
+
+/**
+ * Microseconds Redis spent in script calls and in the reader's other commands so far (INFO
+ * commandstats; the commands a script runs are counted in its own time and again under their names,
+ * so only the ones the reader sends itself are summed as "other").
+ */
+async function redisUsec(redis: Redis): Promise<{ scripts: number; other: number }> {
+  const out = { scripts: 0, other: 0 };
+  for (const m of (await redis.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=\d+,usec=(\d+)/g)) {
+    if (m[1] === 'evalsha' || m[1] === 'eval') out.scripts += Number(m[2]);
+    else if (m[1] === 'hgetall' || m[1] === 'smembers' || m[1] === 'get') out.other += Number(m[2]);
+  }
+  return out;
+}
+
+/**
+ * The reads of issue #20 that were slowest against ClickHouse, timed over `runs` runs each; with a
+ * `before` reader, the two alternate run by run on their own connections and must answer the same.
+ */
+async function readsPhase(redis: Redis, before: string | undefined): Promise<void> {
+  const runs = Number(args.runs ?? 20);
+  // What the week buckets of day-only dimensions cost (docs/bitmaps.md, "Week buckets").
+  const bytes = { week: 0, weekKeys: 0, bitmaps: 0 };
+  for (const [pattern, field] of [['bench:{p:bench}:[bt]:w*', 'week'], ['bench:{p:bench}:b:*', 'bitmaps']] as const) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      for (const key of found) bytes[field] += Number(await redis.memory('USAGE', key)) || 0;
+      if (field === 'week') bytes.weekKeys += found.length;
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  console.log(`week buckets: ${bytes.weekKeys.toLocaleString('en')} keys (bitmaps and totals hashes), ${(bytes.week / 2 ** 20).toFixed(1)} MiB = ${((100 * bytes.week) / bytes.bitmaps).toFixed(1)} % of all bitmap keys' ${(bytes.bitmaps / 2 ** 20).toFixed(1)} MiB`);
+  const all = { from: new Date(START), to: new Date(END) };
+  const readers: Array<{ label: string; reader: ReturnType<typeof createBitmapReader>; client: Redis }> = [];
+  if (before) {
+    const old = await readerAt(before);
+    const client = redis.duplicate();
+    readers.push({ label: `before (${before})`, reader: old.createBitmapReader(client, old.bitmapScripts(client), 'bench:'), client });
+  }
+  const client = redis.duplicate();
+  readers.push({ label: 'now', reader: createBitmapReader(client, bitmapScripts(client), 'bench:'), client });
+  const active = { dim: '$active' };
+  const reads: Array<{ name: string; run: (r: ReturnType<typeof createBitmapReader>) => Promise<unknown> }> = [
+    { name: `breakdown by page, top 20, ${DAYS} d`, run: (r) => r.breakdown(PROJECT, SETTINGS, all, 'page', 20, active) },
+    { name: `breakdown by source, ${DAYS} d`, run: (r) => r.breakdown(PROJECT, SETTINGS, all, 'source', 10, active) },
+    { name: `daily series of uniques, ${DAYS} d`, run: (r) => r.uniques(PROJECT, SETTINGS, { ...all, interval: 'day' }, active) },
+  ];
+  const p50s = new Map<string, number[]>();
+  for (const read of reads) {
+    const samples = readers.map(() => ({ ms: [] as number[], scripts: 0, other: 0, calls: 0, json: 0 }));
+    const answers: string[] = readers.map(() => '');
+    for (let i = 0; i < runs + 1; i++) {
+      for (const [k, { reader }] of readers.entries()) {
+        const calls = reader.stats.scriptCalls;
+        const usec = await redisUsec(redis);
+        const t = performance.now();
+        const value = await read.run(reader);
+        const ms = performance.now() - t;
+        const after = await redisUsec(redis);
+        const j = performance.now();
+        answers[k] = JSON.stringify(value);
+        const jsonMs = performance.now() - j;
+        if (i === 0) continue; // warm-up (scripts loaded, caches filled)
+        const s = samples[k]!;
+        s.ms.push(ms);
+        s.scripts += (after.scripts - usec.scripts) / 1000;
+        s.other += (after.other - usec.other) / 1000;
+        s.calls += reader.stats.scriptCalls - calls;
+        s.json += jsonMs;
+      }
+      if (answers.some((a) => a !== answers[0])) throw new Error(`${read.name}: the readers answer differently:\n${answers.join('\n')}`);
+    }
+    console.log(`${read.name}${readers.length > 1 ? ' (same answer before and now)' : ''}:`);
+    for (const [k, { label }] of readers.entries()) {
+      const s = samples[k]!;
+      const { p50, p95 } = percentiles(s.ms);
+      const mean = s.ms.reduce((a, b) => a + b, 0) / runs;
+      p50s.set(read.name, [...(p50s.get(read.name) ?? []), p50]);
+      console.log(
+        `  ${label}: p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms; per read (mean ${mean.toFixed(2)} ms): ${(s.calls / runs).toFixed(1)} script calls, Redis scripts ${(s.scripts / runs).toFixed(2)} ms, other Redis commands ${(s.other / runs).toFixed(2)} ms, the rest (Node, round trips) ${(mean - (s.scripts + s.other) / runs).toFixed(2)} ms, JSON of the reply ${(s.json / runs).toFixed(3)} ms`,
+      );
+    }
+  }
+  if (before) for (const [name, [old, now]] of p50s) console.log(`before ÷ now, p50: ${(old! / now!).toFixed(1)}x  ${name}`);
+  for (const { client } of readers) client.disconnect();
+  console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+}
+
 async function main() {
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   console.log(`machine: ${execFileSync('nproc').toString().trim()} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, shared with other work`);
@@ -327,6 +445,10 @@ async function main() {
     const keys = await redis.dbsize();
     console.log(`redis memory: ${((memAfter - memBefore) / 2 ** 20).toFixed(0)} MiB in ${keys} keys = ${((memAfter - memBefore) / (VISITORS * DAYS)).toFixed(1)} bytes per visitor per day`);
 
+    if (args.reads) {
+      await readsPhase(redis, typeof args.before === 'string' && args.before !== 'true' ? args.before : undefined);
+      return;
+    }
     const reader = createBitmapReader(redis, bitmapScripts(redis), 'bench:');
     const all = { from: new Date(START), to: new Date(END) };
     const last30 = { from: new Date(END - 30 * DAY), to: new Date(END) };
@@ -363,7 +485,7 @@ async function main() {
     await db.drop();
     stop();
   }
-  if (!args['skip-consumer']) {
+  if (!args['skip-consumer'] && !args.reads) {
     const { redis: consumerRedis, stop: stopConsumerRedis } = await startRedis();
     try {
       await consume(Number(consumerRedis.options.port), Math.min(1_000_000, Number(args['consumer-events'] ?? 1_000_000)));
