@@ -1,12 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '@sightline/testing';
 import { launchChromium } from '../../../../libs/tracker/test/browser';
-import { startStack, type Stack } from '../../../../test/e2e/stack';
+import type { Stack } from '../../../../test/e2e/stack';
 import { createTenant, type Tenant } from '../../src/test-support/fixtures';
 import { apiClient } from '../../src/test-support/gateway-harness';
 import { formatInt } from '../src/components/format';
 import { MAX_CONTAINS_VALUES } from '../src/state/filter-expr';
-import { accessibilityProblems, buildDashboard, panelRows, screenshots, settle, streamText } from './dashboard-browser';
+import { accessibilityProblems, panelRows, screenshots, settle, startStackWithDashboard, streamText } from './dashboard-browser';
 
 /**
  * A breakdown cut by the aggregator's read cost bound (issue #16 finding 3) says so wherever the
@@ -48,8 +48,7 @@ describe('a breakdown read in part is said so in every panel that shows one (Chr
   const url = (path: string, extra = '') => `${gateway}/p/${t.projectId}/${path}?period=custom&from=${date}&to=${date}${extra}`;
 
   beforeAll(async () => {
-    await buildDashboard();
-    stack = await startStack('uibounds', { 'bitmap-aggregator': { READ_MAX_COST: '1000' } });
+    stack = await startStackWithDashboard('uibounds', { 'bitmap-aggregator': { READ_MAX_COST: '1000' } });
     gateway = stack.services.gateway.url;
     const api = apiClient(gateway);
     t = await createTenant(api, 'Bounds UI', { botFiltering: false });
@@ -104,8 +103,7 @@ describe('a breakdown read in part is said so in every panel that shows one (Chr
     expect(csv[csv.length - 2]).toBe(`"Total (unique visitors, not the sum of the rows)",${VISITORS},1`);
     expect(csv[csv.length - 1]).toBe(`"Note: ${text.replace(/"/g, '""')}",,`);
 
-    expect(await accessibilityProblems(page, 'overview-truncated')).toEqual([]);
-    await screenshots(page, 'overview-truncated');
+    expect(await accessibilityProblems(page, 'overview-truncated', { screenshot: 'overview-truncated' })).toEqual([]);
   });
 
   it('a chart over the bound (14 days by hour) is refused with what to narrow, and offers no retry that would be refused again', async () => {

@@ -1,10 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '@sightline/testing';
 import { launchChromium } from '../../../../libs/tracker/test/browser';
-import { startStack, type Stack } from '../../../../test/e2e/stack';
+import type { Stack } from '../../../../test/e2e/stack';
 import { createTenant, type Tenant } from '../../src/test-support/fixtures';
 import { apiClient } from '../../src/test-support/gateway-harness';
-import { accessibilityProblems, buildDashboard } from './dashboard-browser';
+import { accessibilityProblems, startStackWithDashboard } from './dashboard-browser';
 
 /** Issue #15 §3: saving the filter bar as a segment, applying it (via the URL) and deleting it, in Chromium against the real services. */
 describe('saved segments in the dashboard (Chromium, real services)', () => {
@@ -30,8 +30,7 @@ describe('saved segments in the dashboard (Chromium, real services)', () => {
   }
 
   beforeAll(async () => {
-    await buildDashboard();
-    stack = await startStack('segui');
+    stack = await startStackWithDashboard('segui');
     gateway = stack.services.gateway.url;
     api = apiClient(gateway);
     t = await createTenant(api, 'Segments UI');
