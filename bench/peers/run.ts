@@ -1,6 +1,6 @@
 // Sightline against ClickHouse on the same data, in one run (issue #20); printed figures, never asserted:
 //   node scripts/run-ts.mjs bench/peers/run.ts [--events=1000000] [--runs=20] [--funnel-runs=10] [--only=funnel] [--hold]
-// --only=<group> runs only that group's reads (uniques, breakdown, series, funnel, retention);
+// --only=<group>[,<group>…] runs only those groups' reads (uniques, breakdown, series, funnel, retention);
 // --hold keeps the stack and its data after the reads, printing the query service's database
 // for bench/peers/funnels.ts --db=… (where a funnel's time goes), until Ctrl-C.
 // One event set (N events, N/10 visitors, 90 days ending yesterday) goes
@@ -342,7 +342,7 @@ async function main() {
 
     // ---- Run: answers first, then the two sides alternately ----
     const mismatches: string[] = [];
-    if (ONLY) reads.splice(0, reads.length, ...reads.filter((r) => r.group === ONLY));
+    if (ONLY) reads.splice(0, reads.length, ...reads.filter((r) => ONLY.split(',').includes(r.group)));
     const results: Array<{ read: Read; s: ReturnType<typeof stats>; c: ReturnType<typeof stats> }> = [];
     for (const read of reads) {
       const mine = JSON.stringify(await read.sightline());
