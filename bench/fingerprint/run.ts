@@ -21,7 +21,7 @@
 // tune the service; SERVICE_NODE_ARGS are node flags for it (e.g. --cpu-prof);
 // BENCH_KEEP_DB=1 keeps the identity database for EXPLAIN afterwards.
 import '../instrument';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -174,6 +174,9 @@ async function passthroughWorker(ns: string): Promise<void> {
   await consumer.start();
 }
 
+/** The machine's load average at the end of a phase (this box is shared: a ratio from a loaded phase says little). */
+const load = () => `load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+
 const passthroughTopicOf = (ns: string) => `${ns}bench.passthrough`;
 
 /**
@@ -256,6 +259,19 @@ async function main() {
   const passthroughTopic = passthroughTopicOf(ns);
   const kafka = testKafka('bench-fingerprint');
   await ensureTopics(kafka, [...standardTopicSpecs(topics), { topic: passthroughTopic, numPartitions: 4 }]);
+  try {
+    await benchAll(kafka, ns, passthroughTopic);
+  } finally {
+    // Also after a failed phase: a 1M-event topic left behind fills the shared broker's disk.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [...Object.values(topics), passthroughTopic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+async function benchAll(kafka: Kafka, ns: string, passthroughTopic: string): Promise<void> {
+  const topics = topicNames(ns);
   const producer = createProducer(kafka);
   await producer.start();
   await producer.send(topics.projects, [{ key: PROJECT, value: { projectId: PROJECT, accountId: 'a', name: 'bench', accountSlug: 'a', slug: 'bench', writeKeys: [], updatedAt: new Date().toISOString() } }]);
@@ -275,7 +291,7 @@ async function main() {
     spawn(process.execPath, [...process.execArgv, process.argv[1]!], { env: { ...process.env, BENCH_PASSTHROUGH_NS: ns }, stdio: 'inherit' }),
   );
   const pass = await passRun.finally(() => Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve).kill('SIGTERM') : resolve(null))))));
-  console.log(`pass-through (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(pass.rate)} events/s (${pass.seconds.toFixed(1)} s from the later of the first record and the last join)`);
+  console.log(`pass-through (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(pass.rate)} events/s (${pass.seconds.toFixed(1)} s from the later of the first record and the last join; ${load()})`);
 
   const builds = [...(BEFORE ? [{ label: `before (${BEFORE})`, service: buildAt(BEFORE) }] : []), { label: 'now', service: 'session-fingerprint' }];
   for (const build of builds) {
@@ -283,13 +299,9 @@ async function main() {
     const exclusive = run.exclusiveSeconds / run.events;
     console.log(`${build.label}: service time by step over ${run.batches} batches (summed across concurrent partitions${workers > 1 ? ', one worker of ' + workers : ''}): ${run.steps.join(', ')}`);
     console.log(`${build.label}: time inside a project-wide exclusive section: ${(exclusive * 1e6).toFixed(2)} µs per event (${run.exclusiveWhat}; ${run.events} events of one worker) -> per-project ceiling ${Math.round(1 / exclusive)} events/s (target ≤ 5 µs, ≥ 200,000 events/s)${run.retries ? `; identity transactions run again: ${run.retries}` : ''}`);
-    console.log(`${build.label}: session-fingerprint (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(run.rate.rate)} events/s (${run.rate.seconds.toFixed(1)} s, measured alike); ratio service / pass-through: ${((run.rate.rate / pass.rate) * 100).toFixed(0)} % (target ≥ 50 %)`);
+    console.log(`${build.label}: session-fingerprint (${workers} process${workers > 1 ? 'es' : ''}): ${Math.round(run.rate.rate)} events/s (${run.rate.seconds.toFixed(1)} s, measured alike; ${load()}); ratio service / pass-through: ${((run.rate.rate / pass.rate) * 100).toFixed(0)} % (target ≥ 50 %)`);
   }
   console.log(`machine: nproc=${cpus().length}, cpu=${cpus()[0]?.model}, memory=${(totalmem() / 2 ** 30).toFixed(1)} GiB (free ${(freemem() / 2 ** 30).toFixed(1)}), load=${execSync('cat /proc/loadavg').toString().trim()}`);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [...Object.values(topics), passthroughTopic] }).catch(() => undefined);
-  await admin.disconnect();
 }
 
 (process.env.BENCH_PASSTHROUGH_NS ? passthroughWorker(process.env.BENCH_PASSTHROUGH_NS) : main()).catch((err) => {
