@@ -6,11 +6,10 @@ import { counter, histogram, traceHeadersOf, type Logger } from '@sightline/tele
 import { DUPLICATE_MESSAGE_ID, enrichBatch, toEnriched, type RawSource } from '../domain/enrich-batch.handler';
 import { saltDayOf } from '../domain/fingerprint.handler';
 import { aliasIdsOf } from '../domain/identity.handler';
-import { LedgerProbePolicy, partitionSpans } from '../domain/ledger-probe.handler';
 import { needsFingerprint, prepareEvent, projectOrDefaults, type PreparedEvent } from '../domain/prepare.handler';
 import { eraseVisitors } from '../stores/erasure.store';
 import { rebase, splitWrites, type ProjectWrites } from '../domain/index-allocation.handler';
-import { allocateIndexes, IdentityConflict, inBatchTransaction, inProjectTransaction, lockAndLoad, saveEarly, saveLate, unlockedVisitors, visitorKey, type LockRequest } from '../stores/identity.store';
+import { allocateIndexes, IdentityConflict, inBatchTransaction, inProjectTransaction, loadBatch, lockVisitors, saveEarly, saveLate, unlockedVisitors, visitorKey } from '../stores/identity.store';
 import type { SaltStore } from '../stores/salt.store';
 
 type Incoming = { kind: 'raw'; value: RawEvent } | { kind: 'erasure'; value: Erasure };
@@ -69,7 +68,6 @@ function uniqueBy<T>(items: T[], keyOf: (item: T) => string): T[] {
  */
 export function createIdentityConsumer(options: IdentityConsumerOptions): BatchConsumer {
   const { pool, topics, logger } = options;
-  const probes = new LedgerProbePolicy();
 
   async function prepare(events: RawEvent[]): Promise<PreparedEvent[]> {
     const configs = events.map((e) => projectOrDefaults(options.projects.get(e.projectId), e.projectId));
@@ -90,15 +88,9 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       (k) => `${k.projectId}\n${k.aliasId}`,
     );
     const messages = uniqueBy(
-      events.map((e, i) => ({ projectId: e.projectId, messageId: e.messageId, partition: items[i]!.source.partition })),
+      events.map((e) => ({ projectId: e.projectId, messageId: e.messageId })),
       (k) => `${k.projectId}\n${k.messageId}`,
     );
-    // Offsets of a partition past the ones this process ledgered are not probed on a first
-    // attempt (domain/ledger-probe.handler.ts): a collision of the ledger insert runs it again with all.
-    const spans = partitionSpans(items.map((i) => i.source));
-    const probed = new Set([...spans].filter(([partition, span]) => probes.mustProbe(partition, span.first)).map(([partition]) => partition));
-    let attempt = 0;
-    let ledgerHits = false;
     const stopDb = batchSeconds.startTimer({ step: 'identity_tx' });
     let stopExclusive: (() => number) | null = null;
     const result = await inBatchTransaction(
@@ -106,25 +98,19 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
       projectIds,
       async (client) => {
         stopExclusive = null;
-        attempt++;
-        const keys = { aliases, messages: attempt === 1 ? messages.filter((m) => probed.has(m.partition)) : messages };
+        const keys = { aliases, messages };
+        const stopLock = batchSeconds.startTimer({ step: 'lock' });
+        const locked = await lockVisitors(client, keys);
+        stopLock();
         const stopLoad = batchSeconds.startTimer({ step: 'load' });
-        // Locks and load in one statement; again (locking what is missing) while a locked visitor
-        // changed before its lock, or an alias points to a visitor not locked (a merge moved it,
-        // or another batch created it, meanwhile).
-        const locked = new Set<string>();
-        let lock: LockRequest = { aliases: true, extra: [] };
-        let got = await lockAndLoad(client, projectIds, keys, lock, options.erasureIdSecret);
-        for (let round = 1; ; round++) {
-          for (const key of got.locked) locked.add(key);
-          lock = { aliases: false, extra: unlockedVisitors(got.loaded, locked) };
-          if (got.fresh && lock.extra.length === 0) break;
-          if (round === 6) throw new IdentityConflict('aliases kept moving while their visitors were locked');
-          got = await lockAndLoad(client, projectIds, keys, lock, options.erasureIdSecret);
+        let loaded = await loadBatch(client, projectIds, keys, options.erasureIdSecret);
+        // An alias moved by a merge (or created) between the lock and the load: lock its visitor too.
+        for (let round = 0, missing = unlockedVisitors(loaded, locked); missing.length > 0; round++, missing = unlockedVisitors(loaded, locked)) {
+          if (round === 5) throw new IdentityConflict('aliases kept moving while their visitors were locked');
+          for (const key of await lockVisitors(client, { aliases: [], messages: [] }, missing)) locked.add(key);
+          loaded = await loadBatch(client, projectIds, keys, options.erasureIdSecret);
         }
-        const { loaded } = got;
         stopLoad();
-        ledgerHits = loaded.ledger.size > 0 || attempt > 1;
         const heldFrom = Date.now();
         const before = new Map([...loaded.projects].map(([p, s]) => [p, s.nextIndex]));
         const stopResolve = batchSeconds.startTimer({ step: 'resolve' });
@@ -157,7 +143,6 @@ export function createIdentityConsumer(options: IdentityConsumerOptions): BatchC
     );
     (stopExclusive as (() => number) | null)?.();
     stopDb();
-    for (const [partition, span] of spans) probes.committed(partition, span.last, ledgerHits);
     const stopProduce = batchSeconds.startTimer({ step: 'produce' });
     // Each record carries on the trace of the raw event it was made from.
     const records = result.decisions.flatMap((d, i) => {

@@ -18,8 +18,6 @@ export interface LoadedBatch {
 interface VisitorRow {
   project_id: string;
   visitor_index: number;
-  /** xmin as text: changes with every committed write of the row. */
-  version: string;
   visitor_id: string | null;
   user_id: string | null;
   traits: Record<string, unknown>;
@@ -34,34 +32,21 @@ interface VisitorRow {
   session_last_page: string | null;
 }
 
-/**
- * One statement locks the visitor rows the batch's aliases point to (and `extra` ones) and loads
- * everything resolution needs. Its snapshot is taken before any lock wait, so each locked row's
- * version (`xmin`) as locked is compared with the one the snapshot read: equal everywhere means
- * no batch committed a change to those visitors in between (every writer of a visitor's
- * aliases, session or merge rewrites its row), and the load holds what their last writers
- * committed; otherwise it is loaded again, after the locks.
- */
 const LOAD_SQL = `
 WITH keys AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(project_id, alias_id)),
 msgs AS (SELECT * FROM unnest($4::text[], $5::text[]) AS m(project_id, message_id)),
-extra AS (SELECT * FROM unnest($8::text[], $9::int[]) AS x(project_id, visitor_index)),
 al AS (SELECT a.project_id, a.alias_id, a.visitor_index FROM visitor_aliases a JOIN keys USING (project_id, alias_id)),
 led AS (SELECT l.*, l.source_offset::text AS source_offset_text FROM event_ledger l JOIN msgs USING (project_id, message_id)),
-lockidx AS (SELECT project_id, visitor_index FROM al WHERE $7::bool UNION SELECT project_id, visitor_index FROM extra),
-locked AS MATERIALIZED (SELECT v.project_id, v.visitor_index, v.xmin::text AS version FROM visitors v JOIN lockidx USING (project_id, visitor_index)
-          ORDER BY v.project_id, v.visitor_index FOR UPDATE OF v),
-idx AS (SELECT project_id, visitor_index FROM al UNION SELECT project_id, visitor_index FROM led UNION SELECT project_id, visitor_index FROM extra),
-vis AS (SELECT v.*, v.xmin::text AS version FROM visitors v JOIN idx USING (project_id, visitor_index)),
-canon AS (SELECT v.*, v.xmin::text AS version FROM visitors v JOIN (SELECT DISTINCT project_id, merged_into FROM vis WHERE merged_into IS NOT NULL) m
+idx AS (SELECT project_id, visitor_index FROM al UNION SELECT project_id, visitor_index FROM led),
+vis AS (SELECT v.* FROM visitors v JOIN idx USING (project_id, visitor_index)),
+canon AS (SELECT v.* FROM visitors v JOIN (SELECT DISTINCT project_id, merged_into FROM vis WHERE merged_into IS NOT NULL) m
           ON v.project_id = m.project_id AND v.visitor_index = m.merged_into)
 SELECT
   (SELECT coalesce(json_agg(c), '[]') FROM visitor_counters c WHERE c.project_id = ANY($1::text[])) AS counters,
   (SELECT coalesce(json_agg(al), '[]') FROM al) AS aliases,
   (SELECT coalesce(json_agg(led), '[]') FROM led) AS ledger,
   (SELECT coalesce(json_agg(x), '[]') FROM (SELECT * FROM vis UNION ALL SELECT * FROM canon) x) AS visitors,
-  (SELECT coalesce(json_agg(e.id_hash), '[]') FROM erased_ids e JOIN unnest($1::text[]) p(project_id) USING (project_id) WHERE e.id_hash = ANY($6::text[])) AS erased,
-  (SELECT coalesce(json_agg(locked), '[]') FROM locked) AS locked`;
+  (SELECT coalesce(json_agg(e.id_hash), '[]') FROM erased_ids e JOIN unnest($1::text[]) p(project_id) USING (project_id) WHERE e.id_hash = ANY($6::text[])) AS erased`;
 
 function toVisitor(row: VisitorRow): VisitorRecord {
   return {
@@ -95,22 +80,8 @@ export async function lockProjects(client: PoolClient, projectIds: string[]): Pr
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended(p, 7299)) FROM unnest($1::text[]) AS p ORDER BY p', [[...projectIds].sort()]);
 }
 
-/** Which visitor rows a load locks: those the batch's aliases point to (`aliases`), and `extra` ones. */
-export interface LockRequest {
-  aliases: boolean;
-  extra: Array<{ projectId: string; index: number }>;
-}
-
-export interface LockedLoad {
-  loaded: LoadedBatch;
-  /** The rows it locked, as `visitorKey`s. */
-  locked: Set<string>;
-  /** No locked row changed between the load's snapshot and its lock (else the load may be stale: load again). */
-  fresh: boolean;
-}
-
-/** One round trip: visitor locks, counters, the batch's aliases and their visitors, ledger hits and erased ids. */
-export async function lockAndLoad(client: PoolClient, projectIds: string[], keys: BatchKeys, lock: LockRequest, erasureSecret: string): Promise<LockedLoad> {
+/** One round trip: counters, the batch's aliases and their visitors, ledger hits and erased ids. */
+export async function loadBatch(client: PoolClient, projectIds: string[], keys: BatchKeys, erasureSecret: string): Promise<LoadedBatch> {
   // erased_ids holds keyed hashes of alias ids (stores/erasure.store.ts).
   const hashes = keys.aliases.map((k) => erasureIdHash(erasureSecret, k.projectId, k.aliasId));
   const { rows } = await client.query(LOAD_SQL, [
@@ -120,30 +91,8 @@ export async function lockAndLoad(client: PoolClient, projectIds: string[], keys
     keys.messages.map((k) => k.projectId),
     keys.messages.map((k) => k.messageId),
     hashes,
-    lock.aliases,
-    lock.extra.map((e) => e.projectId),
-    lock.extra.map((e) => e.index),
   ]);
-  const row = rows[0] as {
-    counters: Array<{ project_id: string; next_index: number }>;
-    aliases: Array<{ project_id: string; alias_id: string; visitor_index: number }>;
-    ledger: Array<Record<string, unknown>>;
-    visitors: VisitorRow[];
-    erased: string[];
-    locked: Array<{ project_id: string; visitor_index: number; version: string }>;
-  };
-  const read = new Map(row.visitors.map((v) => [visitorKey(v.project_id, v.visitor_index), v.version]));
-  const locked = new Set(row.locked.map((r) => visitorKey(r.project_id, r.visitor_index)));
-  const fresh = row.locked.every((r) => read.get(visitorKey(r.project_id, r.visitor_index)) === r.version);
-  return { loaded: toLoadedBatch(projectIds, keys, hashes, row), locked, fresh };
-}
-
-function toLoadedBatch(
-  projectIds: string[],
-  keys: BatchKeys,
-  hashes: string[],
-  row: { counters: Array<{ project_id: string; next_index: number }>; aliases: Array<{ project_id: string; alias_id: string; visitor_index: number }>; ledger: Array<Record<string, unknown>>; visitors: VisitorRow[]; erased: string[] },
-): LoadedBatch {
+  const row = rows[0] as { counters: Array<{ project_id: string; next_index: number }>; aliases: Array<{ project_id: string; alias_id: string; visitor_index: number }>; ledger: Array<Record<string, unknown>>; visitors: VisitorRow[]; erased: string[] };
   const counters = new Map(row.counters.map((c) => [c.project_id, c.next_index]));
   const projects = new Map(projectIds.map((p) => [p, emptyProjectIdentity(p, counters.get(p) ?? 0)]));
   for (const a of row.aliases) projects.get(a.project_id)!.aliases.set(a.alias_id, a.visitor_index);
@@ -272,6 +221,24 @@ export class IdentityConflict extends Error {
     super(`identity conflict: ${what}`);
     this.name = 'IdentityConflict';
   }
+}
+
+/**
+ * Locks the visitor rows the batch's alias ids point to, in (project, index) order, so two
+ * batches that share visitors take turns on those rows only and cannot deadlock on them. Rows
+ * locked here are read after the lock (a fresh snapshot), so they hold what the last writer
+ * committed. Returns the locked rows as `project\nindex`.
+ */
+export async function lockVisitors(client: PoolClient, keys: BatchKeys, extra: Array<{ projectId: string; index: number }> = []): Promise<Set<string>> {
+  const { rows } = await client.query<{ project_id: string; visitor_index: number }>(
+    `WITH keys AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(project_id, alias_id)),
+     idx AS (SELECT a.project_id, a.visitor_index FROM visitor_aliases a JOIN keys USING (project_id, alias_id)
+             UNION SELECT * FROM unnest($3::text[], $4::int[]))
+     SELECT v.project_id, v.visitor_index FROM visitors v JOIN idx USING (project_id, visitor_index)
+     ORDER BY v.project_id, v.visitor_index FOR UPDATE OF v`,
+    [keys.aliases.map((k) => k.projectId), keys.aliases.map((k) => k.aliasId), extra.map((e) => e.projectId), extra.map((e) => e.index)],
+  );
+  return new Set(rows.map((r) => visitorKey(r.project_id, r.visitor_index)));
 }
 
 export const visitorKey = (projectId: string, index: number) => `${projectId}\n${index}`;
