@@ -168,15 +168,33 @@ describe('issue #16 finding 7: an IP and an erased id survive nowhere but where 
     const visitors = async () => (await api<{ total: number }>('GET', `${gateway}/v1/projects/${projectId}/unique-visitors?from=${from}&to=${to}&event=Checkout`, { auth: bearer(key.body.key.secret) })).body.total;
     await waitFor(async () => (await visitors()) === 1, { timeoutMs: 90_000, description: 'the aggregator counts the visitor' });
 
+    // The person's visitor rows in the identity store: one, or two when the fingerprint met the
+    // userId's events before the identify that links it to the anonymousId (the raw events of the
+    // two ids are keyed apart, so their partitions can be read in either order) and merged them.
+    const identity = new Client({ connectionString: stack.env['session-fingerprint'].DATABASE_URL });
+    await identity.connect();
+    const personRows = async () =>
+      (
+        await identity.query<{ visitor_index: number }>(
+          `SELECT v.visitor_index FROM visitors v WHERE v.project_id = $1 AND (v.visitor_index IN (SELECT visitor_index FROM visitor_aliases WHERE project_id = $1 AND alias_id = ANY($2))
+             OR v.merged_into IN (SELECT visitor_index FROM visitor_aliases WHERE project_id = $1 AND alias_id = ANY($2))) ORDER BY 1`,
+          [projectId, [`u:${userId}`, `a:${anonymousId}`]],
+        )
+      ).rows.map((r) => r.visitor_index);
+    const person = await personRows();
+    expect(person.length).toBeGreaterThanOrEqual(1);
+    console.log(`privacy: the person's visitor rows before the erasure ${JSON.stringify(person)}`);
+
     const erased = await api<{ statusUrl: string }>('DELETE', `${gateway}/v1/projects/${projectId}/visitors/${encodeURIComponent(userId)}`, { auth: admin });
     expect(erased.status).toBe(202);
 
     // Every store applied it: the query store's status, the aggregator's count, the identity row.
     await waitFor(async () => (await api<{ status: string }>('GET', `${gateway}${erased.body.statusUrl}`, { auth: admin })).body.status === 'erased', { timeoutMs: 90_000, description: 'query applied the erasure' });
     await waitFor(async () => (await visitors()) === 0, { timeoutMs: 90_000, description: 'the aggregator applied the erasure' });
-    const identity = new Client({ connectionString: stack.env['session-fingerprint'].DATABASE_URL });
-    await identity.connect();
-    await waitFor(async () => (await identity.query(`SELECT 1 FROM visitors WHERE project_id = $1 AND erased`, [projectId])).rowCount === 1, { timeoutMs: 90_000, description: 'the fingerprint applied the erasure' });
+    // Exactly the person's rows are erased (not the bystander's, not the cookieless visitor's).
+    const erasedRows = async () => (await identity.query<{ visitor_index: number }>(`SELECT visitor_index FROM visitors WHERE project_id = $1 AND erased ORDER BY 1`, [projectId])).rows.map((r) => r.visitor_index);
+    await waitFor(async () => JSON.stringify(await erasedRows()) === JSON.stringify(person), { timeoutMs: 90_000, description: `the fingerprint applied the erasure to the person's rows ${JSON.stringify(person)}` });
+    expect(await personRows()).toEqual([]);
     await identity.end();
 
     const texts = new Map<Place, string>([
